@@ -1,0 +1,97 @@
+"""The registry of layer kinds and the names each dialect gives them.
+
+Adding a kind: write one small class (see conv.py), add it to ``KINDS`` below, add a golden
+case and an oracle check in tests/. Nothing dispatches on names anywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import UnknownLayerError
+from .base import Derivation, Layer, bind
+from .conv import Conv2d
+from .elementwise import Dropout, ReLU, Sigmoid, Softmax, Tanh
+from .linear import Linear
+from .pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .reshape import Flatten
+
+KINDS: dict[str, type[Layer]] = {
+    kind.type_name(): kind
+    for kind in (
+        Conv2d,
+        MaxPool2d,
+        AvgPool2d,
+        MaxPool1d,
+        AvgPool1d,
+        Linear,
+        Flatten,
+        Dropout,
+        ReLU,
+        Sigmoid,
+        Tanh,
+        Softmax,
+    )
+}
+
+
+@dataclass(frozen=True)
+class Alias:
+    """Another dialect's name for a kind: its own positional arguments and fixed values."""
+
+    kind: type[Layer]
+    positional: tuple[str, ...]
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    copies: Mapping[str, str] = field(default_factory=dict)  # argument <- another argument
+    meaning: str = ""
+
+    def translate(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        from ..errors import ArgumentError
+
+        if len(args) > len(self.positional):
+            raise ArgumentError(
+                f"takes {len(self.positional)} argument(s) ({', '.join(self.positional)}), got {len(args)}"
+            )
+        values = {**dict(zip(self.positional, args, strict=False)), **kwargs}
+        for target, source in self.copies.items():
+            if source in values:
+                values.setdefault(target, values[source])
+        for key, value in self.fixed.items():
+            values.setdefault(key, value)
+        return values
+
+
+# The course's notation (the handout): FCwB(x), FC(x), Maxpool(x).
+ALIASES: dict[str, Alias] = {
+    "FCwB": Alias(Linear, ("out_features",), {"bias": True},
+                  meaning="fully connected layer of x neurons with bias"),
+    "FC": Alias(Linear, ("out_features",), {"bias": False},
+                meaning="fully connected layer of x neurons without bias"),
+    "Maxpool": Alias(MaxPool1d, ("kernel_size",), copies={"stride": "kernel_size"},
+                     meaning="flat max pooling, window = stride = x"),
+}
+
+
+def _fold(names: list[str]) -> dict[str, str]:
+    folded: dict[str, list[str]] = {}
+    for name in names:
+        folded.setdefault(name.lower(), []).append(name)
+    return {low: group[0] for low, group in folded.items() if len(group) == 1}
+
+
+_BY_LOWER = _fold([*KINDS, *ALIASES])
+
+
+def resolve(name: str) -> tuple[type[Layer], Alias | None]:
+    """The kind (and alias, if any) that ``name`` means; case-insensitive where unambiguous."""
+    exact = name if name in KINDS or name in ALIASES else _BY_LOWER.get(name.lower())
+    if exact is None:
+        raise UnknownLayerError.for_name(name, [*KINDS, *ALIASES])
+    if exact in ALIASES:
+        return ALIASES[exact].kind, ALIASES[exact]
+    return KINDS[exact], None
+
+
+__all__ = ["ALIASES", "KINDS", "Alias", "Derivation", "Layer", "bind", "resolve"]

@@ -1,0 +1,189 @@
+"""The base of every layer kind, argument binding, and small validators.
+
+A layer kind is a frozen dataclass whose fields are the framework's own constructor
+arguments, in the framework's order, with its defaults. Binding a written layer to a kind
+follows the framework's rules for positional and keyword arguments, so a line pasted from
+``print(model)`` binds exactly as PyTorch would bind it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..errors import ArgumentError, ShapeError, did_you_mean
+from ..spec import Shape
+from ..steps import Step
+
+MISSING = dataclasses.MISSING
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What a layer kind works out for one incoming shape."""
+
+    output_shape: Shape
+    params: int
+    steps: tuple[Step, ...]
+    shape_why: str
+    params_why: str
+    trainable: bool = True  # False for counts that are statistics, not weights (Keras' BatchNorm)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Base class. Subclasses add fields and implement :meth:`derive`."""
+
+    # How each argument that a user may leave out is read off the incoming shape.
+    inferred: ClassVar[Mapping[str, Callable[[Shape], int]]] = {}
+    # The numbers of (batch-less) dimensions the kind accepts; empty means any.
+    input_dims: ClassVar[frozenset[int]] = frozenset()
+    # What the dimensions are called in messages, by number of dimensions.
+    summary: ClassVar[str] = ""  # one line for `explainer layers` and the README
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def arg_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    def torch_args(self) -> dict[str, Any]:
+        """Complete keyword arguments: ``torch.nn.<type>(**args)`` builds the same layer."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def derive(self, shape: Shape) -> Derivation:
+        raise NotImplementedError
+
+    @classmethod
+    def check_input(cls, shape: Shape) -> None:
+        if cls.input_dims and len(shape) not in cls.input_dims:
+            wanted = " or ".join(str(n) for n in sorted(cls.input_dims))
+            raise ShapeError(
+                f"{cls.type_name()} needs a {wanted}-dimensional input (without the batch), "
+                f"got {len(shape)}: {list(shape)}"
+            )
+
+
+def bind(
+    kind: type[Layer],
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    shape: Shape,
+    origin: str,
+) -> Layer:
+    """Build ``kind`` from written arguments, filling inferable ones from ``shape``.
+
+    ``origin`` says where ``shape`` comes from ("after layer 9, Flatten") for messages.
+    """
+    kind.check_input(shape)
+    names = kind.arg_names()
+    values = _bind_positional(kind, names, args, kwargs)
+    for name, infer in kind.inferred.items():
+        actual = infer(shape)
+        if name not in values:
+            values[name] = actual
+        elif values[name] != actual:
+            raise ArgumentError(
+                f"{name}={values[name]!r} contradicts the incoming shape {list(shape)}: "
+                f"{origin} it has {actual} {_unit(name)}"
+            )
+    missing = [f.name for f in dataclasses.fields(kind) if f.name not in values and _required(f)]
+    if missing:
+        raise ArgumentError(f"{kind.type_name()} is missing {', '.join(missing)}")
+    return kind(**values)
+
+
+def _bind_positional(
+    kind: type[Layer], names: tuple[str, ...], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    for key in kwargs:
+        if key not in names:
+            raise ArgumentError(
+                f"{kind.type_name()} has no argument {key!r}{did_you_mean(key, names)}"
+            )
+    # PyTorch's order first. If that leaves a required argument unset but the shape could
+    # supply the leading ones (Linear(10), Conv2d(16, 5)), skip those: unambiguous, since
+    # PyTorch itself would refuse the call.
+    order = names
+    skippable = [n for n in names[: len(kind.inferred)] if n in kind.inferred and n not in kwargs]
+    if skippable and _needs_shift(kind, names, args, kwargs):
+        order = tuple(n for n in names if n not in skippable)
+    if len(args) > len(order):
+        raise ArgumentError(
+            f"{kind.type_name()} takes at most {len(order)} positional arguments, got {len(args)}"
+        )
+    values = dict(zip(order, args, strict=False))
+    for key, value in kwargs.items():
+        if key in values:
+            raise ArgumentError(f"{kind.type_name()} got {key!r} twice")
+        values[key] = value
+    return values
+
+
+def _needs_shift(
+    kind: type[Layer], names: tuple[str, ...], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> bool:
+    given = set(names[: len(args)]) | set(kwargs)
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    return any(_required(fields[n]) and n not in given for n in names if n not in kind.inferred)
+
+
+def _required(field: dataclasses.Field[Any]) -> bool:
+    return field.default is MISSING and field.default_factory is MISSING
+
+
+def _unit(name: str) -> str:
+    return "channels" if "channels" in name else "features"
+
+
+# -- validators: each raises ArgumentError with the argument's name and value -----------------
+
+
+def positive_int(name: str, value: Any) -> int:
+    if type(value) is not int or value < 1:
+        raise ArgumentError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def nonnegative_int(name: str, value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise ArgumentError(f"{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def int_tuple(name: str, value: Any, n: int, *, minimum: int) -> tuple[int, ...]:
+    """An int or a tuple of ``n`` ints, each at least ``minimum``, as a tuple of ``n``."""
+    items = value if isinstance(value, tuple | list) else (value,) * n
+    if len(items) != n or any(type(v) is not int or v < minimum for v in items):
+        kind = "positive" if minimum > 0 else "non-negative"
+        raise ArgumentError(
+            f"{name} must be a {kind} integer or a tuple of {n}, got {value!r}"
+        )
+    return tuple(items)
+
+
+def boolean(name: str, value: Any) -> bool:
+    if type(value) is not bool:
+        raise ArgumentError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def probability(name: str, value: Any) -> float:
+    if type(value) not in (int, float) or not 0 <= value <= 1:
+        raise ArgumentError(f"{name} must be a probability between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def one_of(name: str, value: Any, choices: tuple[Any, ...]) -> Any:
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ArgumentError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+def no_params(type_name: str, reason: str = "it has no weights") -> str:
+    return f"{type_name} has no weights: 0" if reason == "it has no weights" else reason

@@ -1,0 +1,44 @@
+"""Fully connected layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..spec import Shape
+from ..steps import derive
+from .base import Derivation, Layer, boolean, positive_int
+
+PARAMS = "i*o + o"
+PARAMS_NO_BIAS = "i*o"
+MEANINGS = {"i": "input features", "o": "output features (neurons)"}
+
+
+@dataclass(frozen=True)
+class Linear(Layer):
+    """Fully connected: acts on the last dimension of its input."""
+
+    in_features: int
+    out_features: int
+    bias: bool = True
+
+    inferred: ClassVar = {"in_features": lambda shape: shape[-1]}
+    summary: ClassVar[str] = "fully connected: i·o + o parameters (i·o without bias)"
+
+    def __post_init__(self) -> None:
+        positive_int("in_features", self.in_features)
+        positive_int("out_features", self.out_features)
+        boolean("bias", self.bias)
+
+    def derive(self, shape: Shape) -> Derivation:
+        values = {"i": self.in_features, "o": self.out_features}
+        if self.bias:
+            why = f"each of the o = {self.out_features} neurons has i = {self.in_features} weights and one bias"
+        else:
+            why = f"each of the o = {self.out_features} neurons has i = {self.in_features} weights and no bias"
+        step = derive("parameters", PARAMS if self.bias else PARAMS_NO_BIAS, values, MEANINGS, why)
+        leading = shape[:-1]
+        shape_why = f"one output per neuron: {self.out_features}"
+        if leading:
+            shape_why += f" (applied to the last dimension; {list(leading)} pass through)"
+        return Derivation((*leading, self.out_features), step.value, (step,), shape_why, why)

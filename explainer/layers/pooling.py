@@ -1,0 +1,126 @@
+"""Max and average pooling: no weights, a sliding window shrinks the spatial size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..errors import ArgumentError
+from ..spec import Shape
+from .base import Derivation, Layer, boolean, int_tuple
+from .sizes import Window, window_steps
+
+
+@dataclass(frozen=True)
+class _Pool(Layer):
+    """Shared by every pooling kind; subclasses fix the number of spatial axes."""
+
+    spatial: ClassVar[int] = 2
+
+    def _windows(self) -> tuple[Window, ...]:
+        n = self.spatial
+        kernel = int_tuple("kernel_size", getattr(self, "kernel_size"), n, minimum=1)
+        stride_arg = getattr(self, "stride")
+        # PyTorch: stride=None means stride = kernel_size (non-overlapping windows).
+        stride = kernel if stride_arg is None else int_tuple("stride", stride_arg, n, minimum=1)
+        padding = int_tuple("padding", getattr(self, "padding"), n, minimum=0)
+        dilation = int_tuple("dilation", getattr(self, "dilation", 1), n, minimum=1)
+        return tuple(Window(*w) for w in zip(kernel, stride, padding, dilation, strict=True))
+
+    def _check(self) -> None:
+        boolean("ceil_mode", getattr(self, "ceil_mode"))
+        for w in self._windows():
+            if w.padding > w.kernel // 2:  # PyTorch's rule for every pooling kind
+                raise ArgumentError(
+                    f"padding {w.padding} is more than half the kernel size {w.kernel}; "
+                    f"PyTorch allows at most {w.kernel // 2}"
+                )
+
+    def derive(self, shape: Shape) -> Derivation:
+        n = self.spatial
+        sizes = shape[-n:]
+        out, steps = window_steps(sizes, self._windows(), ceil_mode=getattr(self, "ceil_mode"))
+        kept = f"; the {shape[0]} channels pass through" if len(shape) > n else ""
+        return Derivation(
+            output_shape=(*shape[:-n], *out),
+            params=0,
+            steps=steps,
+            shape_why=f"a window slides over each channel separately{kept}",
+            params_why=f"{self.type_name()} has no weights: 0 (it only takes the {self._what} of each window)",
+        )
+
+    _what: ClassVar[str] = "maximum"
+
+
+@dataclass(frozen=True)
+class MaxPool2d(_Pool):
+    """2-D max pooling over (C, H, W) or (H, W)."""
+
+    kernel_size: Any
+    stride: Any = None
+    padding: Any = 0
+    dilation: Any = 1
+    return_indices: bool = False
+    ceil_mode: bool = False
+
+    input_dims: ClassVar = frozenset({2, 3})
+    summary: ClassVar[str] = "2-D max pooling: no parameters, ⌊(W − F + 2P)/S + 1⌋ per axis"
+
+    def __post_init__(self) -> None:
+        boolean("return_indices", self.return_indices)
+        self._check()
+
+
+@dataclass(frozen=True)
+class MaxPool1d(MaxPool2d):
+    """1-D max pooling over (C, L) or a flat vector (L,): the course's Maxpool(x)."""
+
+    input_dims: ClassVar = frozenset({1, 2})
+    spatial: ClassVar[int] = 1
+    summary: ClassVar[str] = "1-D max pooling (the course's flat Maxpool): no parameters"
+
+
+@dataclass(frozen=True)
+class AvgPool2d(_Pool):
+    """2-D average pooling over (C, H, W) or (H, W). PyTorch gives it no dilation."""
+
+    kernel_size: Any
+    stride: Any = None
+    padding: Any = 0
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    divisor_override: int | None = None
+
+    input_dims: ClassVar = frozenset({2, 3})
+    summary: ClassVar[str] = "2-D average pooling: no parameters, ⌊(W − F + 2P)/S + 1⌋ per axis"
+    _what: ClassVar[str] = "mean"
+
+    def __post_init__(self) -> None:
+        boolean("count_include_pad", self.count_include_pad)
+        if self.divisor_override is not None and (
+            type(self.divisor_override) is not int or self.divisor_override < 1
+        ):
+            raise ArgumentError(
+                f"divisor_override must be a positive integer or None, got {self.divisor_override!r}"
+            )
+        self._check()
+
+
+@dataclass(frozen=True)
+class AvgPool1d(_Pool):
+    """1-D average pooling over (C, L) or (L,)."""
+
+    kernel_size: Any
+    stride: Any = None
+    padding: Any = 0
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+
+    input_dims: ClassVar = frozenset({1, 2})
+    spatial: ClassVar[int] = 1
+    summary: ClassVar[str] = "1-D average pooling: no parameters"
+    _what: ClassVar[str] = "mean"
+
+    def __post_init__(self) -> None:
+        boolean("count_include_pad", self.count_include_pad)
+        self._check()

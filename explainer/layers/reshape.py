@@ -1,0 +1,59 @@
+"""Layers that only rearrange values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..errors import ArgumentError, ShapeError
+from ..spec import Shape
+from ..steps import derive
+from .base import Derivation, Layer
+
+NAMES = {3: ("C", "H", "W"), 2: ("C", "L")}
+MEANINGS = {"C": "channels", "H": "height", "W": "width", "L": "length"}
+
+
+@dataclass(frozen=True)
+class Flatten(Layer):
+    """Joins dimensions start_dim..end_dim into one. PyTorch counts the batch as dimension 0."""
+
+    start_dim: int = 1
+    end_dim: int = -1
+
+    summary: ClassVar[str] = "joins dimensions into one (C·H·W): no parameters"
+
+    def __post_init__(self) -> None:
+        for name in ("start_dim", "end_dim"):
+            if type(getattr(self, name)) is not int:
+                raise ArgumentError(f"{name} must be an integer, got {getattr(self, name)!r}")
+
+    def _span(self, shape: Shape) -> tuple[int, int]:
+        """start and end as indices into the batch-less shape."""
+        rank = len(shape) + 1  # with the batch
+        start, end = (d + rank if d < 0 else d for d in (self.start_dim, self.end_dim))
+        if not (0 <= start < rank and 0 <= end < rank):
+            raise ShapeError(
+                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) is out of range "
+                f"for a {rank}-dimensional input (batch included) {[-1, *shape]}"
+            )
+        if start == 0:
+            raise ShapeError("Flatten with start_dim=0 would merge the batch dimension into the features")
+        if start > end:
+            raise ShapeError(f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim}")
+        return start - 1, end - 1
+
+    def derive(self, shape: Shape) -> Derivation:
+        start, end = self._span(shape)
+        joined = shape[start : end + 1]
+        no = f"{self.type_name()} has no weights: 0"
+        if len(joined) == 1:
+            return Derivation(shape, 0, (), "only one dimension in the range: nothing to join", no)
+        names = NAMES.get(len(joined)) if start == 0 else None
+        symbols = names or tuple(f"d_{start + i + 1}" for i in range(len(joined)))
+        values = dict(zip(symbols, joined, strict=True))
+        meanings = {s: MEANINGS.get(s, f"size of dimension {s[2:]}") for s in symbols}
+        step = derive("flattened features", "*".join(symbols), values, meanings,
+                      "the values are laid out in one row; their number is the product")
+        out = (*shape[:start], step.value, *shape[end + 1 :])
+        return Derivation(out, 0, (step,), "the joined dimensions multiply", no)

@@ -1,0 +1,22 @@
+"""Text -> Architecture. Detects which notation the text is written in."""
+
+from __future__ import annotations
+
+import re
+
+from ..spec import Architecture
+from .chain import parse_chain
+from .pytorch import parse_pytorch_print
+from .shapes import parse_shape
+
+_PRINTOUT_LINE = re.compile(r"^\s*\([\w.]+\):\s*\S", re.MULTILINE)
+
+
+def parse(text: str) -> Architecture:
+    """Parse a spec in any supported notation."""
+    if _PRINTOUT_LINE.search(text):
+        return parse_pytorch_print(text)
+    return parse_chain(text)
+
+
+__all__ = ["parse", "parse_chain", "parse_pytorch_print", "parse_shape"]

@@ -1,0 +1,122 @@
+"""Reading layer calls written as Python syntax, without ever executing them.
+
+``ast.parse`` gives the syntax tree; only literals (and integer arithmetic on them, such as
+LeNet's ``16*5*5``) are accepted as values. Anything else, ``__import__('os')`` included,
+is a syntax error of the spec, never a call.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SpecSyntaxError
+
+_INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+}
+
+_PREFIXES = ("torch.nn.", "nn.", "keras.layers.", "layers.")
+
+
+def literal(node: ast.expr, place: Place) -> Any:
+    """The value of a literal node; tuples and lists come back as tuples."""
+    if isinstance(node, ast.Constant) and not isinstance(node.value, bytes | complex):
+        return node.value
+    if isinstance(node, ast.Tuple | ast.List):
+        return tuple(literal(item, place) for item in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = literal(node.operand, place)
+        if type(value) in (int, float):
+            return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.BinOp) and type(node.op) in _INT_OPS:
+        left, right = literal(node.left, place), literal(node.right, place)
+        if type(left) is int and type(right) is int:
+            if isinstance(node.op, ast.FloorDiv) and right == 0:
+                raise SpecSyntaxError(f"{ast.unparse(node)!r} divides by zero", place.of(node))
+            return _INT_OPS[type(node.op)](left, right)
+    raise SpecSyntaxError(
+        f"{ast.unparse(node)!r} is not a literal: only numbers, strings, True/False/None "
+        "and tuples of them are allowed",
+        place.of(node),
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a parsed snippet starts in the user's text, to turn ast offsets into places."""
+
+    line: int = 1
+    col: int = 1
+
+    def of(self, node: ast.expr | ast.keyword) -> str:
+        line = self.line + node.lineno - 1
+        col = (self.col + node.col_offset) if node.lineno == 1 else node.col_offset + 1
+        return f"line {line}, col {col}"
+
+    def at(self, lineno: int, offset: int) -> str:
+        line = self.line + lineno - 1
+        col = (self.col + offset - 1) if lineno == 1 else offset
+        return f"line {line}, col {col}"
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """``nn.Conv2d`` -> ``"nn.Conv2d"``; None for anything that is not a plain dotted name."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = dotted_name(node.value)
+        return f"{head}.{node.attr}" if head else None
+    return None
+
+
+def layer_name(node: ast.expr) -> str | None:
+    """The layer's name without a framework prefix (``torch.nn.Conv2d`` -> ``Conv2d``)."""
+    name = dotted_name(node)
+    if name is None:
+        return None
+    for prefix in _PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name if "." not in name else None
+
+
+def parse_call(text: str, place: Place) -> tuple[str, tuple[Any, ...], tuple[tuple[str, Any], ...]]:
+    """``Conv2d(1, 16, kernel_size=5)`` -> the name, positional and keyword arguments.
+
+    ``text`` must start at ``place`` (no leading blanks); errors name the line and column.
+    """
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise SpecSyntaxError(
+            f"invalid syntax in {text!r}: {exc.msg}", place.at(exc.lineno or 1, exc.offset or 1)
+        ) from None
+    node = tree.body
+    call_node = node if isinstance(node, ast.Call) else None
+    name = layer_name(call_node.func if call_node else node)
+    if name is None:
+        raise SpecSyntaxError(
+            f"{text!r} is not a layer: write Name or Name(arguments), with literal arguments",
+            place.of(node),
+        )
+    if call_node is None:
+        return name, (), ()
+    for bad in [a for a in call_node.args if isinstance(a, ast.Starred)] + [
+        k for k in call_node.keywords if k.arg is None
+    ]:
+        raise SpecSyntaxError(f"{text!r}: * and ** arguments are not allowed", place.of(bad))
+    args = tuple(literal(a, place) for a in call_node.args)
+    kwargs: dict[str, Any] = {}
+    for keyword in call_node.keywords:
+        key = str(keyword.arg)
+        if key in kwargs:
+            raise SpecSyntaxError(f"keyword argument {key!r} repeated in {text!r}", place.of(keyword))
+        kwargs[key] = literal(keyword.value, place)
+    return name, args, tuple(kwargs.items())

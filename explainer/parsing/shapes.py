@@ -1,0 +1,42 @@
+"""Input shapes: ``1,28,28``, ``1x28x28``, ``(1, 28, 28)``, ``[1, 28, 28]``, ``1024``.
+
+The batch dimension is never part of a shape here; shapes are channels-first (PyTorch).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import InputShapeError
+from ..spec import Shape
+
+_SEPARATORS = re.compile(r"\s*(?:,|x|×|\*)\s*|\s+")
+
+
+def parse_shape(text: str) -> Shape:
+    body = text.strip()
+    if body[:1] in "([" and body[-1:] in ")]":
+        body = body[1:-1].strip().rstrip(",")
+    parts = [p for p in _SEPARATORS.split(body) if p] if body else []
+    if not parts:
+        raise InputShapeError(f"input shape {text!r} is empty: give sizes such as 1,28,28")
+    sizes = []
+    for position, part in enumerate(parts, 1):
+        if not re.fullmatch(r"[+-]?\d+", part):
+            raise InputShapeError(
+                f"input shape {text!r}: size {position} is {part!r}, not an integer"
+            )
+        sizes.append(int(part))
+    return check_shape(tuple(sizes), text)
+
+
+def check_shape(sizes: tuple[object, ...], text: str | None = None) -> Shape:
+    shown = text if text is not None else ", ".join(map(repr, sizes))
+    if not sizes:
+        raise InputShapeError("input shape is empty: give sizes such as input(1, 28, 28)")
+    for position, size in enumerate(sizes, 1):
+        if type(size) is not int or size < 1:
+            raise InputShapeError(
+                f"input shape ({shown}): size {position} is {size!r}; sizes must be positive integers"
+            )
+    return tuple(sizes)  # type: ignore[arg-type]

@@ -1,0 +1,131 @@
+"""Architecture -> Solution: every layer's shape and parameter count, derived step by step.
+
+The only place formulas are evaluated. Nothing here formats text for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ExplainerError, InputShapeError
+from .layers import Layer, bind, resolve
+from .spec import Architecture, LayerSpec, Shape
+from .steps import Step, derive
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    index: int
+    name: str  # attribute name (cnn_layer_1) or the name as written (FCwB)
+    spec: LayerSpec
+    layer: Layer
+    input_shape: Shape
+    output_shape: Shape
+    params: int
+    trainable_params: int
+    steps: tuple[Step, ...]
+    shape_why: str
+    params_why: str
+
+    @property
+    def type(self) -> str:
+        return self.layer.type_name()
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.params - self.trainable_params
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return self.layer.torch_args()
+
+
+@dataclass(frozen=True)
+class Solution:
+    input_shape: Shape
+    layers: tuple[LayerResult, ...]
+    total: Step
+    notation: str
+    notes: tuple[str, ...]
+    framework: str = "pytorch"
+
+    @property
+    def total_params(self) -> int:
+        return self.total.value
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(layer.trainable_params for layer in self.layers)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+
+def solve(architecture: Architecture) -> Solution:
+    if architecture.input_shape is None:
+        raise InputShapeError(
+            "no input shape: start the spec with input(1, 28, 28) or pass --input 1,28,28"
+        )
+    shape = architecture.input_shape
+    results: list[LayerResult] = []
+    for index, spec in enumerate(architecture.layers, 1):
+        origin = _origin(results)
+        try:
+            result = _solve_layer(index, spec, shape, origin)
+        except ExplainerError as exc:
+            raise exc.at(f"{spec.where}: layer {index}, {spec.text}") from None
+        results.append(result)
+        shape = result.output_shape
+    return Solution(
+        input_shape=architecture.input_shape,
+        layers=tuple(results),
+        total=_total(results),
+        notation=architecture.notation,
+        notes=architecture.notes,
+    )
+
+
+def _solve_layer(index: int, spec: LayerSpec, shape: Shape, origin: str) -> LayerResult:
+    kind, alias = resolve(spec.call)
+    kwargs = dict(spec.kwargs)
+    args = spec.args
+    if alias is not None:
+        kwargs, args = alias.translate(args, kwargs), ()
+    layer = bind(kind, args, kwargs, shape, origin)
+    outcome = layer.derive(shape)
+    trainable = outcome.params if outcome.trainable else 0
+    return LayerResult(
+        index=index,
+        name=spec.name or spec.call,
+        spec=spec,
+        layer=layer,
+        input_shape=shape,
+        output_shape=outcome.output_shape,
+        params=outcome.params,
+        trainable_params=trainable,
+        steps=outcome.steps,
+        shape_why=outcome.shape_why,
+        params_why=outcome.params_why,
+    )
+
+
+def _origin(results: list[LayerResult]) -> str:
+    if not results:
+        return "as given,"
+    last = results[-1]
+    return f"after layer {last.index} ({last.type})"
+
+
+def _total(results: list[LayerResult]) -> Step:
+    weighted = [r for r in results if r.params]
+    values = {f"p_{r.index}": r.params for r in weighted}
+    meanings = {f"p_{r.index}": f"parameters of layer {r.index} ({r.name})" for r in weighted}
+    text = " + ".join(values) if values else "0"
+    why = (
+        "the total is the sum over the layers that have weights; the others add 0"
+        if weighted
+        else "no layer has weights"
+    )
+    return derive("total parameters", text, values, meanings, why, counts=True)

@@ -1,0 +1,40 @@
+"""What the parsers produce: pure data, no sympy, no knowledge of layer kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as written: ``FCwB(256)`` or ``(cnn_layer_1): Conv2d(1, 16, ...)``."""
+
+    call: str  # the layer name as written: "FCwB", "Conv2d", "relu"
+    args: tuple[Any, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+    name: str | None = None  # the attribute name of a PyTorch print-out (cnn_layer_1)
+    text: str = ""  # the source text of the layer, for messages
+    line: int = 1
+    col: int = 1
+
+    @property
+    def where(self) -> str:
+        return f"line {self.line}, col {self.col}"
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """An input shape (without the batch dimension) and the layers in the order applied."""
+
+    layers: tuple[LayerSpec, ...]
+    input_shape: Shape | None = None
+    notation: str = "chain"  # chain | course | pytorch-print
+    notes: tuple[str, ...] = field(default=())
+
+    def with_input(self, shape: Shape | None) -> Architecture:
+        if shape is None:
+            return self
+        return Architecture(self.layers, shape, self.notation, self.notes)

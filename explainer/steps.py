@@ -1,0 +1,59 @@
+"""A derivation step: the record of one formula applied to numbers. Pure data for the templates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .formula import Formula, evaluate_exact, formula
+
+
+@dataclass(frozen=True)
+class Step:
+    """``quantity = formula = substituted = value``, with the meaning of every symbol.
+
+    ``counts`` marks steps whose operands are parameter counts (the total), which the
+    renderers group like every other count (``416 + 12,832``); sizes such as 1024 stay plain.
+    """
+
+    quantity: str
+    formula: Formula
+    values: tuple[tuple[str, int], ...]
+    meanings: tuple[tuple[str, str], ...]
+    substituted: Any  # unevaluated sympy expression
+    value: int
+    why: str
+    counts: bool = False
+
+    @property
+    def legend(self) -> tuple[tuple[str, str, int], ...]:
+        """(symbol, meaning, value) in the order the symbols appear in the formula."""
+        values = dict(self.values)
+        meanings = dict(self.meanings)
+        return tuple((s, meanings.get(s, ""), values[s]) for s in self.formula.symbols)
+
+
+def derive(
+    quantity: str,
+    text: str,
+    values: Mapping[str, int],
+    meanings: Mapping[str, str],
+    why: str = "",
+    *,
+    counts: bool = False,
+) -> Step:
+    """Apply the formula ``text`` to ``values`` and keep every stage of it."""
+    parsed = formula(text)
+    used = {symbol: values[symbol] for symbol in parsed.symbols}
+    substituted = parsed.substitute(used)
+    return Step(
+        quantity=quantity,
+        formula=parsed,
+        values=tuple(used.items()),
+        meanings=tuple((s, meanings[s]) for s in used if s in meanings),
+        substituted=substituted,
+        value=evaluate_exact(substituted),
+        why=why,
+        counts=counts,
+    )
