@@ -113,9 +113,9 @@ def _solve_layer(index: int, spec: LayerSpec, shape: Shape, origin: str) -> Laye
 
 def _origin(results: list[LayerResult]) -> str:
     if not results:
-        return "as given,"
+        return "the input"
     last = results[-1]
-    return f"after layer {last.index} ({last.type})"
+    return f"after layer {last.index} ({last.type}) the input"
 
 
 def _total(results: list[LayerResult]) -> Step:

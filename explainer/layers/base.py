@@ -89,7 +89,7 @@ def bind(
         elif values[name] != actual:
             raise ArgumentError(
                 f"{name}={values[name]!r} contradicts the incoming shape {list(shape)}: "
-                f"{origin} it has {actual} {_unit(name)}"
+                f"{origin} has {actual} {_unit(name)}"
             )
     missing = [f.name for f in dataclasses.fields(kind) if f.name not in values and _required(f)]
     if missing:

@@ -19,8 +19,8 @@ PARAMS_GROUPED_NO_BIAS = "(m*n*(d/g))*k"
 MEANINGS = {
     "m": "kernel width",
     "n": "kernel height",
-    "d": "input channels (filters in the previous layer)",
-    "k": "filters (output channels)",
+    "d": "input channels (filters of the previous layer)",
+    "k": "filters",
     "g": "groups",
 }
 
@@ -108,7 +108,12 @@ class Conv2d(Layer):
             (False, True): PARAMS, (False, False): PARAMS_NO_BIAS,
             (True, True): PARAMS_GROUPED, (True, False): PARAMS_GROUPED_NO_BIAS,
         }[grouped, self.bias]
-        per_filter = "m·n·d/g weights (each filter sees d/g channels)" if grouped else "m·n·d weights"
+        m, n, d, g = values["m"], values["n"], self.in_channels, self.groups
+        per_filter = (
+            f"m·n·(d/g) = {m}·{n}·{d // g} weights (each group of d/g = {d // g} channels has its own filters)"
+            if grouped
+            else f"m·n·d = {m}·{n}·{d} = {m * n * d} weights"
+        )
         bias = " and one bias" if self.bias else " and no bias (bias=False)"
         why = f"each of the k = {self.out_channels} filters has {per_filter}{bias}"
         return derive("parameters", text, values, MEANINGS, why)

@@ -11,7 +11,7 @@ from .base import Derivation, Layer, boolean, positive_int
 
 PARAMS = "i*o + o"
 PARAMS_NO_BIAS = "i*o"
-MEANINGS = {"i": "input features", "o": "output features (neurons)"}
+MEANINGS = {"i": "input features", "o": "neurons"}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ LAST_WINDOW = "O - 1"
 
 MEANINGS = {
     "W": "input size",
-    "F": "kernel (filter) size",
+    "F": "kernel size",
     "P": "padding on each side",
     "S": "stride",
     "D": "dilation",

@@ -1,0 +1,42 @@
+"""The Python API: text in, worked solution out. parse -> solve -> render, nothing else."""
+
+from __future__ import annotations
+
+from .bank import Example, example, examples
+from .parsing import parse, parse_shape
+from .render import render
+from .solve import Solution, solve
+
+
+def solve_spec(text: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
+    """Parse and solve ``text``; ``input_shape`` ("1,28,28" or a tuple) overrides input(...)."""
+    architecture = parse(text)
+    if isinstance(input_shape, str):
+        architecture = architecture.with_input(parse_shape(input_shape))
+    elif input_shape is not None:
+        architecture = architecture.with_input(tuple(input_shape))
+    return solve(architecture)
+
+
+def explain(
+    text: str,
+    input_shape: str | tuple[int, ...] | None = None,
+    fmt: str = "text",
+    digits: str = "western",
+    example: str | None = None,
+) -> str:
+    """The worked solution of ``text`` (or of the bundled ``example``) as a document."""
+    if example is not None:
+        solution = solve_example(example, input_shape)
+    else:
+        solution = solve_spec(text, input_shape)
+    return render(solution, fmt, digits)
+
+
+def solve_example(name: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
+    chosen = example(name)
+    return solve_spec(chosen.spec, input_shape if input_shape is not None else chosen.input_shape)
+
+
+def bank_examples() -> list[Example]:
+    return list(examples().values())

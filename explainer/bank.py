@@ -1,0 +1,50 @@
+"""The bank of ready problems in exercises/: one TOML file each."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ExplainerError, did_you_mean
+from .parsing import parse
+from .resources import resource_dir
+from .spec import Architecture
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    title: str
+    source: str
+    spec: str
+    input_shape: tuple[int, ...] | None
+    total_params: int  # what the source states; the tests hold the solver to it
+
+    def architecture(self) -> Architecture:
+        return parse(self.spec).with_input(self.input_shape)
+
+
+def examples() -> dict[str, Example]:
+    folder = resource_dir("exercises")
+    return {path.stem: _load(path) for path in sorted(folder.glob("*.toml"))}
+
+
+def example(name: str) -> Example:
+    bank = examples()
+    if name not in bank:
+        raise ExplainerError(f"no example named {name!r}{did_you_mean(name, bank)}; see 'explainer examples'")
+    return bank[name]
+
+
+def _load(path: Path) -> Example:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    shape = data.get("input")
+    return Example(
+        name=path.stem,
+        title=data["title"],
+        source=data.get("source", ""),
+        spec=data["spec"],
+        input_shape=tuple(shape) if shape else None,
+        total_params=data["total_params"],
+    )

@@ -1,0 +1,131 @@
+"""The ``explainer`` command. The one place where library errors become exit codes.
+
+Every ExplainerError ends as exit code 2 and one line on stderr; nothing reaches stdout and
+no ``-o`` file is written unless the whole document rendered.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import api
+from .errors import ExplainerError
+from .render import DIGITS, EXTENSIONS, FORMATS
+
+_BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
+
+
+class _Group(click.Group):
+    """Turns library errors into one line on stderr and exit code 2, whatever the command."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ExplainerError as exc:
+            message = " ".join(str(exc).split())  # always one line
+            click.echo(f"explainer: error: {message}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(
+    cls=_Group,
+    epilog="Example:\n\n    explainer solve --example handout-cnn",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(package_name="explainer")
+def main() -> None:
+    """Step-by-step worked solutions: the output shape and the number of parameters of every
+    layer of a neural network, each derived from its formula."""
+
+
+@main.command(
+    epilog=(
+        "Examples:\n\n"
+        "    explainer solve 'input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> ReLU -> "
+        "MaxPool2d(2) -> Flatten -> Linear(10)'\n\n"
+        "    explainer solve 'input→FCwB(256)→Dropout(0.1)→FC(128)→tanh→Maxpool(3)→FC(3)→output' "
+        "--input 1024 --digits indian\n\n"
+        "    explainer solve model.txt --input 1,28,28 --format latex -o solution.tex"
+    )
+)
+@click.argument("spec", required=False)
+@click.option("--example", "example_name", metavar="NAME", help="Solve a bundled example (see 'explainer examples').")
+@click.option("--input", "input_shape", metavar="SHAPE", help="Input shape without the batch: 1,28,28 or 1x28x28 or (1, 28, 28).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format. Default: from the -o extension, else text.")
+@click.option("--digits", type=click.Choice(DIGITS), default="western", show_default=True, help="Digit grouping: 883,530 / 8,83,530 / 883530.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
+def solve(
+    spec: str | None,
+    example_name: str | None,
+    input_shape: str | None,
+    fmt: str | None,
+    digits: str,
+    output: Path | None,
+) -> None:
+    """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
+
+    SPEC is chain notation (Conv2d(1, 16, 5) -> ReLU -> ...), the course notation
+    (input→FCwB(256)→FC(128)→output) or a pasted PyTorch print(model), optionally followed by
+    its forward method. Nothing in SPEC is ever executed.
+    """
+    text = _spec_text(spec, example_name)
+    if fmt is None:
+        fmt = _BY_EXTENSION.get(output.suffix.lower(), "text") if output else "text"
+    document = api.explain(
+        text,
+        input_shape=input_shape,
+        fmt=fmt,
+        digits=digits,
+        example=example_name,
+    )
+    _write(document, output)
+
+
+@main.command(epilog="Example:\n\n    explainer examples")
+def examples() -> None:
+    """List the bundled examples (the exercises/ bank)."""
+    for example in api.bank_examples():
+        shape = "×".join(map(str, example.input_shape or ())) or "?"
+        click.echo(f"{example.name:14} {shape:>12}  {example.total_params:>13,}  {example.title}")
+
+
+def _spec_text(spec: str | None, example_name: str | None) -> str:
+    if example_name is not None:
+        if spec is not None:
+            raise ExplainerError("give either SPEC or --example, not both")
+        return ""
+    if spec is None:
+        raise ExplainerError("no SPEC: give a spec string, a file, - for stdin, or --example NAME")
+    if spec == "-":
+        return sys.stdin.read()
+    path = Path(spec)
+    if "\n" not in spec and len(spec) < 4096 and path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ExplainerError(f"cannot read {spec}: {exc}") from None
+    return spec
+
+
+def _write(document: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(document, nl=False)
+        return
+    # Write next to the target and rename: a failure never leaves a partial file behind.
+    directory = output.parent if str(output.parent) else Path()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ExplainerError(f"cannot write {output}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(document)
+        Path(tmp).replace(output)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ExplainerError(f"cannot write {output}: {exc.strerror}") from None

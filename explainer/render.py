@@ -1,0 +1,180 @@
+"""Solution -> text, Markdown, LaTeX, HTML (Jinja templates) or JSON.
+
+The only place text is produced. Templates loop and apply the filters defined here; they do
+no arithmetic. Every environment uses ``StrictUndefined``: a misspelt name fails loudly.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .printing import LatexPrinter, UnicodePrinter
+from .resources import resource_dir
+from .solve import LayerResult, Solution
+from .steps import Step
+
+FORMATS = ("text", "markdown", "latex", "html", "json")
+DIGITS = ("western", "indian", "plain")
+EXTENSIONS = {"text": "txt", "markdown": "md", "latex": "tex", "html": "html", "json": "json"}
+
+
+def group_digits(value: int, digits: str = "western", separator: str = ",") -> str:
+    """883530 -> 883,530 (western), 8,83,530 (Indian, as the handout writes 2,62,400), 883530."""
+    sign, text = ("-", str(-value)) if value < 0 else ("", str(value))
+    if digits == "plain" or len(text) <= 3:
+        return sign + text
+    head, tail = text[:-3], text[-3:]
+    size = 2 if digits == "indian" else 3
+    groups = []
+    while head:
+        groups.insert(0, head[-size:])
+        head = head[:-size]
+    return sign + separator.join([*groups, tail])
+
+
+def render(solution: Solution, fmt: str = "text", digits: str = "western") -> str:
+    if fmt == "json":
+        return json.dumps(to_json(solution), indent=2, ensure_ascii=False) + "\n"
+    template = _environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
+    return template.render(solution=solution)
+
+
+def to_json(solution: Solution) -> dict[str, Any]:
+    """The JSON contract that other tools (and our own checks) read."""
+    return {
+        "input_shape": list(solution.input_shape),
+        "framework": solution.framework,
+        "notation": solution.notation,
+        "layers": [_layer_json(layer) for layer in solution.layers],
+        "total_params": solution.total_params,
+        "trainable_params": solution.trainable_params,
+        "non_trainable_params": solution.non_trainable_params,
+        "total": _step_json(solution.total),
+        "notes": list(solution.notes),
+    }
+
+
+def _layer_json(layer: LayerResult) -> dict[str, Any]:
+    return {
+        "index": layer.index,
+        "name": layer.name,
+        "written": layer.spec.text,
+        "type": layer.type,
+        "args": {key: _jsonable(value) for key, value in layer.args.items()},
+        "input_shape": list(layer.input_shape),
+        "output_shape": list(layer.output_shape),
+        "params": layer.params,
+        "trainable_params": layer.trainable_params,
+        "non_trainable_params": layer.non_trainable_params,
+        "shape_why": layer.shape_why,
+        "params_why": layer.params_why,
+        "steps": [_step_json(step) for step in layer.steps],
+    }
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    text = UnicodePrinter(tight=step.formula.tight)
+    latex = LatexPrinter(tight=step.formula.tight)
+    return {
+        "quantity": step.quantity,
+        "formula": text.doprint(step.formula.expr),
+        "substituted": text.doprint(step.substituted),
+        "value": step.value,
+        "formula_latex": latex.doprint(step.formula.expr),
+        "substituted_latex": latex.doprint(step.substituted),
+        "symbols": [
+            {"symbol": symbol, "meaning": meaning, "value": value}
+            for symbol, meaning, value in step.legend
+        ],
+        "why": step.why,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+# -- Jinja environments ---------------------------------------------------------------------
+
+
+@functools.cache
+def _environment(fmt: str, digits: str) -> jinja2.Environment:
+    options: dict[str, Any] = {}
+    if fmt == "latex":
+        # LaTeX is full of braces and percent signs: use delimiters that cannot clash.
+        options = {
+            "block_start_string": r"\BLOCK{",
+            "block_end_string": "}",
+            "variable_start_string": r"\VAR{",
+            "variable_end_string": "}",
+            "comment_start_string": r"\#{",
+            "comment_end_string": "}",
+            "line_statement_prefix": "%%",
+            "line_comment_prefix": "%#",
+        }
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(resource_dir("templates")) / fmt)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=fmt == "html",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        **options,
+    )
+    env.filters.update(_filters(fmt, digits))
+    return env
+
+
+def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
+    latex = fmt in ("latex", "markdown")
+    number = functools.partial(group_digits, digits=digits)
+    math_number = functools.partial(group_digits, digits=digits, separator="{,}") if latex else number
+
+    def printer(step: Step) -> UnicodePrinter:
+        grouped = math_number if step.counts else str
+        cls = LatexPrinter if latex else UnicodePrinter
+        return cls(number=grouped, tight=step.formula.tight)
+
+    return {
+        "num": number,
+        "mathnum": math_number,
+        "formula": lambda step: printer(step).doprint(step.formula.expr),
+        "substituted": lambda step: printer(step).doprint(step.substituted),
+        "symbol": lambda name: (LatexPrinter() if latex else UnicodePrinter()).symbol(name),
+        "shape": lambda shape: "×".join(str(size) for size in shape),
+        "batch_shape": lambda shape: "[" + ", ".join(str(s) for s in (-1, *shape)) + "]",
+        "call": _call,
+        "tex": _tex_escape,
+    }
+
+
+def _call(layer: LayerResult) -> str:
+    """The PyTorch constructor call the layer amounts to: Linear(in_features=1024, ...)."""
+    args = ", ".join(f"{key}={value!r}" for key, value in layer.args.items())
+    return f"{layer.type}({args})"
+
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "%": r"\%",
+    "→": r"$\rightarrow$",
+    "×": r"$\times$",
+}
+
+
+def _tex_escape(text: object) -> str:
+    return "".join(_TEX_SPECIAL.get(char, char) for char in str(text))
