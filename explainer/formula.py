@@ -113,13 +113,13 @@ class _Builder:
         raise ValueError(f"unsupported operator in {self.text!r}")
 
     def _is_tight(self, node: ast.BinOp) -> bool:
-        between = self.text[node.left.end_col_offset : node.right.col_offset]  # type: ignore[misc]
+        between = self.text[node.left.end_col_offset : node.right.col_offset]
         return " " not in between.replace("(", "")
 
     def _parenthesised(self, node: ast.expr) -> bool:
         """Whether the text wraps ``node`` in its own parentheses (not a call's)."""
         before = self.text[: node.col_offset].rstrip()
-        after = self.text[node.end_col_offset :].lstrip()  # type: ignore[misc]
+        after = self.text[node.end_col_offset :].lstrip()
         if not (before.endswith("(") and after.startswith(")")):
             return False
         head = before[:-1].rstrip()

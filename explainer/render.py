@@ -31,7 +31,7 @@ def group_digits(value: int, digits: str = "western", separator: str = ",") -> s
         return sign + text
     head, tail = text[:-3], text[-3:]
     size = 2 if digits == "indian" else 3
-    groups = []
+    groups: list[str] = []
     while head:
         groups.insert(0, head[-size:])
         head = head[:-size]

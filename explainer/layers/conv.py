@@ -76,6 +76,7 @@ class Conv2d(Layer):
 
     def derive(self, shape: Shape) -> Derivation:
         sizes = shape[1:]
+        steps: tuple[Step, ...]
         if self.padding == "same":
             out_sizes, steps = sizes, ()
             shape_why = "padding='same' pads so that the output keeps the input's size"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..spec import Architecture
-from .chain import parse_chain
+from .chain import format_chain, parse_chain
 from .pytorch import parse_pytorch_print
 from .shapes import parse_shape
 
@@ -19,4 +19,4 @@ def parse(text: str) -> Architecture:
     return parse_chain(text)
 
 
-__all__ = ["parse", "parse_chain", "parse_pytorch_print", "parse_shape"]
+__all__ = ["format_chain", "parse", "parse_chain", "parse_pytorch_print", "parse_shape"]

@@ -157,3 +157,16 @@ class _Scanner:
 def _position(text: str, index: int) -> tuple[int, int]:
     line = text.count("\n", 0, index) + 1
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def format_chain(architecture: Architecture, arrow: str = " -> ") -> str:
+    """The inverse of :func:`parse_chain`: ``parse_chain(format_chain(a))`` has the same layers."""
+    parts = [_format_call(spec.call, spec.args, spec.kwargs) for spec in architecture.layers]
+    if architecture.input_shape is not None:
+        parts.insert(0, f"input({', '.join(map(str, architecture.input_shape))})")
+    return arrow.join(parts)
+
+
+def _format_call(call: str, args: tuple[object, ...], kwargs: tuple[tuple[str, object], ...]) -> str:
+    written = [repr(a) for a in args] + [f"{key}={value!r}" for key, value in kwargs]
+    return f"{call}({', '.join(written)})" if written else call

@@ -149,18 +149,18 @@ class _Forward:
     def _expr(self, node: ast.expr) -> None:
         if isinstance(node, ast.Name):
             return  # the data flowing through: x
-        if not isinstance(node, ast.Call) or not node.args:
+        if not isinstance(node, ast.Call):
             raise self._unsupported(node)
         func = node.func
-        if isinstance(func, ast.Attribute) and dotted_name(func.value) == "self":
+        if isinstance(func, ast.Attribute) and dotted_name(func.value) == "self" and node.args:
             self._expr(node.args[0])
             self._module(func.attr, node)
+        elif self._functional(func) is not None and node.args:
+            self._expr(node.args[0])
+            self._apply_functional(node)
         elif isinstance(func, ast.Attribute) and func.attr in ("view", "reshape", "flatten"):
             self._expr(func.value)
             self._reshape(func.attr, node)
-        elif self._functional(func) is not None:
-            self._expr(node.args[0])
-            self._apply_functional(node)
         else:
             raise self._unsupported(node)
 

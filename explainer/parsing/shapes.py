@@ -10,14 +10,15 @@ import re
 from ..errors import InputShapeError
 from ..spec import Shape
 
-_SEPARATORS = re.compile(r"\s*(?:,|x|×|\*)\s*|\s+")
+_SEPARATOR = re.compile(r"[,x×*]")
 
 
 def parse_shape(text: str) -> Shape:
     body = text.strip()
     if body[:1] in "([" and body[-1:] in ")]":
         body = body[1:-1].strip().rstrip(",")
-    parts = [p for p in _SEPARATORS.split(body) if p] if body else []
+    # "1,28,28", "1x28x28", "1 28 28": one separator between sizes, never two in a row.
+    parts = [p.strip() for p in _SEPARATOR.split(body)] if _SEPARATOR.search(body) else body.split()
     if not parts:
         raise InputShapeError(f"input shape {text!r} is empty: give sizes such as 1,28,28")
     sizes = []
