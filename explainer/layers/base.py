@@ -33,6 +33,27 @@ class Derivation:
 
 
 @dataclass(frozen=True)
+class Misconception:
+    """A named wrong way to work a quantity out, derived like the right one.
+
+    Distractors of multiple-choice questions and the feedback on a wrong answer come from
+    these: the step shows exactly what the mistaken student computed.
+    """
+
+    key: str  # stable identifier: "bias-forgotten", "plus-one-forgotten", ...
+    description: str  # "the bias of each filter forgotten"
+    step: Step
+
+    @property
+    def quantity(self) -> str:
+        return self.step.quantity
+
+    @property
+    def value(self) -> int:
+        return self.step.value
+
+
+@dataclass(frozen=True)
 class Layer:
     """Base class. Subclasses add fields and implement :meth:`derive`."""
 
@@ -57,6 +78,13 @@ class Layer:
 
     def derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
+
+    def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
+        """Classic wrong derivations for this layer on ``shape`` (none by default).
+
+        Only those whose value differs from the right one are kept by the callers.
+        """
+        return ()
 
     @classmethod
     def check_input(cls, shape: Shape) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import Step, derive
-from .base import Derivation, Layer, boolean, int_tuple, one_of, positive_int
-from .sizes import Window, window_steps
+from .base import Derivation, Layer, Misconception, boolean, int_tuple, one_of, positive_int
+from .sizes import AXES, Window, window_steps
 
 PARAMS = "((m*n*d)+1)*k"
 PARAMS_NO_BIAS = "(m*n*d)*k"
@@ -76,6 +76,7 @@ class Conv2d(Layer):
 
     def derive(self, shape: Shape) -> Derivation:
         sizes = shape[1:]
+        self._check_padding_fits(sizes)
         steps: tuple[Step, ...]
         if self.padding == "same":
             out_sizes, steps = sizes, ()
@@ -90,6 +91,44 @@ class Conv2d(Layer):
             steps=(*steps, params),
             shape_why=shape_why,
             params_why=params.why,
+        )
+
+    def _check_padding_fits(self, sizes: Shape) -> None:
+        """PyTorch's rules for padding that copies the input: reflect needs P < W on every
+        axis, circular P ≤ W ('same' pads the larger half on the right)."""
+        if self.padding_mode not in ("reflect", "circular") or self.padding == "valid":
+            return
+        n = self.spatial
+        if self.padding == "same":
+            kernel = int_tuple("kernel_size", self.kernel_size, n, minimum=1)
+            dilation = int_tuple("dilation", self.dilation, n, minimum=1)
+            pads = tuple(d * (k - 1) - d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))
+        else:
+            pads = int_tuple("padding", self.padding, n, minimum=0)
+        for axis, size, pad in zip(AXES[n], sizes, pads, strict=True):
+            if self.padding_mode == "reflect" and pad >= size:
+                raise ShapeError(
+                    f"padding_mode='reflect' mirrors the input, so the padding ({pad}) must be "
+                    f"less than the input {axis} ({size})"
+                )
+            if self.padding_mode == "circular" and pad > size:
+                raise ShapeError(
+                    f"padding_mode='circular' wraps the input around once, so the padding ({pad}) "
+                    f"can be at most the input {axis} ({size})"
+                )
+
+    def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
+        from . import misconceptions
+
+        right = self.derive(shape)
+        params = right.steps[-1]
+        mistakes = misconceptions.for_conv(self, dict(params.values) | {"g": self.groups},
+                                           right.output_shape[1:], right.params)
+        if self.padding == "same":
+            return mistakes
+        windows = self._windows(shape[1:])
+        return mistakes + misconceptions.for_window(
+            "height", windows[0], shape[1], right.output_shape[1]
         )
 
     def _windows(self, sizes: Shape) -> tuple[Window, ...]:

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from ..spec import Shape
 from ..steps import derive
-from .base import Derivation, Layer, boolean, positive_int
+from .base import Derivation, Layer, Misconception, boolean, positive_int
 
 PARAMS = "i*o + o"
 PARAMS_NO_BIAS = "i*o"
@@ -42,3 +42,8 @@ class Linear(Layer):
         if leading:
             shape_why += f" (applied to the last dimension; {list(leading)} pass through)"
         return Derivation((*leading, self.out_features), step.value, (step,), shape_why, why)
+
+    def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
+        from . import misconceptions
+
+        return misconceptions.for_linear(self, self.derive(shape).params)

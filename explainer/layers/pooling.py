@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from ..errors import ArgumentError
 from ..spec import Shape
-from .base import Derivation, Layer, boolean, int_tuple
+from .base import Derivation, Layer, Misconception, boolean, int_tuple
 from .sizes import Window, window_steps
 
 
@@ -48,6 +48,14 @@ class _Pool(Layer):
             shape_why=f"a window slides over each channel separately{kept}",
             params_why=f"{self.type_name()} has no weights: 0 (it only takes the {self._what} of each window)",
         )
+
+    def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
+        from . import misconceptions
+
+        n = self.spatial
+        axis = "length" if n == 1 else "height"
+        right = self.derive(shape).output_shape[-n]
+        return misconceptions.for_window(axis, self._windows()[0], shape[-n], right)
 
     _what: ClassVar[str] = "maximum"
 

@@ -1,0 +1,78 @@
+"""Classic wrong derivations, each a formula in the course's symbols with a name.
+
+Multiple-choice distractors and the feedback on a wrong answer come from here ("your answer
+is 16 less than the right one: did you forget the bias of each of the 16 filters?").
+Each is derived with the same machinery as the right answer, so it can be shown step by step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ..steps import derive
+from . import conv, linear, sizes
+from .base import Misconception
+
+# key -> (description, formula)
+CONV = {
+    "bias-forgotten": ("the bias of each filter forgotten", "(m*n*d)*k"),
+    "bias-twice": ("the bias counted twice per filter", "((m*n*d)+2)*k"),
+    "bias-added": ("a bias counted although bias=False", "((m*n*d)+1)*k"),
+    "channels-swapped": ("in- and out-channels swapped", "((m*n*k)+1)*d"),
+    "groups-ignored": ("groups ignored: every filter sees all d channels", "((m*n*d)+1)*k"),
+    "spatial-multiplied": ("the output's height and width multiplied into the count", "((m*n*d)+1)*k*H*V"),
+}
+LINEAR = {
+    "bias-forgotten": ("the bias of each neuron forgotten", "i*o"),
+    "bias-twice": ("the bias counted twice", "i*o + 2*o"),
+    "bias-added": ("a bias counted although bias=False", "i*o + o"),
+    "bias-per-input": ("one bias per input instead of per neuron", "i*o + i"),
+}
+SIZE = {
+    "plus-one-forgotten": ("the \u201c+ 1\u201d of the size formula forgotten", "floor((W - F + 2*P)/S)"),
+    "ceil-for-floor": ("rounded up (ceil) instead of down (floor)", "ceil((W - F + 2*P)/S + 1)"),
+    "padding-once": ("padding added on one side only", "floor((W - F + P)/S + 1)"),
+}
+
+
+def keep(items: Iterable[Misconception], right: int) -> tuple[Misconception, ...]:
+    """Only mistakes that give a wrong number, each number once (the first name wins)."""
+    seen = {right}
+    kept = []
+    for item in items:
+        if item.value not in seen and item.value >= 0:
+            seen.add(item.value)
+            kept.append(item)
+    return tuple(kept)
+
+
+def _make(table: Mapping[str, tuple[str, str]], keys: Iterable[str], quantity: str,
+          values: Mapping[str, int], meanings: Mapping[str, str]) -> list[Misconception]:
+    made = []
+    for key in keys:
+        description, text = table[key]
+        made.append(Misconception(key, description, derive(quantity, text, values, meanings, description)))
+    return made
+
+
+def for_conv(layer: conv.Conv2d, values: Mapping[str, int], out_sizes: tuple[int, ...], right: int) -> tuple[Misconception, ...]:
+    keys = ["bias-forgotten", "bias-twice"] if layer.bias else ["bias-added"]
+    keys += ["channels-swapped", "spatial-multiplied"]
+    if layer.groups > 1:
+        keys.append("groups-ignored")
+    spatial = {"H": out_sizes[0], "V": out_sizes[-1]}
+    meanings = {**conv.MEANINGS, "H": "output height", "V": "output width"}
+    return keep(_make(CONV, keys, "parameters", {**values, **spatial}, meanings), right)
+
+
+def for_linear(layer: linear.Linear, right: int) -> tuple[Misconception, ...]:
+    keys = ["bias-forgotten", "bias-twice", "bias-per-input"] if layer.bias else ["bias-added"]
+    values = {"i": layer.in_features, "o": layer.out_features}
+    return keep(_make(LINEAR, keys, "parameters", values, linear.MEANINGS), right)
+
+
+def for_window(axis: str, window: sizes.Window, size: int, right: int) -> tuple[Misconception, ...]:
+    if window.dilation != 1:
+        return ()
+    values = {"W": size, "F": window.kernel, "P": window.padding, "S": window.stride}
+    return keep(_make(SIZE, SIZE, f"output {axis}", values, sizes.MEANINGS), right)
