@@ -65,8 +65,10 @@ class Solution:
 
 def solve(architecture: Architecture) -> Solution:
     if architecture.input_shape is None:
+        first = architecture.layers[0] if architecture.layers else None
         raise InputShapeError(
-            "no input shape: start the spec with input(1, 28, 28) or pass --input 1,28,28"
+            "no input shape: start the spec with input(1, 28, 28) or pass --input 1,28,28",
+            f"{first.where}: layer 1, {first.text}" if first else "",
         )
     shape = architecture.input_shape
     results: list[LayerResult] = []

@@ -8,8 +8,10 @@ is a syntax error of the spec, never a call.
 from __future__ import annotations
 
 import ast
+import contextlib
 import operator
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,11 +95,14 @@ def parse_call(text: str, place: Place) -> tuple[str, tuple[Any, ...], tuple[tup
     ``text`` must start at ``place`` (no leading blanks); errors name the line and column.
     """
     try:
-        tree = ast.parse(text, mode="eval")
+        with compiler_warnings_as_errors():
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise SpecSyntaxError(
             f"invalid syntax in {text!r}: {exc.msg}", place.at(exc.lineno or 1, exc.offset or 1)
         ) from None
+    except RecursionError:  # 1*1*...*1 thousands of times: too deep a tree to build
+        raise _too_deep(text, place) from None
     node = tree.body
     call_node = node if isinstance(node, ast.Call) else None
     name = layer_name(call_node.func if call_node else node)
@@ -112,11 +117,37 @@ def parse_call(text: str, place: Place) -> tuple[str, tuple[Any, ...], tuple[tup
         k for k in call_node.keywords if k.arg is None
     ]:
         raise SpecSyntaxError(f"{text!r}: * and ** arguments are not allowed", place.of(bad))
-    args = tuple(literal(a, place) for a in call_node.args)
+    try:
+        args = tuple(literal(a, place) for a in call_node.args)
+        kwargs = _keywords(call_node, text, place)
+    except RecursionError:  # a thousand times: too deep a tree to walk
+        raise _too_deep(text, place) from None
+    return name, args, tuple(kwargs.items())
+
+
+def _too_deep(text: str, place: Place) -> SpecSyntaxError:
+    return SpecSyntaxError(
+        f"{text[:30]!r}...: an argument is nested too deeply", place.at(1, 1)
+    )
+
+
+def _keywords(call_node: ast.Call, text: str, place: Place) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     for keyword in call_node.keywords:
         key = str(keyword.arg)
         if key in kwargs:
-            raise SpecSyntaxError(f"keyword argument {key!r} repeated in {text!r}", place.of(keyword))
+            raise SpecSyntaxError(
+                f"keyword argument {key!r} repeated in {text!r}", place.of(keyword)
+            )
         kwargs[key] = literal(keyword.value, place)
-    return name, args, tuple(kwargs.items())
+    return kwargs
+
+
+@contextlib.contextmanager
+def compiler_warnings_as_errors() -> Iterator[None]:
+    """Make the compiler's warnings (``5if``, an invalid escape) syntax errors, so that the
+    user sees one error with its place and never a stray warning line on stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SyntaxWarning)
+        warnings.simplefilter("error", DeprecationWarning)
+        yield

@@ -13,7 +13,7 @@ import textwrap
 
 from ..errors import SpecSyntaxError
 from ..spec import Architecture, LayerSpec
-from .literals import Place, dotted_name, literal, parse_call
+from .literals import Place, compiler_warnings_as_errors, dotted_name, literal, parse_call
 
 _MODULE = re.compile(r"^(?P<indent>\s*)\((?P<name>[\w.]+)\):\s*(?P<rest>.*?)\s*$")
 _HEADER = re.compile(r"^\s*[A-Za-z_][\w.]*\(\s*$")
@@ -122,7 +122,8 @@ class _Forward:
     def read(self, lines: list[str]) -> list[LayerSpec]:
         source = textwrap.dedent("\n".join(line.rstrip() for line in lines))
         try:
-            tree = ast.parse(source)
+            with compiler_warnings_as_errors():
+                tree = ast.parse(source)
         except SyntaxError as exc:
             where = Place(self.first_line, 1).at(exc.lineno or 1, exc.offset or 1)
             raise SpecSyntaxError(f"forward is not valid Python: {exc.msg}", where) from None
