@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "batch_shape": lambda shape: "[" + ", ".join(str(s) for s in (-1, *shape)) + "]",
         "call": _call,
         "tex": _tex_escape,
+        "md": _markdown_escape,
     }
 
 
@@ -171,10 +173,30 @@ _TEX_SPECIAL = {
     "_": r"\_",
     "~": r"\textasciitilde{}",
     "%": r"\%",
+    "<": r"\textless{}",  # the default OT1 text font would print ¡ and ¿ for < and >
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    # The Unicode math of the why lines, set as math like the formulas (pdflatex's utf8
+    # input has no − or ⌊ at all).
     "→": r"$\rightarrow$",
     "×": r"$\times$",
+    "·": r"$\cdot$",
+    "−": r"$-$",
+    "⌊": r"$\lfloor$",
+    "⌋": r"$\rfloor$",
+    "⌈": r"$\lceil$",
+    "⌉": r"$\rceil$",
 }
 
 
 def _tex_escape(text: object) -> str:
     return "".join(_TEX_SPECIAL.get(char, char) for char in str(text))
+
+
+# What would start markup in running Markdown text: code, emphasis, HTML, math. An underscore
+# inside a word (cnn_layer_1) is literal in CommonMark, so only word-edge ones are escaped.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*<$]|(?<!\w)_|_(?!\w)")
+
+
+def _markdown_escape(text: object) -> str:
+    return _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), str(text))

@@ -1,0 +1,68 @@
+"""Golden files: ``tests/golden/<format>/<case>.<ext>``, compared exactly, rewritten on request.
+
+Run ``pytest --update-golden`` after an intended change of output, then review the diff of
+``tests/golden/`` like code: it is the change every reader of a worked solution will see.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from explainer.render import EXTENSIONS
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="write tests/golden/<format>/<case>.<ext> from the output instead of comparing",
+    )
+
+
+class Golden:
+    """``golden.check(fmt, case, text)``: ``text`` must equal the stored file, byte for byte."""
+
+    def __init__(self, root: Path, update: bool) -> None:
+        self.root = root
+        self.update = update
+
+    def path(self, fmt: str, case: str) -> Path:
+        return self.root / fmt / f"{case}.{EXTENSIONS[fmt]}"
+
+    def check(self, fmt: str, case: str, text: str) -> None:
+        path = self.path(fmt, case)
+        if self.update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
+            return
+        if not path.exists():
+            pytest.fail(
+                f"no golden file {path.relative_to(self.root.parent)}: "
+                "run pytest with --update-golden to write it, then review it",
+                pytrace=False,
+            )
+        expected = path.read_bytes().decode("utf-8")
+        if text != expected:
+            diff = difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"golden/{fmt}/{path.name}",
+                tofile="current output",
+            )
+            pytest.fail(
+                "output differs from the golden file "
+                "(if the change is intended: pytest --update-golden, then review the diff)\n"
+                + "".join(diff),
+                pytrace=False,
+            )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    return Golden(GOLDEN_DIR, bool(request.config.getoption("--update-golden")))

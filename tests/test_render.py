@@ -1,0 +1,214 @@
+"""Invariants of the rendered documents, independent of the golden files.
+
+The goldens pin what the output looks like; these tests check what must hold whatever it looks
+like: rows add up to the printed total, the HTML page stands alone, a misspelt name fails.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from html.parser import HTMLParser
+
+import jinja2
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from explainer.api import explain, solve_example
+from explainer.bank import examples
+from explainer.render import DIGITS, _environment, render
+
+EXAMPLES = sorted(examples())
+
+# What a count looks like in each digit style: 883,530 / 8,83,530 / 883530.
+GROUPED = {
+    "western": re.compile(r"\d{1,3}(?:,\d{3})*"),
+    "indian": re.compile(r"\d{1,3}|\d{1,2}(?:,\d{2})*,\d{3}"),
+    "plain": re.compile(r"\d+"),
+}
+
+
+def count(text: str, digits: str) -> int:
+    assert GROUPED[digits].fullmatch(text), f"{text!r} is not a {digits} grouped number"
+    return int(text.replace(",", ""))
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_json_layer_params_add_up_to_the_total(example: str) -> None:
+    data = json.loads(explain("", fmt="json", example=example))
+    params = [layer["params"] for layer in data["layers"]]
+    assert sum(params) == data["total_params"] == data["total"]["value"]
+    assert data["trainable_params"] + data["non_trainable_params"] == data["total_params"]
+    assert sum(layer["trainable_params"] for layer in data["layers"]) == data["trainable_params"]
+    # The derived total names exactly the layers that have weights.
+    assert [s["value"] for s in data["total"]["symbols"]] == [p for p in params if p]
+
+
+def test_json_does_not_depend_on_the_digit_style() -> None:
+    outputs = {explain("", fmt="json", digits=digits, example="handout-mlp") for digits in DIGITS}
+    assert len(outputs) == 1
+
+
+# -- summary tables read back ----------------------------------------------------------------
+
+
+def text_table(text: str) -> tuple[list[str], str]:
+    """The Param # column and the printed total of the text summary."""
+    lines = text.splitlines()
+    rules = [i for i, line in enumerate(lines) if line.startswith("=" * 20)]
+    assert len(rules) == 2, "the text summary has a ==== rule above and below its rows"
+    column = [line.split()[-1] for line in lines[rules[0] + 1 : rules[1]]]
+    (total,) = re.findall(r"^Total params: (\S+)$", text, re.MULTILINE)
+    return column, total
+
+
+def markdown_table(text: str) -> tuple[list[str], str]:
+    """The Param # column and the printed total of the Markdown summary (a pipe table)."""
+    lines = text.splitlines()
+    start = lines.index("| Layer (type) | Output Shape | Param # |") + 2
+    column = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+        assert len(cells) == 3, f"a summary row has three cells: {line!r}"
+        column.append(cells[2])
+    (total,) = re.findall(r"^- Total params: (\S+)$", text, re.MULTILINE)
+    return column, total
+
+
+TABLES = {"text": text_table, "markdown": markdown_table}
+
+
+@pytest.mark.parametrize("fmt", sorted(TABLES))
+@pytest.mark.parametrize("digits", DIGITS)
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_table_rows_add_up_to_the_printed_total(example: str, digits: str, fmt: str) -> None:
+    column, total = TABLES[fmt](explain("", fmt=fmt, digits=digits, example=example))
+    assert len(column) == len(solve_example(example).layers)
+    assert sum(count(cell, digits) for cell in column) == count(total, digits)
+
+
+LAYERS = st.one_of(
+    st.integers(1, 300).map(lambda n: f"FCwB({n})"),
+    st.integers(1, 300).map(lambda n: f"FC({n})"),
+    st.sampled_from(["Dropout(0.5)", "relu", "tanh", "sigmoid"]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(1, 5000),
+    layers=st.lists(LAYERS, min_size=1, max_size=6),
+    digits=st.sampled_from(DIGITS),
+)
+def test_random_chains_tables_add_up(size: int, layers: list[str], digits: str) -> None:
+    spec = "input→" + "→".join(layers) + "→output"
+    for fmt, read in TABLES.items():
+        column, total = read(explain(spec, input_shape=str(size), fmt=fmt, digits=digits))
+        assert len(column) == len(layers)
+        assert sum(count(cell, digits) for cell in column) == count(total, digits)
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+
+class Checker(HTMLParser):
+    """Every element closed, in order; records tags and link-like attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.tags: list[str] = []
+        self.links: list[str] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.links += [value or "" for name, value in attrs if name in ("src", "href")]
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.links += [value or "" for name, value in attrs if name in ("src", "href")]
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(
+                f"</{tag}> closes {self.open[-1:] or 'nothing'} at {self.getpos()}"
+            )
+            return
+        self.open.pop()
+
+
+def parse_html(text: str) -> Checker:
+    checker = Checker()
+    checker.feed(text)
+    checker.close()
+    assert checker.problems == []
+    assert checker.open == [], f"never closed: {checker.open}"
+    return checker
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_html_is_well_formed_and_self_contained(example: str) -> None:
+    text = explain("", fmt="html", example=example)
+    page = parse_html(text)
+    assert text.startswith("<!DOCTYPE html>")
+    assert page.tags.count("h1") == 1
+    assert page.tags.count("section") == len(solve_example(example).layers) + 1  # + summary
+    assert {"table", "thead", "tbody"} <= set(page.tags)
+    assert not {"script", "link", "iframe", "img"} & set(page.tags)
+    assert all(link.startswith("#") for link in page.links), page.links
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?https?://", text)
+    assert "url(" not in text and "@import" not in text
+
+
+def test_html_escapes_what_the_user_wrote() -> None:
+    solution = solve_example("handout-mlp")
+    first = solution.layers[0]
+    hostile = dataclasses.replace(first.spec, text='<script>alert("x")</script> & co')
+    layers = (dataclasses.replace(first, spec=hostile), *solution.layers[1:])
+    text = render(dataclasses.replace(solution, layers=layers), "html")
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in text
+    parse_html(text)
+
+
+# -- templates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "source"),
+    [
+        ("text", "{{ solution.total_parmas }}"),
+        ("markdown", "{{ solution.layers[0].shape_wy }}"),
+        ("html", "{{ solution.title }}"),
+        ("latex", r"\VAR{solution.layers[0].parmas | num}"),
+    ],
+)
+def test_a_misspelt_name_fails_instead_of_printing_nothing(fmt: str, source: str) -> None:
+    template = _environment(fmt, "western").from_string(source)
+    with pytest.raises(jinja2.UndefinedError):
+        template.render(solution=solve_example("handout-cnn"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("cnn_layer_1", "cnn_layer_1"),  # intraword: literal in CommonMark
+        ("_private and trailing_", r"\_private and trailing\_"),
+        ("16*5*5 costs $5", r"16\*5\*5 costs \$5"),
+        ("<b> and `code` and a\\b", r"\<b> and \`code\` and a\\b"),
+    ],
+)
+def test_markdown_escape(raw: str, escaped: str) -> None:
+    assert _environment("markdown", "western").filters["md"](raw) == escaped
