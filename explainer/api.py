@@ -8,14 +8,16 @@ from .render import render
 from .solve import Solution, solve
 
 
-def solve_spec(text: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
+def solve_spec(
+    text: str, input_shape: str | tuple[int, ...] | None = None, title: str = ""
+) -> Solution:
     """Parse and solve ``text``; ``input_shape`` ("1,28,28" or a tuple) overrides input(...)."""
     architecture = parse(text)
     if isinstance(input_shape, str):
         architecture = architecture.with_input(parse_shape(input_shape))
     elif input_shape is not None:
         architecture = architecture.with_input(tuple(input_shape))
-    return solve(architecture)
+    return solve(architecture, title)
 
 
 def explain(
@@ -35,7 +37,8 @@ def explain(
 
 def solve_example(name: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
     chosen = example(name)
-    return solve_spec(chosen.spec, input_shape if input_shape is not None else chosen.input_shape)
+    shape = input_shape if input_shape is not None else chosen.input_shape
+    return solve_spec(chosen.spec, shape, chosen.title)
 
 
 def bank_examples() -> list[Example]:

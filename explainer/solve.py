@@ -27,6 +27,7 @@ class LayerResult:
     steps: tuple[Step, ...]
     shape_why: str
     params_why: str
+    params_step: Step | None = None  # the step that derives the count; None for layers without weights
 
     @property
     def type(self) -> str:
@@ -49,6 +50,7 @@ class Solution:
     notation: str
     notes: tuple[str, ...]
     framework: str = "pytorch"
+    title: str = ""  # the bank example's title, when solving one
 
     @property
     def total_params(self) -> int:
@@ -63,7 +65,7 @@ class Solution:
         return self.total_params - self.trainable_params
 
 
-def solve(architecture: Architecture) -> Solution:
+def solve(architecture: Architecture, title: str = "") -> Solution:
     if architecture.input_shape is None:
         first = architecture.layers[0] if architecture.layers else None
         raise InputShapeError(
@@ -86,6 +88,7 @@ def solve(architecture: Architecture) -> Solution:
         total=_total(results),
         notation=architecture.notation,
         notes=architecture.notes,
+        title=title,
     )
 
 
@@ -110,6 +113,7 @@ def _solve_layer(index: int, spec: LayerSpec, shape: Shape, origin: str) -> Laye
         steps=outcome.steps,
         shape_why=outcome.shape_why,
         params_why=outcome.params_why,
+        params_step=outcome.params_step,
     )
 
 
@@ -123,7 +127,7 @@ def _origin(results: list[LayerResult]) -> str:
 def _total(results: list[LayerResult]) -> Step:
     weighted = [r for r in results if r.params]
     values = {f"p_{r.index}": r.params for r in weighted}
-    meanings = {f"p_{r.index}": f"parameters of layer {r.index} ({r.name})" for r in weighted}
+    meanings = {f"p_{r.index}": f"parameters of layer {r.index}, {r.name}" for r in weighted}
     text = " + ".join(values) if values else "0"
     why = (
         "the total is the sum over the layers that have weights; the others add 0"
