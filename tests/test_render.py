@@ -191,7 +191,7 @@ def test_html_escapes_what_the_user_wrote() -> None:
     [
         ("text", "{{ solution.total_parmas }}"),
         ("markdown", "{{ solution.layers[0].shape_wy }}"),
-        ("html", "{{ solution.title }}"),
+        ("html", "{{ solution.subtitle }}"),
         ("latex", r"\VAR{solution.layers[0].parmas | num}"),
     ],
 )

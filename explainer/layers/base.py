@@ -31,6 +31,12 @@ class Derivation:
     params_why: str
     trainable: bool = True  # False for counts that are statistics, not weights (Keras' BatchNorm)
 
+    @property
+    def params_step(self) -> Step | None:
+        """The step that derives the count: by convention the last one, named "parameters"."""
+        last = self.steps[-1] if self.steps else None
+        return last if last is not None and last.quantity == "parameters" else None
+
 
 @dataclass(frozen=True)
 class Misconception:
