@@ -102,7 +102,8 @@ class Conv2d(Layer):
         if self.padding == "same":
             kernel = int_tuple("kernel_size", self.kernel_size, n, minimum=1)
             dilation = int_tuple("dilation", self.dilation, n, minimum=1)
-            pads = tuple(d * (k - 1) - d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))
+            totals = (d * (k - 1) for k, d in zip(kernel, dilation, strict=True))
+            pads = tuple(total - total // 2 for total in totals)
         else:
             pads = int_tuple("padding", self.padding, n, minimum=0)
         for axis, size, pad in zip(AXES[n], sizes, pads, strict=True):

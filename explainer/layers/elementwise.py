@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
 from .base import Derivation, Layer, boolean, probability
 
@@ -62,6 +62,15 @@ class Softmax(_Elementwise):
     def __post_init__(self) -> None:
         if self.dim is not None and type(self.dim) is not int:
             raise ArgumentError(f"dim must be an integer or None, got {self.dim!r}")
+
+    def derive(self, shape: Shape) -> Derivation:
+        rank = len(shape) + 1  # PyTorch counts the batch as dimension 0
+        if self.dim is not None and not -rank <= self.dim < rank:
+            raise ShapeError(
+                f"dim={self.dim} is out of range for a {rank}-dimensional input (batch "
+                f"included) {[-1, *shape]}: PyTorch takes {-rank} to {rank - 1}"
+            )
+        return super().derive(shape)
 
 
 @dataclass(frozen=True)

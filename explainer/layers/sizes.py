@@ -54,11 +54,16 @@ def window_steps(
 
 def _axis(axis: str, size: int, w: Window, ceil_mode: bool) -> tuple[int, tuple[Step, ...]]:
     span = w.dilation * (w.kernel - 1) + 1
-    if span > size + 2 * w.padding:
+    # PyTorch needs at least one window; with ceil_mode it may overhang by up to S - 1.
+    overhang = w.stride - 1 if ceil_mode else 0
+    if span > size + 2 * w.padding + overhang:
         dilated = f" (dilation {w.dilation} spans {span})" if w.dilation > 1 else ""
+        allowed = ""
+        if ceil_mode:
+            allowed = f" (ceil_mode lets it overhang by at most S − 1 = {overhang})"
         raise ShapeError(
             f"kernel {w.kernel}{dilated} is larger than the padded input {axis}: "
-            f"{size} + 2·{w.padding} = {size + 2 * w.padding}"
+            f"{size} + 2·{w.padding} = {size + 2 * w.padding}{allowed}"
         )
     values = {"W": size, "F": w.kernel, "P": w.padding, "S": w.stride, "D": w.dilation}
     text = _formula(w.dilation, ceil_mode)
@@ -81,6 +86,8 @@ def _formula(dilation: int, ceil_mode: bool) -> str:
 
 
 def _why(size: int, w: Window, span: int, ceil_mode: bool) -> str:
+    if span > size + 2 * w.padding:
+        return "ceil_mode=True keeps one window even though it overhangs the padded input"
     slack = (size + 2 * w.padding - span) % w.stride
     if slack == 0:
         return "the windows fit exactly: nothing to round"

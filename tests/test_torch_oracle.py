@@ -1,0 +1,547 @@
+"""PyTorch as the oracle: every shape and parameter count the solver derives must be what
+``torch.nn`` itself produces, and every combination the solver refuses must be one that
+PyTorch refuses too.
+
+Each layer is rebuilt as ``getattr(torch.nn, result.type)(**result.args)``, a batch of one
+``torch.zeros(1, *input_shape)`` goes through it, and the output shape (without the batch)
+and ``sum(p.numel() for p in module.parameters())`` are compared with the solver's.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    # torch's CPU wheel warns at import time when NumPy is absent; numpy is not needed here.
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
+    torch = pytest.importorskip("torch")
+
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+
+from explainer.errors import ExplainerError
+from explainer.layers import KINDS
+from explainer.parsing import parse
+from explainer.solve import LayerResult, Solution, solve
+
+Shape = tuple[int, ...]
+Case = tuple[Shape, dict[str, Any]]
+
+# What torch raises when it refuses a layer or an input (construction or forward).
+TORCH_REFUSALS = (RuntimeError, ValueError, IndexError, TypeError)
+
+# Warnings that torch emits for valid layers; silenced only around the oracle's own calls.
+TORCH_WARNINGS = (
+    "Implicit dimension choice for softmax",  # Softmax() without dim
+    "Using padding='same' with even kernel lengths",  # asymmetric 'same' padding
+)
+
+PER_KIND = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+# -- the oracle ----------------------------------------------------------------------------
+
+
+@contextmanager
+def torch_quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        for message in TORCH_WARNINGS:
+            warnings.filterwarnings("ignore", message=message, category=UserWarning)
+        yield
+
+
+def build(result: LayerResult) -> Any:
+    """The torch module the solver says this layer is."""
+    return getattr(torch.nn, result.type)(**result.args)
+
+
+def run(module: Any, shape: Shape) -> Shape:
+    """The batch-less output shape of ``module`` on a batch of one zero input of ``shape``."""
+    with torch_quiet(), torch.no_grad():
+        out = module(torch.zeros(1, *shape))
+    if isinstance(out, tuple):  # max pooling with return_indices=True
+        out = out[0]
+    return tuple(out.shape[1:])
+
+
+def count(module: Any, *, trainable: bool = False) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable)
+
+
+def assert_matches_torch(result: LayerResult) -> None:
+    module = build(result)
+    where = f"layer {result.index} {result.type}({result.args}) on {result.input_shape}"
+    assert run(module, result.input_shape) == result.output_shape, where
+    assert count(module) == result.params, where
+    assert count(module, trainable=True) == result.trainable_params, where
+
+
+def assert_torch_refuses(kind: str, shape: Shape, kwargs: Mapping[str, Any], why: str) -> None:
+    """Our solver refused ``kind(**kwargs)`` on ``shape`` (``why``): torch must refuse it too.
+
+    Arguments the solver would have read off the shape (in_channels, in_features) are given
+    to torch as the shape's, which is what the user would have had to write."""
+    full = dict(kwargs)
+    for name, infer in KINDS[kind].inferred.items():
+        full.setdefault(name, infer(shape))
+    try:
+        with torch_quiet(), torch.no_grad():
+            module = getattr(torch.nn, kind)(**full)
+            module(torch.zeros(1, *shape))
+    except TORCH_REFUSALS:
+        return
+    pytest.fail(f"our solver refuses {kind}({full}) on {shape} ({why}), but torch accepts it")
+
+
+def call(kind: str, kwargs: Mapping[str, Any]) -> str:
+    return f"{kind}({', '.join(f'{key}={value!r}' for key, value in kwargs.items())})"
+
+
+def chain(shape: Shape, *layers: str, sep: str = " -> ") -> str:
+    return sep.join([f"input({', '.join(map(str, shape))})", *layers])
+
+
+def check_single(kind: str, shape: Shape, kwargs: dict[str, Any]) -> str:
+    """Solve ``input(shape) -> kind(**kwargs)``; torch must agree, or refuse along with us.
+    Returns what happened, for hypothesis' statistics."""
+    text = chain(shape, call(kind, kwargs))
+    try:
+        solution = solve(parse(text))
+    except ExplainerError as exc:
+        assert_torch_refuses(kind, shape, kwargs, str(exc))
+        return f"refused: {type(exc).__name__}"
+    (result,) = solution.layers
+    assert result.type == kind
+    assert result.input_shape == shape
+    for key, value in kwargs.items():  # the written arguments are the ones torch gets
+        assert result.args[key] == value, key
+    assert_matches_torch(result)
+    assert solution.total_params == result.params
+    return "solved"
+
+
+# -- per-kind strategies: (input shape, keyword arguments) --------------------------------
+
+
+def sizes(lo: int, hi: int, n: int) -> st.SearchStrategy[tuple[int, ...]]:
+    return st.tuples(*[st.integers(lo, hi)] * n)
+
+
+def int_or_tuple(lo: int, hi: int, n: int) -> st.SearchStrategy[Any]:
+    """An int, or a tuple of ``n`` ints (PyTorch takes both)."""
+    return st.one_of(st.integers(lo, hi), sizes(lo, hi, n))
+
+
+def rarely(draw: st.DrawFn) -> bool:
+    return draw(st.integers(0, 9)) == 0
+
+
+def with_optional(
+    draw: st.DrawFn, required: dict[str, Any], optional: dict[str, Any]
+) -> dict[str, Any]:
+    """``required`` plus a random subset of ``optional`` (the rest keep torch's defaults)."""
+    kwargs = dict(required)
+    for key, value in optional.items():
+        if draw(st.booleans()):
+            kwargs[key] = value
+    return kwargs
+
+
+@st.composite
+def conv2d_cases(draw: st.DrawFn) -> Case:
+    groups = draw(st.sampled_from([1, 1, 1, 2, 3]))
+    in_channels = groups * draw(st.integers(1, 2))
+    out_channels = groups * draw(st.integers(1, 3))
+    stride = draw(int_or_tuple(1, 3, 2))
+    padding = draw(st.one_of(int_or_tuple(0, 3, 2), st.sampled_from(["same", "valid"])))
+    if padding == "same" and not rarely(draw):  # strided 'same': both refuse
+        stride = draw(st.sampled_from([1, (1, 1)]))
+    optional = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": draw(int_or_tuple(1, 3, 2)),
+        "groups": groups,
+        "bias": draw(st.booleans()),
+        "padding_mode": draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"])),
+    }
+    kwargs = with_optional(
+        draw,
+        {"out_channels": out_channels, "kernel_size": draw(int_or_tuple(1, 5, 2))},
+        optional,
+    )
+    if groups > 1:
+        kwargs["groups"] = groups
+    channels = in_channels + 1 if rarely(draw) else in_channels  # a mismatch: both refuse
+    if draw(st.booleans()):
+        kwargs = {"in_channels": in_channels, **kwargs}
+    else:
+        channels = in_channels  # left out: read off the shape
+    shape = (channels, *draw(sizes(1, 10, 2)))
+    return shape, kwargs
+
+
+def pool_cases(kind: str) -> st.SearchStrategy[Case]:
+    spatial = 1 if kind.endswith("1d") else 2
+    ranks = (spatial, spatial + 1)
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        optional: dict[str, Any] = {
+            "stride": draw(st.one_of(st.none(), int_or_tuple(1, 3, spatial))),
+            "padding": draw(int_or_tuple(0, 2, spatial)),  # > kernel // 2: both refuse
+            "ceil_mode": draw(st.booleans()),
+        }
+        if kind.startswith("Max"):
+            optional["dilation"] = draw(int_or_tuple(1, 3, spatial))
+            optional["return_indices"] = draw(st.booleans())
+        else:
+            optional["count_include_pad"] = draw(st.booleans())
+        if kind == "AvgPool2d":
+            optional["divisor_override"] = draw(st.one_of(st.none(), st.integers(1, 4)))
+        kwargs = with_optional(draw, {"kernel_size": draw(int_or_tuple(1, 4, spatial))}, optional)
+        # Mostly a rank the kind accepts, sometimes one it refuses (both must refuse).
+        rank = draw(st.sampled_from(ranks)) if not rarely(draw) else draw(
+            st.sampled_from([spatial - 1, spatial + 2]).filter(lambda r: r > 0)
+        )
+        leading = draw(sizes(1, 3, rank - spatial)) if rank > spatial else ()
+        spatial_sizes = draw(sizes(1, 9, spatial)) if rank >= spatial else ()
+        shape = (*leading, *spatial_sizes) if rank >= spatial else draw(sizes(1, 9, rank))
+        return shape, kwargs
+
+    return cases()
+
+
+@st.composite
+def maxpool1d_flat_cases(draw: st.DrawFn) -> Case:
+    """The course's Maxpool(x) on a flat vector (L,): window = stride = x."""
+    kernel = draw(st.integers(1, 6))
+    return (draw(st.integers(1, 40)),), {"kernel_size": kernel, "stride": kernel}
+
+
+@st.composite
+def linear_cases(draw: st.DrawFn) -> Case:
+    shape = draw(st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple))
+    kwargs = with_optional(draw, {"out_features": draw(st.integers(1, 8))},
+                           {"bias": draw(st.booleans())})
+    if draw(st.booleans()):
+        in_features = shape[-1] + 1 if rarely(draw) else shape[-1]  # a mismatch: both refuse
+        kwargs = {"in_features": in_features, **kwargs}
+    return shape, kwargs
+
+
+@st.composite
+def flatten_cases(draw: st.DrawFn) -> Case:
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple))
+    rank = len(shape) + 1  # torch counts the batch
+    dims = st.integers(-rank - 1, rank)  # one past either end: both refuse
+    kwargs = with_optional(draw, {}, {"start_dim": draw(dims), "end_dim": draw(dims)})
+    start = kwargs.get("start_dim", 1)
+    # start_dim resolving to 0 would merge the batch: a deliberate refusal of ours that torch
+    # does not share (see test_flatten_never_merges_the_batch).
+    assume(not (-rank <= start < rank and start % rank == 0))
+    return shape, kwargs
+
+
+def any_shape() -> st.SearchStrategy[Shape]:
+    return st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple)
+
+
+@st.composite
+def dropout_cases(draw: st.DrawFn) -> Case:
+    # Some outside [0, 1]: both refuse.
+    p = draw(st.one_of(st.floats(0, 1), st.sampled_from([0, 1, -0.5, 1.5])))
+    return draw(any_shape()), with_optional(draw, {}, {"p": p, "inplace": draw(st.booleans())})
+
+
+@st.composite
+def relu_cases(draw: st.DrawFn) -> Case:
+    return draw(any_shape()), with_optional(draw, {}, {"inplace": draw(st.booleans())})
+
+
+@st.composite
+def no_argument_cases(draw: st.DrawFn) -> Case:
+    return draw(any_shape()), {}
+
+
+@st.composite
+def softmax_cases(draw: st.DrawFn) -> Case:
+    shape = draw(any_shape())
+    rank = len(shape) + 1
+    dim = st.one_of(st.none(), st.integers(-rank - 1, rank))  # one past either end: both refuse
+    return shape, with_optional(draw, {}, {"dim": draw(dim)})
+
+
+STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
+    "Conv2d": conv2d_cases(),
+    "MaxPool2d": pool_cases("MaxPool2d"),
+    "AvgPool2d": pool_cases("AvgPool2d"),
+    "MaxPool1d": st.one_of(pool_cases("MaxPool1d"), maxpool1d_flat_cases()),
+    "AvgPool1d": pool_cases("AvgPool1d"),
+    "Linear": linear_cases(),
+    "Flatten": flatten_cases(),
+    "Dropout": dropout_cases(),
+    "ReLU": relu_cases(),
+    "Sigmoid": no_argument_cases(),
+    "Tanh": no_argument_cases(),
+    "Softmax": softmax_cases(),
+}
+
+
+def test_every_kind_has_an_oracle_strategy() -> None:
+    assert set(STRATEGIES) == set(KINDS), (
+        "a layer kind without an oracle strategy: add one to STRATEGIES in this file"
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@PER_KIND
+@given(data=st.data())
+def test_kind_matches_torch(kind: str, data: st.DataObject) -> None:
+    assert kind in STRATEGIES, f"no oracle strategy for {kind}"
+    shape, kwargs = data.draw(STRATEGIES[kind], label="case")
+    event(check_single(kind, shape, kwargs))
+
+
+# Disagreements the oracle found once, pinned: (kind, shape, kwargs, does torch refuse?).
+REGRESSIONS = [
+    # ceil_mode lets the only window overhang the input by up to stride - 1
+    ("AvgPool1d", (1,), {"kernel_size": 2, "ceil_mode": True}, False),
+    ("MaxPool2d", (2, 2), {"kernel_size": 2, "dilation": 2, "ceil_mode": True}, False),
+    ("MaxPool1d", (1,), {"kernel_size": 3, "stride": 2, "ceil_mode": True}, True),
+    # reflect padding must be smaller than the input, circular at most the input
+    ("Conv2d", (1, 1, 1), {"out_channels": 1, "kernel_size": 1, "padding": 1,
+                           "padding_mode": "reflect"}, True),
+    ("Conv2d", (1, 3, 2), {"out_channels": 1, "kernel_size": 4, "padding": "same",
+                           "padding_mode": "reflect"}, True),
+    ("Conv2d", (1, 2, 2), {"out_channels": 1, "kernel_size": 3, "padding": 2,
+                           "padding_mode": "circular"}, False),
+    ("Conv2d", (1, 2, 2), {"out_channels": 1, "kernel_size": 3, "padding": 3,
+                           "padding_mode": "circular"}, True),
+    # Softmax's dim must exist (the batch counts as dimension 0)
+    ("Softmax", (1,), {"dim": 2}, True),
+    ("Softmax", (1,), {"dim": -2}, False),
+]
+
+
+@pytest.mark.parametrize(("kind", "shape", "kwargs", "refused"), REGRESSIONS)
+def test_regression_matches_torch(
+    kind: str, shape: Shape, kwargs: dict[str, Any], refused: bool
+) -> None:
+    outcome = check_single(kind, shape, kwargs)
+    assert outcome.startswith("refused") if refused else outcome == "solved"
+
+
+def test_flatten_never_merges_the_batch() -> None:
+    """Our one refusal that torch does not share: start_dim=0 would fold the batch into the
+    features (torch allows it), so the solver rejects it instead of giving a batch-less shape."""
+    for start in (0, -4):
+        with pytest.raises(ExplainerError, match="batch"):
+            solve(parse(chain((2, 3, 4), f"Flatten(start_dim={start})")))
+    with torch_quiet():
+        assert tuple(torch.nn.Flatten(0)(torch.zeros(1, 2, 3, 4)).shape) == (24,)
+
+
+# -- whole stacks ------------------------------------------------------------------------
+
+
+def window(size: int, kernel: int, stride: int, padding: int = 0) -> int:
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+@st.composite
+def stacks(draw: st.DrawFn) -> str:
+    """A valid chain: conv blocks on (C, H, W), Flatten, then fully connected layers, written
+    in every way the notation allows (in_channels / in_features often left out)."""
+    c, h, w = draw(st.integers(1, 3)), draw(st.integers(4, 16)), draw(st.integers(4, 16))
+    shape = (c, h, w)
+    layers: list[str] = []
+    activations = st.sampled_from(
+        ["ReLU", "relu", "ReLU()", "Sigmoid", "Tanh", "tanh", "nn.ReLU()"]
+    )
+    for _ in range(draw(st.integers(0, 3))):
+        out = draw(st.integers(1, 6))
+        kernel = draw(st.integers(1, min(5, h, w)))
+        stride = draw(st.integers(1, 2))
+        padding = draw(st.integers(0, kernel // 2))
+        style = draw(st.sampled_from(["full", "inferred", "keywords", "same"]))
+        if style == "full":
+            layers.append(f"Conv2d({c}, {out}, {kernel}, stride={stride}, padding={padding})")
+        elif style == "inferred":
+            # in_channels left out; stride and padding by keyword, since four positional
+            # arguments would bind as PyTorch binds them (in_channels first).
+            layers.append(f"Conv2d({out}, {kernel}, stride={stride}, padding={padding})")
+        elif style == "keywords":
+            bias = draw(st.booleans())
+            layers.append(
+                f"Conv2d(out_channels={out}, kernel_size=({kernel}, {kernel}), "
+                f"stride=({stride}, {stride}), padding=({padding}, {padding}), bias={bias})"
+            )
+        else:
+            layers.append(f"Conv2d({out}, {kernel}, padding='same')")  # keeps h and w
+        if style != "same":
+            h, w = window(h, kernel, stride, padding), window(w, kernel, stride, padding)
+        c = out
+        if draw(st.booleans()):
+            layers.append(draw(activations))
+        if draw(st.booleans()):
+            layers.append(f"Dropout({draw(st.sampled_from([0.1, 0.25, 0.5]))})")
+        if min(h, w) >= 2 and draw(st.booleans()):
+            pool = draw(st.integers(2, min(3, h, w)))
+            if draw(st.booleans()):
+                layers.append(f"MaxPool2d({pool})")
+                h, w = h // pool, w // pool
+            else:
+                layers.append(f"AvgPool2d({pool}, stride=1)")
+                h, w = h - pool + 1, w - pool + 1
+    layers.append(draw(st.sampled_from(["Flatten", "Flatten()", "Flatten(1, -1)", "nn.Flatten()"])))
+    features = c * h * w
+    for _ in range(draw(st.integers(1, 3))):
+        out = draw(st.integers(1, 24))
+        layers.append(draw(st.sampled_from([
+            f"Linear({features}, {out})",
+            f"Linear({out})",
+            f"Linear(in_features={features}, out_features={out}, bias=False)",
+            f"Linear(out_features={out}, bias=True)",
+            f"FCwB({out})",
+            f"FC({out})",
+        ])))
+        features = out
+        if draw(st.booleans()):
+            layers.append(draw(activations))
+        if draw(st.booleans()):
+            layers.append(f"Dropout(p={draw(st.sampled_from([0.1, 0.2]))})")
+        if features >= 2 and draw(st.booleans()):
+            pool = draw(st.integers(2, min(3, features)))
+            layers.append(f"Maxpool({pool})")  # the course's flat max pooling
+            features //= pool
+    if draw(st.booleans()):
+        layers.append("Softmax(dim=1)")
+    if draw(st.booleans()):
+        layers.append("output")
+    return chain(shape, *layers, sep=draw(st.sampled_from([" -> ", " → ", "\n", "→"])))
+
+
+def assert_stack_matches_torch(solution: Solution) -> None:
+    model = torch.nn.Sequential(*[build(result) for result in solution.layers])
+    shape = solution.input_shape
+    with torch_quiet(), torch.no_grad():
+        x = torch.zeros(1, *shape)
+        for result, module in zip(solution.layers, model, strict=True):
+            assert result.input_shape == shape
+            x = module(x)
+            where = f"layer {result.index} {result.type}({result.args})"
+            assert tuple(x.shape[1:]) == result.output_shape, where
+            assert count(module) == result.params, where
+            assert count(module, trainable=True) == result.trainable_params, where
+            shape = result.output_shape
+    assert count(model) == solution.total_params
+    assert count(model, trainable=True) == solution.trainable_params
+
+
+def rewrite(solution: Solution) -> str:
+    """The solution's layers as chain text with complete keyword arguments."""
+    return chain(solution.input_shape, *[call(r.type, r.args) for r in solution.layers])
+
+
+def summary(solution: Solution) -> list[tuple[Any, ...]]:
+    return [
+        (r.type, r.args, r.input_shape, r.output_shape, r.params, r.trainable_params)
+        for r in solution.layers
+    ]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=stacks())
+def test_stack_matches_torch(text: str) -> None:
+    solution = solve(parse(text))
+    assert sum(r.params for r in solution.layers) == solution.total_params
+    assert_stack_matches_torch(solution)
+    # Round trip: the complete arguments, written out again, give the same solution.
+    again = solve(parse(rewrite(solution)))
+    assert summary(again) == summary(solution)
+    assert again.total_params == solution.total_params
+
+
+# -- hand-picked cases ---------------------------------------------------------------------
+
+HANDOUT_CNN = (
+    "input(1,28,28) -> Conv2d(1, 16, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2)) -> "
+    "Dropout(0.2) -> ReLU -> MaxPool2d(kernel_size=2, stride=2) -> "
+    "Conv2d(16, 32, kernel_size=(5, 5), stride=(1, 1), padding=(2, 2)) -> Dropout(0.2) -> ReLU -> "
+    "MaxPool2d(2) -> Flatten -> Linear(1568, 512) -> Dropout(0.2) -> ReLU -> "
+    "Linear(512, 128) -> Dropout(0.2) -> ReLU -> Linear(128, 10)"
+)
+
+HANDOUT_MLP = (
+    "input(1024) → FCwB(256) → Dropout(0.1) → FC(128) → tanh → Maxpool(3) → FC(3) → output"
+)
+
+
+def test_handout_cnn() -> None:
+    solution = solve(parse(HANDOUT_CNN))
+    assert solution.total_params == 883_530
+    weighted = [(r.type, r.params) for r in solution.layers if r.params]
+    assert weighted == [
+        ("Conv2d", 416), ("Conv2d", 12_832),
+        ("Linear", 803_328), ("Linear", 65_664), ("Linear", 1_290),
+    ]
+    reshaping = ("Conv2d", "MaxPool2d", "Flatten")
+    shapes = [r.output_shape for r in solution.layers if r.type in reshaping]
+    assert shapes == [(16, 28, 28), (16, 14, 14), (32, 14, 14), (32, 7, 7), (1568,)]
+    assert solution.layers[-1].output_shape == (10,)
+    assert_stack_matches_torch(solution)
+
+
+def test_handout_mlp() -> None:
+    solution = solve(parse(HANDOUT_MLP))
+    assert solution.total_params == 295_294
+    assert [(r.type, r.output_shape, r.params) for r in solution.layers] == [
+        ("Linear", (256,), 262_400),
+        ("Dropout", (256,), 0),
+        ("Linear", (128,), 32_768),
+        ("Tanh", (128,), 0),
+        ("MaxPool1d", (42,), 0),
+        ("Linear", (3,), 126),
+    ]
+    pool = solution.layers[4]
+    assert (pool.args["kernel_size"], pool.args["stride"]) == (3, 3)
+    assert [r.args["bias"] for r in solution.layers if r.type == "Linear"] == [True, False, False]
+    assert_stack_matches_torch(solution)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "input(1000000000) -> Linear(1000000000, 1000000000)",
+        "input(1000000000) -> FCwB(1000000000)",
+    ],
+)
+def test_huge_linear_count_is_exact(text: str) -> None:
+    # Pure integer arithmetic: never built in torch (that would be 4 exabytes of weights).
+    solution = solve(parse(text))
+    (result,) = solution.layers
+    assert type(result.params) is int
+    assert result.params == 10**18 + 10**9
+    assert solution.total_params == 1_000_000_001_000_000_000
+    assert result.output_shape == (10**9,)
+
+
+def test_bank_examples_match_torch() -> None:
+    """Every bundled exercise, checked layer by layer. On torch's "meta" device: shapes and
+    counts without allocating VGG-16's 138 million weights."""
+    from explainer.api import bank_examples
+
+    bank = bank_examples()
+    assert bank
+    for example in bank:
+        solution = solve(example.architecture())
+        assert solution.total_params == example.total_params, example.name
+        with torch.device("meta"):
+            assert_stack_matches_torch(solution)
