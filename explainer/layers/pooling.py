@@ -40,12 +40,15 @@ class _Pool(Layer):
         n = self.spatial
         sizes = shape[-n:]
         out, steps = window_steps(sizes, self._windows(), ceil_mode=getattr(self, "ceil_mode"))
-        kept = f"; the {shape[0]} channels pass through" if len(shape) > n else ""
+        if len(shape) > n:
+            shape_why = f"a window slides over each of the {shape[0]} channels separately"
+        else:
+            shape_why = "a window slides along the vector"
         return Derivation(
             output_shape=(*shape[:-n], *out),
             params=0,
             steps=steps,
-            shape_why=f"a window slides over each channel separately{kept}",
+            shape_why=shape_why,
             params_why=f"{self.type_name()} has no weights: 0 (it only takes the {self._what} of each window)",
         )
 
