@@ -64,9 +64,8 @@ def test_solve_stdin() -> None:
 def test_solve_stdin_printout_with_forward() -> None:
     bank = {example.name: example for example in bank_examples()}
     printout = bank["handout-cnn"].spec
-    assert ok("solve", "-", "--input", "1,28,28", input=printout) == ok(
-        "solve", "--example", "handout-cnn"
-    )
+    from_stdin = as_json("solve", "-", "--input", "1,28,28", input=printout)
+    assert from_stdin == as_json("solve", "--example", "handout-cnn")
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
