@@ -30,8 +30,8 @@ PRINTOUT = """Net(
 
 # (id, arguments after `explainer`, what the one stderr line must contain)
 BAD = [
-    ("unknown layer", ["solve", "input(1,28,28) -> Conv2d(1,16,5) -> Relu6"],
-     ["line 1, col 37", "layer 2", "'Relu6'", "did you mean 'ReLU'?"]),
+    ("unknown layer", ["solve", "input(1,28,28) -> Conv2d(1,16,5) -> Conv2dd(16, 32, 5)"],
+     ["line 1, col 37", "layer 2", "'Conv2dd'", "did you mean 'Conv2d'?"]),
     ("unknown layer, lower case", ["solve", "input(10) -> Linaer(5)"],
      ["line 1, col 14", "layer 1", "did you mean 'Linear'?"]),
     ("unknown layer in a print-out", ["solve", PRINTOUT, "--input", "1,28,28"],
