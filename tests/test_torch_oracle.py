@@ -38,6 +38,7 @@ TORCH_REFUSALS = (RuntimeError, ValueError, IndexError, TypeError)
 # Warnings that torch emits for valid layers; silenced only around the oracle's own calls.
 TORCH_WARNINGS = (
     "Implicit dimension choice for softmax",  # Softmax() without dim
+    "Implicit dimension choice for log_softmax",  # LogSoftmax() without dim
     "Using padding='same' with even kernel lengths",  # asymmetric 'same' padding
 )
 
@@ -62,11 +63,24 @@ def build(result: LayerResult) -> Any:
     return getattr(torch.nn, result.type)(**result.args)
 
 
-def run(module: Any, shape: Shape) -> Shape:
+# Kinds whose input is integer ids rather than values.
+INTEGER_INPUTS = {"Embedding"}
+
+
+def forward(module: Any, kind: str, shape: Shape) -> Any:
+    """A batch of two zero inputs through ``module``, in eval mode. Two, because batch
+    normalisation without running statistics needs more than one value per channel; the
+    batch size changes no shape (without the batch) and no count."""
+    dtype = torch.long if kind in INTEGER_INPUTS else torch.float32
+    module.eval()
+    return module(torch.zeros(2, *shape, dtype=dtype))
+
+
+def run(module: Any, shape: Shape, kind: str = "") -> Shape:
     """The batch-less output shape of ``module`` on a batch of one zero input of ``shape``."""
     with torch_quiet(), torch.no_grad():
-        out = module(torch.zeros(1, *shape))
-    if isinstance(out, tuple):  # max pooling with return_indices=True
+        out = forward(module, kind or type(module).__name__, shape)
+    if isinstance(out, tuple):  # max pooling with return_indices=True, recurrent layers
         out = out[0]
     return tuple(out.shape[1:])
 
@@ -94,9 +108,12 @@ def assert_torch_refuses(kind: str, shape: Shape, kwargs: Mapping[str, Any], why
     try:
         with torch_quiet(), torch.no_grad():
             module = getattr(torch.nn, kind)(**full)
-            module(torch.zeros(1, *shape))
+            out = forward(module, kind, shape)
     except TORCH_REFUSALS:
         return
+    out = out[0] if isinstance(out, tuple) else out
+    if 0 in out.shape:
+        return  # torch returns an empty tensor; we refuse a size that reaches 0 on purpose
     pytest.fail(f"our solver refuses {kind}({full}) on {shape} ({why}), but torch accepts it")
 
 
@@ -154,26 +171,33 @@ def with_optional(
     return kwargs
 
 
-@st.composite
-def conv2d_cases(draw: st.DrawFn) -> Case:
+def conv_cases(spatial: int) -> st.SearchStrategy[Case]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        return conv_case(draw, spatial)
+
+    return cases()
+
+
+def conv_case(draw: st.DrawFn, spatial: int) -> Case:
     groups = draw(st.sampled_from([1, 1, 1, 2, 3]))
     in_channels = groups * draw(st.integers(1, 2))
     out_channels = groups * draw(st.integers(1, 3))
-    stride = draw(int_or_tuple(1, 3, 2))
-    padding = draw(st.one_of(int_or_tuple(0, 3, 2), st.sampled_from(["same", "valid"])))
+    stride = draw(int_or_tuple(1, 3, spatial))
+    padding = draw(st.one_of(int_or_tuple(0, 3, spatial), st.sampled_from(["same", "valid"])))
     if padding == "same" and not rarely(draw):  # strided 'same': both refuse
-        stride = draw(st.sampled_from([1, (1, 1)]))
+        stride = draw(st.sampled_from([1, (1,) * spatial]))
     optional = {
         "stride": stride,
         "padding": padding,
-        "dilation": draw(int_or_tuple(1, 3, 2)),
+        "dilation": draw(int_or_tuple(1, 3, spatial)),
         "groups": groups,
         "bias": draw(st.booleans()),
         "padding_mode": draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"])),
     }
     kwargs = with_optional(
         draw,
-        {"out_channels": out_channels, "kernel_size": draw(int_or_tuple(1, 5, 2))},
+        {"out_channels": out_channels, "kernel_size": draw(int_or_tuple(1, 5, spatial))},
         optional,
     )
     if groups > 1:
@@ -183,12 +207,157 @@ def conv2d_cases(draw: st.DrawFn) -> Case:
         kwargs = {"in_channels": in_channels, **kwargs}
     else:
         channels = in_channels  # left out: read off the shape
-    shape = (channels, *draw(sizes(1, 10, 2)))
+    shape = (channels, *draw(sizes(1, 10 if spatial < 3 else 6, spatial)))
     return shape, kwargs
 
 
-def pool_cases(kind: str) -> st.SearchStrategy[Case]:
+def transposed_cases(spatial: int) -> st.SearchStrategy[Case]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        groups = draw(st.sampled_from([1, 1, 2]))
+        in_channels = groups * draw(st.integers(1, 2))
+        stride = draw(st.integers(1, 3))
+        dilation = draw(st.integers(1, 2))
+        # output_padding must stay below max(stride, dilation); sometimes not: both refuse.
+        limit = max(stride, dilation) - 1 + (1 if rarely(draw) else 0)
+        optional = {
+            "stride": stride,
+            "padding": draw(int_or_tuple(0, 3, spatial)),  # too much: a size below 1, both refuse
+            "output_padding": draw(st.integers(0, limit)),
+            "groups": groups,
+            "bias": draw(st.booleans()),
+            "dilation": dilation,
+        }
+        kwargs = with_optional(
+            draw,
+            {"out_channels": groups * draw(st.integers(1, 3)), "kernel_size": draw(int_or_tuple(1, 4, spatial))},
+            optional,
+        )
+        if "output_padding" in kwargs:
+            kwargs["stride"], kwargs["dilation"] = stride, dilation
+        if groups > 1:
+            kwargs["groups"] = groups
+        if draw(st.booleans()):
+            kwargs = {"in_channels": in_channels, **kwargs}
+        return (in_channels, *draw(sizes(1, 8, spatial))), kwargs
+
+    return cases()
+
+
+def adaptive_cases(kind: str) -> st.SearchStrategy[Case]:
     spatial = 1 if kind.endswith("1d") else 2
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        size = st.integers(1, 8)
+        output = draw(st.one_of(size, st.tuples(*[st.one_of(size, st.none())] * spatial)))
+        if spatial == 1 and isinstance(output, tuple) and output[0] is None:
+            output = draw(size)
+        kwargs: dict[str, Any] = {"output_size": output}
+        if kind.startswith("AdaptiveMax") and draw(st.booleans()):
+            kwargs["return_indices"] = draw(st.booleans())
+        rank = draw(st.sampled_from([spatial, spatial + 1]))
+        shape = (*draw(sizes(1, 3, rank - spatial)), *draw(sizes(1, 9, spatial)))
+        return shape, kwargs
+
+    return cases()
+
+
+def batchnorm_cases(kind: str) -> st.SearchStrategy[Case]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        channels = draw(st.integers(1, 6))
+        if kind == "BatchNorm2d":
+            rest = draw(sizes(1, 5, 2))
+        elif kind == "BatchNorm1d":
+            rest = draw(st.sampled_from([(), (draw(st.integers(1, 5)),)]))
+        else:  # instance norm: statistics over at least two positions
+            rest = draw(sizes(2, 5, 2 if kind.endswith("2d") else 1))
+        kwargs = with_optional(
+            draw,
+            {},
+            {
+                "eps": draw(st.sampled_from([1e-5, 1e-3])),
+                "momentum": draw(st.sampled_from([0.1, None, 0.5])),
+                "affine": draw(st.booleans()),
+                "track_running_stats": draw(st.booleans()),
+            },
+        )
+        if draw(st.booleans()) or kind.startswith("Instance"):
+            kwargs = {"num_features": channels, **kwargs}
+        return (channels, *rest), kwargs
+
+    return cases()
+
+
+@st.composite
+def groupnorm_cases(draw: st.DrawFn) -> Case:
+    groups = draw(st.integers(1, 4))
+    channels = groups * draw(st.integers(1, 3))
+    shape = (channels, *draw(st.lists(st.integers(1, 4), max_size=2)))
+    kwargs = with_optional(draw, {"num_groups": groups}, {"affine": draw(st.booleans())})
+    if draw(st.booleans()):
+        kwargs["num_channels"] = channels
+    return shape, kwargs
+
+
+@st.composite
+def layernorm_cases(draw: st.DrawFn) -> Case:
+    shape = draw(st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple))
+    tail = shape[-draw(st.integers(1, len(shape))):]
+    if rarely(draw):  # normalised shape not the input's tail: both refuse
+        tail = (*tail[:-1], tail[-1] + 1)
+    normalized: Any = tail[0] if len(tail) == 1 and draw(st.booleans()) else tail
+    optional = {"elementwise_affine": draw(st.booleans()), "bias": draw(st.booleans())}
+    return shape, with_optional(draw, {"normalized_shape": normalized}, optional)
+
+
+@st.composite
+def embedding_cases(draw: st.DrawFn) -> Case:
+    shape = draw(st.lists(st.integers(1, 5), min_size=1, max_size=2).map(tuple))
+    vocabulary = draw(st.integers(1, 50))
+    optional = {
+        "padding_idx": draw(st.one_of(st.none(), st.integers(-vocabulary, vocabulary - 1))),
+        "max_norm": draw(st.one_of(st.none(), st.sampled_from([1.0, 2.5]))),
+        "scale_grad_by_freq": draw(st.booleans()),
+        "sparse": draw(st.booleans()),
+    }
+    kwargs = with_optional(draw, {"num_embeddings": vocabulary, "embedding_dim": draw(st.integers(1, 8))}, optional)
+    return shape, kwargs
+
+
+@st.composite
+def prelu_cases(draw: st.DrawFn) -> Case:
+    shape = draw(any_shape())
+    number = draw(st.sampled_from([1, shape[0], shape[0] + 1]))  # a wrong number: both refuse
+    return shape, with_optional(draw, {}, {"num_parameters": number, "init": 0.1})
+
+
+def activation_cases(optional: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Case]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        drawn = {key: draw(value) for key, value in optional.items()}
+        return draw(any_shape()), with_optional(draw, {}, drawn)
+
+    return cases()
+
+
+@st.composite
+def unflatten_cases(draw: st.DrawFn) -> Case:
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))
+    position = draw(st.integers(0, len(shape) - 1))
+    first = draw(st.sampled_from([d for d in range(1, 13) if shape[position] % d == 0]))
+    split: tuple[int, ...] = (first, shape[position] // first)
+    if draw(st.booleans()):
+        split = (-1, split[1]) if draw(st.booleans()) else (split[0], -1)
+    if rarely(draw):
+        split = (split[0], abs(split[1]) + 1)  # does not multiply to the size: both refuse
+    dim = position + 1 if draw(st.booleans()) else position - len(shape)
+    return shape, {"dim": dim, "unflattened_size": split}
+
+
+def pool_cases(kind: str) -> st.SearchStrategy[Case]:
+    spatial = int(kind[-2])
     ranks = (spatial, spatial + 1)
 
     @st.composite
@@ -203,7 +372,7 @@ def pool_cases(kind: str) -> st.SearchStrategy[Case]:
             optional["return_indices"] = draw(st.booleans())
         else:
             optional["count_include_pad"] = draw(st.booleans())
-        if kind == "AvgPool2d":
+        if kind in ("AvgPool2d", "AvgPool3d"):
             optional["divisor_override"] = draw(st.one_of(st.none(), st.integers(1, 4)))
         kwargs = with_optional(draw, {"kernel_size": draw(int_or_tuple(1, 4, spatial))}, optional)
         # Mostly a rank the kind accepts, sometimes one it refuses (both must refuse).
@@ -279,7 +448,34 @@ def softmax_cases(draw: st.DrawFn) -> Case:
 
 
 STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
-    "Conv2d": conv2d_cases(),
+    "Conv1d": conv_cases(1),
+    "Conv2d": conv_cases(2),
+    "Conv3d": conv_cases(3),
+    "ConvTranspose1d": transposed_cases(1),
+    "ConvTranspose2d": transposed_cases(2),
+    "MaxPool3d": pool_cases("MaxPool3d"),
+    "AvgPool3d": pool_cases("AvgPool3d"),
+    "AdaptiveAvgPool1d": adaptive_cases("AdaptiveAvgPool1d"),
+    "AdaptiveAvgPool2d": adaptive_cases("AdaptiveAvgPool2d"),
+    "AdaptiveMaxPool1d": adaptive_cases("AdaptiveMaxPool1d"),
+    "AdaptiveMaxPool2d": adaptive_cases("AdaptiveMaxPool2d"),
+    "BatchNorm1d": batchnorm_cases("BatchNorm1d"),
+    "BatchNorm2d": batchnorm_cases("BatchNorm2d"),
+    "InstanceNorm1d": batchnorm_cases("InstanceNorm1d"),
+    "InstanceNorm2d": batchnorm_cases("InstanceNorm2d"),
+    "GroupNorm": groupnorm_cases(),
+    "LayerNorm": layernorm_cases(),
+    "Embedding": embedding_cases(),
+    "PReLU": prelu_cases(),
+    "LeakyReLU": activation_cases({"negative_slope": st.sampled_from([0.01, 0.2]), "inplace": st.booleans()}),
+    "ELU": activation_cases({"alpha": st.sampled_from([1.0, 0.5]), "inplace": st.booleans()}),
+    "GELU": activation_cases({"approximate": st.sampled_from(["none", "tanh"])}),
+    "SiLU": activation_cases({"inplace": st.booleans()}),
+    "ReLU6": activation_cases({"inplace": st.booleans()}),
+    "Hardtanh": activation_cases({"min_val": st.sampled_from([-1.0, -2.0]), "max_val": st.sampled_from([1.0, 3.0])}),
+    "LogSoftmax": softmax_cases(),
+    "Identity": no_argument_cases(),
+    "Unflatten": unflatten_cases(),
     "MaxPool2d": pool_cases("MaxPool2d"),
     "AvgPool2d": pool_cases("AvgPool2d"),
     "MaxPool1d": st.one_of(pool_cases("MaxPool1d"), maxpool1d_flat_cases()),

@@ -12,28 +12,58 @@ from typing import Any
 
 from ..errors import UnknownLayerError
 from .base import Derivation, Layer, bind
-from .conv import Conv2d
-from .elementwise import Dropout, ReLU, Sigmoid, Softmax, Tanh
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from .elementwise import (
+    ELU,
+    GELU,
+    Dropout,
+    Hardtanh,
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Tanh,
+)
+from .embedding import Embedding
 from .linear import Linear
-from .pooling import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
-from .reshape import Flatten
+from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    AvgPool3d,
+    MaxPool1d,
+    MaxPool2d,
+    MaxPool3d,
+)
+from .reshape import Flatten, Unflatten
 
 KINDS: dict[str, type[Layer]] = {
     kind.type_name(): kind
     for kind in (
-        Conv2d,
-        MaxPool2d,
-        AvgPool2d,
-        MaxPool1d,
-        AvgPool1d,
-        Linear,
-        Flatten,
-        Dropout,
-        ReLU,
-        Sigmoid,
-        Tanh,
-        Softmax,
-    )
+        # convolutions
+        Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
+        # pooling
+        MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d,
+        AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+        # fully connected, embedding
+        Linear, Embedding,
+        # normalisation
+        BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+        # activations and dropout
+        ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, LeakyReLU, PReLU, ELU, GELU, SiLU, ReLU6,
+        Hardtanh, Identity, Dropout,
+        # reshaping
+        Flatten, Unflatten,
+    )  # fmt: skip
 }
 
 
@@ -71,6 +101,8 @@ ALIASES: dict[str, Alias] = {
                 meaning="fully connected layer of x neurons without bias"),
     "Maxpool": Alias(MaxPool1d, ("kernel_size",), copies={"stride": "kernel_size"},
                      meaning="flat max pooling, window = stride = x"),
+    "GlobalAvgPool2d": Alias(AdaptiveAvgPool2d, (), {"output_size": 1},
+                             meaning="global average pooling: one value per channel"),
 }
 
 

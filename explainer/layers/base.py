@@ -85,6 +85,14 @@ class Layer:
     def derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
 
+    def macs(self, shape: Shape, output: Shape) -> Step | None:
+        """The multiply-accumulate count, derived; None for layers that do none.
+
+        Element-wise work (activations, pooling comparisons, normalising) is not counted as
+        MACs, as torchinfo and most papers do not count it either.
+        """
+        return None
+
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
         """Classic wrong derivations for this layer on ``shape`` (none by default).
 

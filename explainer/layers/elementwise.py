@@ -1,4 +1,4 @@
-"""Layers that keep the shape and have no weights: activations and dropout."""
+"""Layers that keep the shape: activations (PReLU alone learns something) and dropout."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import ClassVar
 
 from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
-from .base import Derivation, Layer, boolean, probability
+from ..steps import derive
+from .base import Derivation, Layer, boolean, one_of, positive_int, probability
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,123 @@ class Dropout(_Elementwise):
         base = super().derive(shape)
         why = f"Dropout has no weights: 0 (it only zeroes a fraction p = {self.p:g} of the values while training)"
         return Derivation(base.output_shape, 0, (), base.shape_why, why)
+
+
+@dataclass(frozen=True)
+class LogSoftmax(Softmax):
+    """log(softmax(x)) along ``dim``."""
+
+    summary: ClassVar[str] = "log of softmax: no parameters, shape unchanged"
+
+
+def _number(name: str, value: object) -> None:
+    if type(value) not in (int, float):
+        raise ArgumentError(f"{name} must be a number, got {value!r}")
+
+
+@dataclass(frozen=True)
+class LeakyReLU(_Elementwise):
+    """max(0, x) + negative_slope·min(0, x); the slope is fixed, not learnt."""
+
+    negative_slope: float = 0.01
+    inplace: bool = False
+    summary: ClassVar[str] = "leaky ReLU with a fixed slope: no parameters"
+
+    def __post_init__(self) -> None:
+        _number("negative_slope", self.negative_slope)
+        boolean("inplace", self.inplace)
+
+
+@dataclass(frozen=True)
+class ELU(_Elementwise):
+    """x for x > 0, alpha·(eˣ − 1) otherwise."""
+
+    alpha: float = 1.0
+    inplace: bool = False
+    summary: ClassVar[str] = "exponential linear unit: no parameters"
+
+    def __post_init__(self) -> None:
+        _number("alpha", self.alpha)
+        boolean("inplace", self.inplace)
+
+
+@dataclass(frozen=True)
+class GELU(_Elementwise):
+    """x·Φ(x), exactly or with the tanh approximation."""
+
+    approximate: str = "none"
+    summary: ClassVar[str] = "Gaussian error linear unit: no parameters"
+
+    def __post_init__(self) -> None:
+        one_of("approximate", self.approximate, ("none", "tanh"))
+
+
+@dataclass(frozen=True)
+class SiLU(_Elementwise):
+    """x·sigmoid(x), also called swish."""
+
+    inplace: bool = False
+    summary: ClassVar[str] = "x·sigmoid(x): no parameters"
+
+    def __post_init__(self) -> None:
+        boolean("inplace", self.inplace)
+
+
+@dataclass(frozen=True)
+class ReLU6(SiLU):
+    """min(max(0, x), 6)."""
+
+    summary: ClassVar[str] = "ReLU capped at 6: no parameters"
+
+
+@dataclass(frozen=True)
+class Hardtanh(_Elementwise):
+    """x clipped to [min_val, max_val]."""
+
+    min_val: float = -1.0
+    max_val: float = 1.0
+    inplace: bool = False
+    summary: ClassVar[str] = "x clipped to [min_val, max_val]: no parameters"
+
+    def __post_init__(self) -> None:
+        _number("min_val", self.min_val)
+        _number("max_val", self.max_val)
+        boolean("inplace", self.inplace)
+        if self.max_val <= self.min_val:
+            raise ArgumentError(f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})")
+
+
+@dataclass(frozen=True)
+class Identity(_Elementwise):
+    """Passes its input through unchanged (a placeholder)."""
+
+    what: ClassVar[str] = "passes the input through"
+    summary: ClassVar[str] = "passes its input through: no parameters"
+
+
+@dataclass(frozen=True)
+class PReLU(_Elementwise):
+    """Leaky ReLU whose negative slope is learnt: one slope, or one per channel."""
+
+    num_parameters: int = 1
+    init: float = 0.25
+    summary: ClassVar[str] = "leaky ReLU with learnt slopes: a parameters (1 or one per channel)"
+
+    def __post_init__(self) -> None:
+        positive_int("num_parameters", self.num_parameters)
+        _number("init", self.init)
+
+    def derive(self, shape: Shape) -> Derivation:
+        if self.num_parameters != 1 and self.num_parameters != shape[0]:
+            raise ShapeError(
+                f"num_parameters={self.num_parameters} must be 1 or the number of channels "
+                f"({shape[0]} in {list(shape)})"
+            )
+        values = {"a": self.num_parameters}
+        meanings = {"a": "learnt slopes (num_parameters)"}
+        if self.num_parameters == 1:
+            why = "one negative slope, learnt and shared by every value"
+        else:
+            why = f"one learnt negative slope per channel: a = {self.num_parameters}"
+        step = derive("parameters", "a", values, meanings, why)
+        return Derivation(shape, step.value, (step,), "applied value by value: the shape is unchanged", why)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..spec import Shape
-from ..steps import derive
+from ..steps import Step, derive
 from .base import Derivation, Layer, Misconception, boolean, positive_int
 
 PARAMS = "i*o + o"
@@ -47,3 +47,13 @@ class Linear(Layer):
         from . import misconceptions
 
         return misconceptions.for_linear(self, self.derive(shape).params)
+
+    def macs(self, shape: Shape, output: Shape) -> Step:
+        rows = 1
+        for size in shape[:-1]:
+            rows *= size
+        values = {"N": rows, "i": self.in_features, "o": self.out_features}
+        meanings = {**MEANINGS, "N": "vectors the layer is applied to"}
+        text = "N*i*o" if shape[:-1] else "i*o"
+        why = "one multiply-add per weight and input vector; the bias is an addition, not a MAC"
+        return derive("multiply-accumulates (MACs)", text, values, meanings, why)

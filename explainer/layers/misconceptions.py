@@ -13,14 +13,14 @@ from ..steps import derive
 from . import conv, linear, sizes
 from .base import Misconception
 
-# key -> (description, formula)
+# key -> (description, formula). Convolution formulas are built per number of axes below.
 CONV = {
-    "bias-forgotten": ("the bias of each filter forgotten", "(m*n*d)*k"),
-    "bias-twice": ("the bias counted twice per filter", "((m*n*d)+2)*k"),
-    "bias-added": ("a bias counted although bias=False", "((m*n*d)+1)*k"),
-    "channels-swapped": ("in- and out-channels swapped", "((m*n*k)+1)*d"),
-    "groups-ignored": ("groups ignored: every filter sees all d channels", "((m*n*d)+1)*k"),
-    "spatial-multiplied": ("the output's height and width multiplied into the count", "((m*n*d)+1)*k*H*V"),
+    "bias-forgotten": ("the bias of each filter forgotten", "({K}*{D})*k"),
+    "bias-twice": ("the bias counted twice per filter", "(({K}*{D})+2)*k"),
+    "bias-added": ("a bias counted although bias=False", "(({K}*{D})+1)*k"),
+    "channels-swapped": ("in- and out-channels swapped", "(({K}*k)+1)*d"),
+    "groups-ignored": ("groups ignored: every filter sees all d channels", "(({K}*d)+1)*k"),
+    "spatial-multiplied": ("the output size multiplied into the count", "(({K}*{D})+1)*k*{O}"),
 }
 LINEAR = {
     "bias-forgotten": ("the bias of each neuron forgotten", "i*o"),
@@ -55,14 +55,21 @@ def _make(table: Mapping[str, tuple[str, str]], keys: Iterable[str], quantity: s
     return made
 
 
-def for_conv(layer: conv.Conv2d, values: Mapping[str, int], out_sizes: tuple[int, ...], right: int) -> tuple[Misconception, ...]:
+def for_conv(layer: conv._ConvNd, values: Mapping[str, int], out_sizes: tuple[int, ...], right: int) -> tuple[Misconception, ...]:
     keys = ["bias-forgotten", "bias-twice"] if layer.bias else ["bias-added"]
     keys += ["channels-swapped", "spatial-multiplied"]
     if layer.groups > 1:
         keys.append("groups-ignored")
-    spatial = {"H": out_sizes[0], "V": out_sizes[-1]}
-    meanings = {**conv.MEANINGS, "H": "output height", "V": "output width"}
-    return keep(_make(CONV, keys, "parameters", {**values, **spatial}, meanings), right)
+    outs = conv.OUT_SYMBOLS[layer.spatial]
+    fill = {
+        "K": "*".join(conv.KERNEL_SYMBOLS[layer.spatial]),
+        "D": "(d/g)" if layer.groups > 1 else "d",
+        "O": "*".join(outs),
+    }
+    table = {key: (description, text.format(**fill)) for key, (description, text) in CONV.items()}
+    spatial = dict(zip(outs, out_sizes, strict=True))
+    meanings = {**conv.MEANINGS, **conv.OUT_MEANINGS}
+    return keep(_make(table, keys, "parameters", {**values, **spatial}, meanings), right)
 
 
 def for_linear(layer: linear.Linear, right: int) -> tuple[Misconception, ...]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
 from .base import Derivation, Layer, Misconception, boolean, int_tuple
-from .sizes import Window, window_steps
+from .sizes import AXES, Window, window_steps
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class _Pool(Layer):
         from . import misconceptions
 
         n = self.spatial
-        axis = "length" if n == 1 else "height"
+        axis = AXES[n][0]
         right = self.derive(shape).output_shape[-n]
         return misconceptions.for_window(axis, self._windows()[0], shape[-n], right)
 
@@ -135,3 +135,110 @@ class AvgPool1d(_Pool):
     def __post_init__(self) -> None:
         boolean("count_include_pad", self.count_include_pad)
         self._check()
+
+
+@dataclass(frozen=True)
+class MaxPool3d(MaxPool2d):
+    """3-D max pooling over (C, D, H, W) or (D, H, W)."""
+
+    input_dims: ClassVar = frozenset({3, 4})
+    spatial: ClassVar[int] = 3
+    summary: ClassVar[str] = "3-D max pooling: no parameters, ⌊(W − F + 2P)/S + 1⌋ per axis"
+
+
+@dataclass(frozen=True)
+class AvgPool3d(AvgPool2d):
+    """3-D average pooling over (C, D, H, W) or (D, H, W)."""
+
+    input_dims: ClassVar = frozenset({3, 4})
+    spatial: ClassVar[int] = 3
+    summary: ClassVar[str] = "3-D average pooling: no parameters, ⌊(W − F + 2P)/S + 1⌋ per axis"
+
+    def derive(self, shape: Shape) -> Derivation:
+        # PyTorch's avg_pool3d, unlike the 1-D and 2-D ones, wants the kernel to fit the
+        # input before padding.
+        for axis, size, window in zip(AXES[3], shape[-3:], self._windows(), strict=True):
+            if window.kernel > size:
+                raise ShapeError(
+                    f"kernel {window.kernel} is larger than the input {axis} {size}; "
+                    "PyTorch's AvgPool3d does not count the padding here"
+                )
+        return super().derive(shape)
+
+
+@dataclass(frozen=True)
+class _AdaptivePool(Layer):
+    """Adaptive pooling: PyTorch picks the windows so that the output has ``output_size``."""
+
+    output_size: Any
+    spatial: ClassVar[int] = 2
+    _what: ClassVar[str] = "mean"
+
+    def __post_init__(self) -> None:
+        self._sizes(None)
+
+    def _sizes(self, given: Shape | None) -> tuple[int, ...]:
+        n = self.spatial
+        raw = self.output_size if isinstance(self.output_size, tuple | list) else (self.output_size,) * n
+        if len(raw) != n or any(s is not None and (type(s) is not int or s < 1) for s in raw):
+            raise ArgumentError(
+                f"output_size must be a positive integer or a tuple of {n} (None keeps a size), "
+                f"got {self.output_size!r}"
+            )
+        if given is None:
+            return tuple(s or 0 for s in raw)
+        return tuple(g if s is None else s for s, g in zip(raw, given, strict=True))
+
+    def derive(self, shape: Shape) -> Derivation:
+        n = self.spatial
+        out = self._sizes(shape[-n:])
+        return Derivation(
+            output_shape=(*shape[:-n], *out),
+            params=0,
+            steps=(),
+            shape_why=(
+                f"adaptive pooling chooses its windows so that the output is {'×'.join(map(str, out))} "
+                "whatever the input size: no formula to apply"
+            ),
+            params_why=f"{self.type_name()} has no weights: 0 (it only takes the {self._what} of each window)",
+        )
+
+
+@dataclass(frozen=True)
+class AdaptiveAvgPool2d(_AdaptivePool):
+    """AdaptiveAvgPool2d(1) is global average pooling."""
+
+    input_dims: ClassVar = frozenset({2, 3})
+    summary: ClassVar[str] = "average pooling to a fixed output size (1 = global average pooling): no parameters"
+
+
+@dataclass(frozen=True)
+class AdaptiveAvgPool1d(_AdaptivePool):
+    """Average pooling of (C, L) to a fixed length."""
+
+    input_dims: ClassVar = frozenset({1, 2})
+    spatial: ClassVar[int] = 1
+    summary: ClassVar[str] = "average pooling to a fixed length: no parameters"
+
+
+@dataclass(frozen=True)
+class AdaptiveMaxPool2d(_AdaptivePool):
+    """Max pooling of (C, H, W) to a fixed size."""
+
+    return_indices: bool = False
+    input_dims: ClassVar = frozenset({2, 3})
+    _what: ClassVar[str] = "maximum"
+    summary: ClassVar[str] = "max pooling to a fixed output size: no parameters"
+
+    def __post_init__(self) -> None:
+        boolean("return_indices", self.return_indices)
+        super().__post_init__()
+
+
+@dataclass(frozen=True)
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Max pooling of (C, L) to a fixed length."""
+
+    input_dims: ClassVar = frozenset({1, 2})
+    spatial: ClassVar[int] = 1
+    summary: ClassVar[str] = "max pooling to a fixed length: no parameters"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
@@ -57,3 +57,48 @@ class Flatten(Layer):
                       "the values are laid out in one row; their number is the product")
         out = (*shape[:start], step.value, *shape[end + 1 :])
         return Derivation(out, 0, (step,), "the joined dimensions multiply", no)
+
+
+@dataclass(frozen=True)
+class Unflatten(Layer):
+    """Splits dimension ``dim`` (the batch is dimension 0) into ``unflattened_size``."""
+
+    dim: int
+    unflattened_size: Any
+
+    summary: ClassVar[str] = "splits one dimension into several: no parameters"
+
+    def __post_init__(self) -> None:
+        if type(self.dim) is not int:
+            raise ArgumentError(f"dim must be an integer, got {self.dim!r}")
+        sizes = self.unflattened_size
+        if not isinstance(sizes, tuple | list) or not sizes or any(
+            type(s) is not int or (s < 1 and s != -1) for s in sizes
+        ) or list(sizes).count(-1) > 1:
+            raise ArgumentError(
+                f"unflattened_size must be a tuple of positive sizes (one may be -1), got {sizes!r}"
+            )
+
+    def derive(self, shape: Shape) -> Derivation:
+        rank = len(shape) + 1
+        dim = self.dim + rank if self.dim < 0 else self.dim
+        if not 1 <= dim < rank:
+            raise ShapeError(
+                f"Unflatten(dim={self.dim}) is out of range for {[-1, *shape]} (the batch, dimension 0, cannot be split)"
+            )
+        size = shape[dim - 1]
+        sizes = tuple(self.unflattened_size)
+        known = 1
+        for s in sizes:
+            known *= s if s != -1 else 1
+        if -1 in sizes:
+            if size % known:
+                raise ShapeError(f"unflattened_size {list(sizes)} cannot split {size}: {known} does not divide it")
+            sizes = tuple(size // known if s == -1 else s for s in sizes)
+        elif known != size:
+            raise ShapeError(
+                f"unflattened_size {list(sizes)} multiplies to {known}, but dimension {self.dim} has {size}"
+            )
+        out = (*shape[: dim - 1], *sizes, *shape[dim:])
+        return Derivation(out, 0, (), f"{size} values are rearranged as {'×'.join(map(str, sizes))}",
+                          f"{self.type_name()} has no weights: 0")
