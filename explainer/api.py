@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .bank import Example, example, examples
+from .errors import InputShapeError
 from .parsing import parse, parse_shape
 from .render import render
 from .solve import Solution, solve
@@ -14,7 +15,11 @@ def solve_spec(
     """Parse and solve ``text``; ``input_shape`` ("1,28,28" or a tuple) overrides input(...)."""
     architecture = parse(text)
     if isinstance(input_shape, str):
-        architecture = architecture.with_input(parse_shape(input_shape))
+        try:
+            shape = parse_shape(input_shape)
+        except InputShapeError as exc:
+            raise exc.at("--input") from None
+        architecture = architecture.with_input(shape)
     elif input_shape is not None:
         architecture = architecture.with_input(tuple(input_shape))
     return solve(architecture, title)

@@ -77,7 +77,7 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
     for index, spec in enumerate(architecture.layers, 1):
         origin = _origin(results)
         try:
-            result = _solve_layer(index, spec, shape, origin)
+            result = _solve_layer(index, spec, shape, origin, architecture.framework)
         except ExplainerError as exc:
             raise exc.at(f"{spec.where}: layer {index}, {spec.text}") from None
         results.append(result)
@@ -88,19 +88,22 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
         total=_total(results),
         notation=architecture.notation,
         notes=architecture.notes,
+        framework=architecture.framework,
         title=title,
     )
 
 
-def _solve_layer(index: int, spec: LayerSpec, shape: Shape, origin: str) -> LayerResult:
-    kind, alias = resolve(spec.call)
+def _solve_layer(
+    index: int, spec: LayerSpec, shape: Shape, origin: str, framework: str
+) -> LayerResult:
+    kind, alias = resolve(spec.call, framework)
     kwargs = dict(spec.kwargs)
     args = spec.args
     if alias is not None:
         kwargs, args = alias.translate(args, kwargs), ()
     layer = bind(kind, args, kwargs, shape, origin)
     outcome = layer.derive(shape)
-    trainable = outcome.params if outcome.trainable else 0
+    trainable = outcome.params - outcome.non_trainable
     return LayerResult(
         index=index,
         name=spec.name or spec.call,

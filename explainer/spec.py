@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Shape = tuple[int, ...]
@@ -26,6 +26,19 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
+class LayerCall:
+    """A layer written as an argument of another: ``Bidirectional(LSTM(64))``. Pure data."""
+
+    call: str
+    args: tuple[Any, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+    def __repr__(self) -> str:  # chain notation, so that format_chain round-trips
+        written = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
+        return f"{self.call}({', '.join(written)})"
+
+
+@dataclass(frozen=True)
 class Architecture:
     """An input shape (without the batch dimension) and the layers in the order applied."""
 
@@ -33,8 +46,10 @@ class Architecture:
     input_shape: Shape | None = None
     notation: str = "chain"  # chain | course | pytorch-print
     notes: tuple[str, ...] = field(default=())
+    framework: str = "pytorch"  # whose layer names, shapes and counting rules: pytorch | keras
 
     def with_input(self, shape: Shape | None) -> Architecture:
-        if shape is None:
-            return self
-        return Architecture(self.layers, shape, self.notation, self.notes)
+        return self if shape is None else replace(self, input_shape=shape)
+
+    def with_framework(self, framework: str) -> Architecture:
+        return replace(self, framework=framework)

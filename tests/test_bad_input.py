@@ -184,7 +184,7 @@ def test_nothing_in_input_is_executed(tmp_path: Path) -> None:
     message = one_error_line(
         run(["solve", "Linear(5)", "--input", f"__import__('os').system('touch {marker}')"])
     )
-    assert message.startswith("input shape ")
+    assert message.startswith("--input: input shape ")
     assert not marker.exists()
 
 

@@ -6,11 +6,12 @@ case and an oracle check in tests/. Nothing dispatches on names anywhere else.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import UnknownLayerError
+from ..errors import ArgumentError, UnknownLayerError
 from .base import Derivation, Layer, bind
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .elementwise import (
@@ -78,8 +79,6 @@ class Alias:
     meaning: str = ""
 
     def translate(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        from ..errors import ArgumentError
-
         if len(args) > len(self.positional):
             raise ArgumentError(
                 f"takes {len(self.positional)} argument(s) ({', '.join(self.positional)}), got {len(args)}"
@@ -106,24 +105,38 @@ ALIASES: dict[str, Alias] = {
 }
 
 
-def _fold(names: list[str]) -> dict[str, str]:
+FRAMEWORKS = ("pytorch", "keras")
+
+
+def registry(framework: str) -> tuple[Mapping[str, type[Layer]], Mapping[str, Alias]]:
+    """The kinds and aliases of a framework's dialect."""
+    if framework == "pytorch":
+        return KINDS, ALIASES
+    if framework == "keras":
+        from .keras import KERAS_KINDS  # imported on demand: most runs never need it
+
+        return KERAS_KINDS, {}
+    raise ArgumentError(f"unknown framework {framework!r}: choose pytorch or keras")
+
+
+@functools.cache
+def _by_lower(framework: str) -> dict[str, str]:
+    kinds, aliases = registry(framework)
     folded: dict[str, list[str]] = {}
-    for name in names:
+    for name in [*kinds, *aliases]:
         folded.setdefault(name.lower(), []).append(name)
     return {low: group[0] for low, group in folded.items() if len(group) == 1}
 
 
-_BY_LOWER = _fold([*KINDS, *ALIASES])
-
-
-def resolve(name: str) -> tuple[type[Layer], Alias | None]:
+def resolve(name: str, framework: str = "pytorch") -> tuple[type[Layer], Alias | None]:
     """The kind (and alias, if any) that ``name`` means; case-insensitive where unambiguous."""
-    exact = name if name in KINDS or name in ALIASES else _BY_LOWER.get(name.lower())
+    kinds, aliases = registry(framework)
+    exact = name if name in kinds or name in aliases else _by_lower(framework).get(name.lower())
     if exact is None:
-        raise UnknownLayerError.for_name(name, [*KINDS, *ALIASES])
-    if exact in ALIASES:
-        return ALIASES[exact].kind, ALIASES[exact]
-    return KINDS[exact], None
+        raise UnknownLayerError.for_name(name, [*kinds, *aliases])
+    if exact in aliases:
+        return aliases[exact].kind, aliases[exact]
+    return kinds[exact], None
 
 
-__all__ = ["ALIASES", "KINDS", "Alias", "Derivation", "Layer", "bind", "resolve"]
+__all__ = ["ALIASES", "FRAMEWORKS", "KINDS", "Alias", "Derivation", "Layer", "bind", "registry", "resolve"]

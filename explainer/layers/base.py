@@ -29,7 +29,8 @@ class Derivation:
     steps: tuple[Step, ...]
     shape_why: str
     params_why: str
-    trainable: bool = True  # False for counts that are statistics, not weights (Keras' BatchNorm)
+    # Counted but not learnt by gradient descent: Keras' BatchNormalization moving statistics.
+    non_trainable: int = 0
 
     @property
     def params_step(self) -> Step | None:

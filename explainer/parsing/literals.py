@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SpecSyntaxError
+from ..spec import LayerCall
 
 _INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
     ast.Add: operator.add,
@@ -43,11 +44,23 @@ def literal(node: ast.expr, place: Place) -> Any:
             if isinstance(node.op, ast.FloorDiv) and right == 0:
                 raise SpecSyntaxError(f"{ast.unparse(node)!r} divides by zero", place.of(node))
             return _INT_OPS[type(node.op)](left, right)
+    if isinstance(node, ast.Call) and layer_name(node.func) is not None:
+        return _nested_call(node, place)  # Bidirectional(LSTM(64)): data, never called
     raise SpecSyntaxError(
-        f"{ast.unparse(node)!r} is not a literal: only numbers, strings, True/False/None "
-        "and tuples of them are allowed",
+        f"{ast.unparse(node)!r} is not a literal: only numbers, strings, True/False/None, "
+        "tuples of them and layers such as LSTM(64) are allowed",
         place.of(node),
     )
+
+
+def _nested_call(node: ast.Call, place: Place) -> LayerCall:
+    name = layer_name(node.func)
+    assert name is not None
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        raise SpecSyntaxError(f"{ast.unparse(node)!r}: * and ** arguments are not allowed", place.of(node))
+    args = tuple(literal(a, place) for a in node.args)
+    kwargs = tuple((str(k.arg), literal(k.value, place)) for k in node.keywords)
+    return LayerCall(name, args, kwargs)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,8 @@ def parse_pytorch_print(text: str) -> Architecture:
     printout = _PrintOut(lines if forward_at is None else lines[:forward_at])
     if forward_at is None:
         order = [spec for name in printout.top for spec in printout.expand(name)]
+        if not order:
+            raise SpecSyntaxError("the print-out lists no layer")
         note = "no forward method given: the layers are applied in the order printed"
         return Architecture(tuple(order), None, "pytorch-print", (note,))
     layers = _Forward(printout, forward_at + 1).read(_method(lines[forward_at:]))
