@@ -144,6 +144,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
+        "sentence": lambda text: text[:1].upper() + text[1:],
         "mathnum": math_number,
         "formula": lambda step: printer(step).doprint(step.formula.expr),
         "substituted": lambda step: printer(step).doprint(step.substituted),

@@ -6,12 +6,15 @@ The only place formulas are evaluated. Nothing here formats text for people.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ExplainerError, InputShapeError
 from .layers import Layer, bind, resolve
 from .spec import Architecture, LayerSpec, Shape
 from .steps import Step, derive
+
+if TYPE_CHECKING:
+    from .costs import LayerCosts
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class LayerResult:
     shape_why: str
     params_why: str
     params_step: Step | None = None  # the step that derives the count; None for layers without weights
+    costs: LayerCosts | None = None  # MACs, FLOPs, memory: only when asked for (explainer.costs)
 
     @property
     def type(self) -> str:
@@ -51,6 +55,7 @@ class Solution:
     notes: tuple[str, ...]
     framework: str = "pytorch"
     title: str = ""  # the bank example's title, when solving one
+    cost_totals: tuple[Step, ...] = ()  # totals of the cost steps, when asked for
 
     @property
     def total_params(self) -> int:
