@@ -15,6 +15,7 @@ import click
 
 from . import api
 from .errors import ExplainerError
+from .generate import problem_from_id
 from .render import DIGITS, EXTENSIONS, FORMATS
 
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
@@ -55,6 +56,8 @@ def main() -> None:
 )
 @click.argument("spec", required=False)
 @click.option("--example", "example_name", metavar="NAME", help="Solve a bundled example (see 'explainer examples').")
+@click.option("--problem", "problem_id", metavar="ID",
+              help="Solve a generated problem by its id, e.g. s7-i3-cnn-easy-table.")
 @click.option("--input", "input_shape", metavar="SHAPE", help="Input shape without the batch: 1,28,28 or 1x28x28 or (1, 28, 28).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format. Default: from the -o extension, else text.")
 @click.option("--digits", type=click.Choice(DIGITS), default="western", show_default=True, help="Digit grouping: 883,530 / 8,83,530 / 883530.")
@@ -62,6 +65,7 @@ def main() -> None:
 def solve(
     spec: str | None,
     example_name: str | None,
+    problem_id: str | None,
     input_shape: str | None,
     fmt: str | None,
     digits: str,
@@ -73,7 +77,10 @@ def solve(
     (input→FCwB(256)→FC(128)→output) or a pasted PyTorch print(model), optionally followed by
     its forward method. Nothing in SPEC is ever executed.
     """
-    text = _spec_text(spec, example_name)
+    if problem_id is not None:
+        text = _problem_text(spec, example_name, problem_id)
+    else:
+        text = _spec_text(spec, example_name)
     if fmt is None:
         fmt = _BY_EXTENSION.get(output.suffix.lower(), "text") if output else "text"
     document = api.explain(
@@ -92,6 +99,13 @@ def examples() -> None:
     for example in api.bank_examples():
         shape = "×".join(map(str, example.input_shape or ())) or "?"
         click.echo(f"{example.name:14} {shape:>12}  {example.total_params:>13,}  {example.title}")
+
+
+def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -> str:
+    """The spec that a generated problem's solution solves (for find-the-error, the fixed one)."""
+    if spec is not None or example_name is not None:
+        raise ExplainerError("give only one of SPEC, --example and --problem")
+    return problem_from_id(problem_id).solved_spec
 
 
 def _spec_text(spec: str | None, example_name: str | None) -> str:

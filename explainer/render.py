@@ -11,13 +11,16 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from .printing import LatexPrinter, UnicodePrinter
 from .resources import resource_dir
 from .solve import LayerResult, Solution
+
+if TYPE_CHECKING:
+    from .catalogue import Entry
 from .steps import Step
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
@@ -44,6 +47,25 @@ def render(solution: Solution, fmt: str = "text", digits: str = "western") -> st
         return json.dumps(to_json(solution), indent=2, ensure_ascii=False) + "\n"
     template = _environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
     return template.render(solution=solution)
+
+
+def render_catalogue(entries: tuple[Entry, ...], fmt: str = "text", digits: str = "western") -> str:
+    """`explainer layers`: every kind with its formulas, in any format."""
+    if fmt == "json":
+        data = [_entry_json(entry) for entry in entries]
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    template = _environment(fmt, digits).get_template("layers." + EXTENSIONS[fmt])
+    return template.render(entries=entries)
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "summary": entry.summary,
+        "aliases": [{"name": name, "meaning": meaning} for name, meaning in entry.aliases],
+        "example": entry.example,
+        "example_solution": _layer_json(entry.solved),
+    }
 
 
 def to_json(solution: Solution) -> dict[str, Any]:
@@ -187,6 +209,17 @@ _TEX_SPECIAL = {
     "⌋": r"$\rfloor$",
     "⌈": r"$\lceil$",
     "⌉": r"$\rceil$",
+    "α": r"$\alpha$",
+    "β": r"$\beta$",
+    "γ": r"$\gamma$",
+    "σ": r"$\sigma$",
+    "Φ": r"$\Phi$",
+    "≥": r"$\geq$",
+    "≤": r"$\leq$",
+    "≠": r"$\neq$",
+    "ˣ": r"$^{x}$",
+    "…": r"\ldots{}",
+    **{chr(0x2080 + d): f"$_{{{d}}}$" for d in range(10)},  # subscript digits
 }
 
 

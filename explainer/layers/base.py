@@ -70,6 +70,8 @@ class Layer:
     input_dims: ClassVar[frozenset[int]] = frozenset()
     # What the dimensions are called in messages, by number of dimensions.
     summary: ClassVar[str] = ""  # one line for `explainer layers` and the README
+    # A small spec whose worked solution shows the kind's formulas in `explainer layers`.
+    example: ClassVar[str] = ""
 
     @classmethod
     def type_name(cls) -> str:

@@ -217,6 +217,7 @@ class Conv1d(_ConvNd):
     input_dims: ClassVar = frozenset({2})
     spatial: ClassVar[int] = 1
     summary: ClassVar[str] = "1-D convolution: ((m·d)+1)·k parameters"
+    example: ClassVar[str] = "input(3, 32) -> Conv1d(3, 8, kernel_size=5, padding=2)"
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ class Conv2d(_ConvNd):
     input_dims: ClassVar = frozenset({3})
     spatial: ClassVar[int] = 2
     summary: ClassVar[str] = "2-D convolution: ((m·n·d)+1)·k parameters"
+    example: ClassVar[str] = "input(1, 28, 28) -> Conv2d(1, 16, kernel_size=5, padding=2)"
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,7 @@ class Conv3d(_ConvNd):
     input_dims: ClassVar = frozenset({4})
     spatial: ClassVar[int] = 3
     summary: ClassVar[str] = "3-D convolution: ((m·n·l·d)+1)·k parameters"
+    example: ClassVar[str] = "input(3, 8, 32, 32) -> Conv3d(3, 8, kernel_size=3, padding=1)"
 
 
 TRANSPOSED_SIZE = "(W - 1)*S - 2*P + D*(F - 1) + A + 1"
@@ -319,6 +322,7 @@ class ConvTranspose1d(_ConvTransposeNd):
     input_dims: ClassVar = frozenset({2})
     spatial: ClassVar[int] = 1
     summary: ClassVar[str] = "1-D transposed convolution: ((m·d)+1)·k parameters, (W − 1)·S − 2P + D·(F − 1) + A + 1"
+    example: ClassVar[str] = "input(8, 16) -> ConvTranspose1d(8, 4, kernel_size=4, stride=2, padding=1)"
 
 
 @dataclass(frozen=True)
@@ -328,3 +332,4 @@ class ConvTranspose2d(_ConvTransposeNd):
     input_dims: ClassVar = frozenset({3})
     spatial: ClassVar[int] = 2
     summary: ClassVar[str] = "2-D transposed convolution: ((m·n·d)+1)·k parameters, (W − 1)·S − 2P + D·(F − 1) + A + 1"
+    example: ClassVar[str] = "input(16, 7, 7) -> ConvTranspose2d(16, 8, kernel_size=4, stride=2, padding=1)"

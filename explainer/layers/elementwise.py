@@ -33,6 +33,7 @@ class ReLU(_Elementwise):
 
     inplace: bool = False
     summary: ClassVar[str] = "max(0, x): no parameters, shape unchanged"
+    example: ClassVar[str] = "input(16, 28, 28) -> ReLU()"
 
     def __post_init__(self) -> None:
         boolean("inplace", self.inplace)
@@ -43,6 +44,7 @@ class Sigmoid(_Elementwise):
     """1 / (1 + e^(−x))."""
 
     summary: ClassVar[str] = "1/(1 + e^(−x)): no parameters, shape unchanged"
+    example: ClassVar[str] = "input(10) -> Sigmoid()"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Tanh(_Elementwise):
     """tanh(x)."""
 
     summary: ClassVar[str] = "tanh(x): no parameters, shape unchanged"
+    example: ClassVar[str] = "input(128) -> Tanh()"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Softmax(_Elementwise):
     dim: int | None = None
     what: ClassVar[str] = "normalised along one dimension"
     summary: ClassVar[str] = "normalises into probabilities: no parameters, shape unchanged"
+    example: ClassVar[str] = "input(10) -> Softmax(dim=1)"
 
     def __post_init__(self) -> None:
         if self.dim is not None and type(self.dim) is not int:
@@ -82,6 +86,7 @@ class Dropout(_Elementwise):
     inplace: bool = False
     what: ClassVar[str] = "zeroes values at random while training"
     summary: ClassVar[str] = "zeroes a fraction p while training: no parameters, shape unchanged"
+    example: ClassVar[str] = "input(512) -> Dropout(0.2)"
 
     def __post_init__(self) -> None:
         probability("p", self.p)
@@ -98,6 +103,7 @@ class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``."""
 
     summary: ClassVar[str] = "log of softmax: no parameters, shape unchanged"
+    example: ClassVar[str] = "input(10) -> LogSoftmax(dim=1)"
 
 
 def _number(name: str, value: object) -> None:
@@ -112,6 +118,7 @@ class LeakyReLU(_Elementwise):
     negative_slope: float = 0.01
     inplace: bool = False
     summary: ClassVar[str] = "leaky ReLU with a fixed slope: no parameters"
+    example: ClassVar[str] = "input(128) -> LeakyReLU(0.2)"
 
     def __post_init__(self) -> None:
         _number("negative_slope", self.negative_slope)
@@ -125,6 +132,7 @@ class ELU(_Elementwise):
     alpha: float = 1.0
     inplace: bool = False
     summary: ClassVar[str] = "exponential linear unit: no parameters"
+    example: ClassVar[str] = "input(128) -> ELU()"
 
     def __post_init__(self) -> None:
         _number("alpha", self.alpha)
@@ -137,6 +145,7 @@ class GELU(_Elementwise):
 
     approximate: str = "none"
     summary: ClassVar[str] = "Gaussian error linear unit: no parameters"
+    example: ClassVar[str] = "input(10, 512) -> GELU()"
 
     def __post_init__(self) -> None:
         one_of("approximate", self.approximate, ("none", "tanh"))
@@ -148,6 +157,7 @@ class SiLU(_Elementwise):
 
     inplace: bool = False
     summary: ClassVar[str] = "x·sigmoid(x): no parameters"
+    example: ClassVar[str] = "input(128) -> SiLU()"
 
     def __post_init__(self) -> None:
         boolean("inplace", self.inplace)
@@ -158,6 +168,7 @@ class ReLU6(SiLU):
     """min(max(0, x), 6)."""
 
     summary: ClassVar[str] = "ReLU capped at 6: no parameters"
+    example: ClassVar[str] = "input(32, 112, 112) -> ReLU6()"
 
 
 @dataclass(frozen=True)
@@ -168,6 +179,7 @@ class Hardtanh(_Elementwise):
     max_val: float = 1.0
     inplace: bool = False
     summary: ClassVar[str] = "x clipped to [min_val, max_val]: no parameters"
+    example: ClassVar[str] = "input(128) -> Hardtanh(-2.0, 2.0)"
 
     def __post_init__(self) -> None:
         _number("min_val", self.min_val)
@@ -183,6 +195,7 @@ class Identity(_Elementwise):
 
     what: ClassVar[str] = "passes the input through"
     summary: ClassVar[str] = "passes its input through: no parameters"
+    example: ClassVar[str] = "input(128) -> Identity()"
 
 
 @dataclass(frozen=True)
@@ -192,6 +205,7 @@ class PReLU(_Elementwise):
     num_parameters: int = 1
     init: float = 0.25
     summary: ClassVar[str] = "leaky ReLU with learnt slopes: a parameters (1 or one per channel)"
+    example: ClassVar[str] = "input(64, 28, 28) -> PReLU(64)"
 
     def __post_init__(self) -> None:
         positive_int("num_parameters", self.num_parameters)

@@ -26,6 +26,7 @@ class Embedding(Layer):
     sparse: bool = False
 
     summary: ClassVar[str] = "lookup table: V·E parameters; (L,) ids -> (L, E)"
+    example: ClassVar[str] = "input(100) -> Embedding(10000, 128)"
 
     def __post_init__(self) -> None:
         positive_int("num_embeddings", self.num_embeddings)

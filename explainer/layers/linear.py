@@ -24,6 +24,7 @@ class Linear(Layer):
 
     inferred: ClassVar = {"in_features": lambda shape: shape[-1]}
     summary: ClassVar[str] = "fully connected: i·o + o parameters (i·o without bias)"
+    example: ClassVar[str] = "input(1568) -> Linear(1568, 512)"
 
     def __post_init__(self) -> None:
         positive_int("in_features", self.in_features)

@@ -69,6 +69,7 @@ class BatchNorm1d(_BatchNorm):
 
     input_dims: ClassVar = frozenset({1, 2})
     summary: ClassVar[str] = "batch normalisation: 2·C parameters (γ, β); running statistics are buffers"
+    example: ClassVar[str] = "input(512) -> BatchNorm1d(512)"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class BatchNorm2d(_BatchNorm):
 
     input_dims: ClassVar = frozenset({3})
     summary: ClassVar[str] = "batch normalisation per channel: 2·C parameters (γ, β)"
+    example: ClassVar[str] = "input(64, 56, 56) -> BatchNorm2d(64)"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class InstanceNorm1d(_InstanceNorm):
 
     input_dims: ClassVar = frozenset({2})
     summary: ClassVar[str] = "instance normalisation: 0 parameters (2·C with affine=True)"
+    example: ClassVar[str] = "input(16, 100) -> InstanceNorm1d(16, affine=True)"
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class InstanceNorm2d(_InstanceNorm):
 
     input_dims: ClassVar = frozenset({3})
     summary: ClassVar[str] = "instance normalisation: 0 parameters (2·C with affine=True)"
+    example: ClassVar[str] = "input(3, 64, 64) -> InstanceNorm2d(3)"
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ class GroupNorm(Layer):
 
     inferred: ClassVar = {"num_channels": lambda shape: shape[0]}
     summary: ClassVar[str] = "group normalisation: 2·C parameters (γ, β per channel)"
+    example: ClassVar[str] = "input(64, 28, 28) -> GroupNorm(8, 64)"
 
     def __post_init__(self) -> None:
         positive_int("num_groups", self.num_groups)
@@ -158,6 +163,7 @@ class LayerNorm(Layer):
     bias: bool = True
 
     summary: ClassVar[str] = "layer normalisation: 2·N parameters over the normalised shape"
+    example: ClassVar[str] = "input(10, 512) -> LayerNorm(512)"
 
     def __post_init__(self) -> None:
         self._dims()

@@ -76,6 +76,7 @@ class MaxPool2d(_Pool):
 
     input_dims: ClassVar = frozenset({2, 3})
     summary: ClassVar[str] = "2-D max pooling: no parameters, ⌊(W − F + 2P)/S + 1⌋ per axis"
+    example: ClassVar[str] = "input(16, 28, 28) -> MaxPool2d(2)"
 
     def __post_init__(self) -> None:
         boolean("return_indices", self.return_indices)
@@ -89,6 +90,7 @@ class MaxPool1d(MaxPool2d):
     input_dims: ClassVar = frozenset({1, 2})
     spatial: ClassVar[int] = 1
     summary: ClassVar[str] = "1-D max pooling (the course's flat Maxpool): no parameters"
+    example: ClassVar[str] = "input(128) -> MaxPool1d(3, stride=3)"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class AvgPool2d(_Pool):
 
     input_dims: ClassVar = frozenset({2, 3})
     summary: ClassVar[str] = "2-D average pooling: no parameters, ⌊(W − F + 2P)/S + 1⌋ per axis"
+    example: ClassVar[str] = "input(6, 28, 28) -> AvgPool2d(2)"
     _what: ClassVar[str] = "mean"
 
     def __post_init__(self) -> None:
@@ -130,6 +133,7 @@ class AvgPool1d(_Pool):
     input_dims: ClassVar = frozenset({1, 2})
     spatial: ClassVar[int] = 1
     summary: ClassVar[str] = "1-D average pooling: no parameters"
+    example: ClassVar[str] = "input(4, 30) -> AvgPool1d(3, stride=2)"
     _what: ClassVar[str] = "mean"
 
     def __post_init__(self) -> None:
@@ -144,6 +148,7 @@ class MaxPool3d(MaxPool2d):
     input_dims: ClassVar = frozenset({3, 4})
     spatial: ClassVar[int] = 3
     summary: ClassVar[str] = "3-D max pooling: no parameters, ⌊(W − F + 2P)/S + 1⌋ per axis"
+    example: ClassVar[str] = "input(8, 8, 32, 32) -> MaxPool3d(2)"
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,7 @@ class AvgPool3d(AvgPool2d):
     input_dims: ClassVar = frozenset({3, 4})
     spatial: ClassVar[int] = 3
     summary: ClassVar[str] = "3-D average pooling: no parameters, ⌊(W − F + 2P)/S + 1⌋ per axis"
+    example: ClassVar[str] = "input(8, 8, 32, 32) -> AvgPool3d(2)"
 
     def derive(self, shape: Shape) -> Derivation:
         # PyTorch's avg_pool3d, unlike the 1-D and 2-D ones, wants the kernel to fit the
@@ -210,6 +216,7 @@ class AdaptiveAvgPool2d(_AdaptivePool):
 
     input_dims: ClassVar = frozenset({2, 3})
     summary: ClassVar[str] = "average pooling to a fixed output size (1 = global average pooling): no parameters"
+    example: ClassVar[str] = "input(256, 13, 13) -> AdaptiveAvgPool2d((6, 6))"
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,7 @@ class AdaptiveAvgPool1d(_AdaptivePool):
     input_dims: ClassVar = frozenset({1, 2})
     spatial: ClassVar[int] = 1
     summary: ClassVar[str] = "average pooling to a fixed length: no parameters"
+    example: ClassVar[str] = "input(64, 50) -> AdaptiveAvgPool1d(1)"
 
 
 @dataclass(frozen=True)
@@ -229,6 +237,7 @@ class AdaptiveMaxPool2d(_AdaptivePool):
     input_dims: ClassVar = frozenset({2, 3})
     _what: ClassVar[str] = "maximum"
     summary: ClassVar[str] = "max pooling to a fixed output size: no parameters"
+    example: ClassVar[str] = "input(64, 14, 14) -> AdaptiveMaxPool2d(7)"
 
     def __post_init__(self) -> None:
         boolean("return_indices", self.return_indices)
@@ -242,3 +251,4 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     input_dims: ClassVar = frozenset({1, 2})
     spatial: ClassVar[int] = 1
     summary: ClassVar[str] = "max pooling to a fixed length: no parameters"
+    example: ClassVar[str] = "input(64, 50) -> AdaptiveMaxPool1d(10)"

@@ -22,6 +22,7 @@ class Flatten(Layer):
     end_dim: int = -1
 
     summary: ClassVar[str] = "joins dimensions into one (C·H·W): no parameters"
+    example: ClassVar[str] = "input(32, 7, 7) -> Flatten()"
 
     def __post_init__(self) -> None:
         for name in ("start_dim", "end_dim"):
@@ -67,6 +68,7 @@ class Unflatten(Layer):
     unflattened_size: Any
 
     summary: ClassVar[str] = "splits one dimension into several: no parameters"
+    example: ClassVar[str] = "input(784) -> Unflatten(1, (1, 28, 28))"
 
     def __post_init__(self) -> None:
         if type(self.dim) is not int:

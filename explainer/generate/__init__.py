@@ -1,0 +1,162 @@
+"""Exercise generator: random valid architectures and questions about them, each with its
+answer and its worked solution from the engine.
+
+Data model (``explainer/generate/model.py``, all frozen dataclasses, pure data)
+------------------------------------------------------------------------------
+
+``Quiz``      seed, topic, difficulty, kinds (tuple of kind names), problems (tuple of Problem).
+
+``Problem``   id (see below), kind, topic, difficulty;
+              spec: chain notation that ``explainer solve`` accepts (for kind ``error`` the faulty
+              stack); architecture: ``parse(spec)``; statement: the instructions shown above
+              the questions; shown_spec: the stack as a student sees it (for ``inverse`` the
+              stack up to the asked layer, the unknown written ``?``: show this, never
+              ``spec``, which holds the answer); questions; solution: the engine's Solution of
+              ``solved_spec`` (``corrected_spec`` if set, else ``spec``); corrected_spec and
+              fault (a Fault: layer, argument, written, right, mistake, description, message)
+              for ``error`` only. ``input_shape`` is a property.
+
+``Question``  id (unique in its problem: ``L3``, ``total``, ``q1``), prompt, answer, asks,
+              layer (1-based index into ``solution.layers``, or None), argument (for
+              asks == "argument"), axis (for asks == "output_size": "height", "length"),
+              choices (multiple choice, else empty), working (inverse).
+              ``asks`` says what ``answer`` is: ``row`` (TableRow(output_shape, params)),
+              ``total`` / ``params`` / ``output_size`` / ``argument`` / ``layer`` (int),
+              ``output_shape`` (a tuple of ints, batch excluded).
+
+``Choice``    label ("A".."D"), value, misconception (the engine's named Misconception: key,
+              description and its derivation step; None for the right option), ``correct``.
+
+``Working``   an inverse problem solved with sympy: unknown (the formula's symbol), meaning,
+              formula, stated number, equation (left side with numbers, unknown kept), tight,
+              isolated (unknown = ..., in symbols), substituted (the same with numbers),
+              solutions (sympy.solveset over the integers), value, notes.
+
+Kinds: ``table`` (the handout's exam table and total), ``params`` (one layer's parameters),
+``shape`` (the output shape after a layer or the whole stack), ``inverse`` (filters, kernel
+size, neurons or padding from a stated count or shape), ``choice`` (multiple choice, wrong
+options from named misconceptions), ``error`` (find the inconsistent layer; not for ``course``).
+
+Ids: ``s<seed>-i<index>-<topic>-<difficulty>-<kind>``, e.g. ``s7-i3-cnn-easy-table``; the
+problem's random numbers come from ``random.Random(id)`` only, so ``problem_from_id(id)``
+regenerates it in any process. ``generate`` gives problem ``p`` the kind ``kinds[p % len]``
+and the next unused index; an index whose problem repeats an earlier one is skipped, so
+indices may have gaps. JSON: ``quiz_json.to_json(quiz)`` / ``quiz_json.dumps(quiz)``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from ..parsing import parse
+from ..solve import solve
+from .architectures import build, write
+from .ids import (
+    DIFFICULTIES,
+    KINDS,
+    TOPICS,
+    GenerateError,
+    ProblemId,
+    check_count,
+    check_options,
+    check_seed,
+    kinds_for,
+    parse_id,
+)
+from .model import Choice, Fault, Problem, Question, Quiz, TableRow, Working
+from .posing import Stacked
+from .questions import POSERS
+
+MAX_SKIPS = 50  # repeated problems skipped in a row before giving up
+_ATTEMPTS = 20  # stacks tried for one problem before a kind is declared impossible
+
+
+def generate(
+    seed: int,
+    count: int = 10,
+    topic: str = "cnn",
+    difficulty: str = "easy",
+    kinds: Sequence[str] | None = None,
+) -> Quiz:
+    """``count`` different problems; the same arguments give the same quiz in any process."""
+    check_seed(seed)
+    check_count(count)
+    if isinstance(kinds, str):
+        raise GenerateError(f"kinds must be a list of kind names, got the string {kinds!r}")
+    chosen = kinds_for(topic) if kinds is None else tuple(kinds)
+    check_options(topic, difficulty, chosen)
+    problems: list[Problem] = []
+    seen: set[tuple[object, ...]] = set()
+    index = 0
+    for position in range(count):
+        kind = chosen[position % len(chosen)]
+        for _ in range(MAX_SKIPS):
+            problem = make(ProblemId(seed, index, topic, difficulty, kind))
+            index += 1
+            key = (
+                problem.kind,
+                problem.spec,
+                problem.shown_spec,
+                tuple(q.prompt for q in problem.questions),
+            )
+            if key not in seen:
+                break
+        else:
+            raise GenerateError(
+                f"could not make {count} different {difficulty} {topic} problems: "
+                f"problem {position + 1} repeated an earlier one {MAX_SKIPS} times; ask for fewer"
+            )
+        seen.add(key)
+        problems.append(problem)
+    return Quiz(seed, topic, difficulty, chosen, tuple(problems))
+
+
+def problem_from_id(problem_id: str) -> Problem:
+    """Regenerate a problem from its id (``s7-i3-cnn-easy-table``)."""
+    return make(parse_id(problem_id))
+
+
+def make(pid: ProblemId) -> Problem:
+    rng = random.Random(str(pid))
+    for _ in range(_ATTEMPTS):
+        spec = write(build(rng, pid.topic, pid.difficulty), pid.topic)
+        architecture = parse(spec)
+        stacked = Stacked(pid.topic, architecture, spec, solve(architecture))
+        posed = POSERS[pid.kind](rng, stacked)
+        if posed is None:
+            continue
+        faulty = posed.faulty_spec
+        return Problem(
+            id=str(pid),
+            kind=pid.kind,
+            topic=pid.topic,
+            difficulty=pid.difficulty,
+            spec=faulty if faulty is not None else spec,
+            architecture=parse(faulty) if faulty is not None else architecture,
+            statement=posed.statement,
+            shown_spec=posed.shown_spec or faulty or spec,
+            questions=posed.questions,
+            solution=stacked.solution,
+            corrected_spec=spec if faulty is not None else None,
+            fault=posed.fault,
+        )
+    raise RuntimeError(f"generator bug: no {pid.kind} question fits {_ATTEMPTS} stacks for {pid}")
+
+
+__all__ = [
+    "DIFFICULTIES",
+    "KINDS",
+    "TOPICS",
+    "Choice",
+    "Fault",
+    "GenerateError",
+    "Problem",
+    "ProblemId",
+    "Question",
+    "Quiz",
+    "TableRow",
+    "Working",
+    "generate",
+    "problem_from_id",
+]

@@ -1,0 +1,111 @@
+"""Options and problem ids.
+
+A problem id names everything that regenerates the problem::
+
+    s7-i3-cnn-easy-table
+    │  │  │   │    └ kind: table | params | shape | inverse | choice | error
+    │  │  │   └ difficulty: easy | medium | hard
+    │  │  └ topic: mlp | cnn | course
+    │  └ index: the problem's place in the seed's sequence (0, 1, ...)
+    └ seed: a non-negative integer
+
+The problem's random numbers come from ``random.Random(id)`` alone (string seeding hashes with
+SHA-512, the same in every process), so the id is all that ``problem_from_id`` needs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import ExplainerError, did_you_mean
+
+TOPICS = ("mlp", "cnn", "course")
+PLANNED_TOPICS = ("rnn", "norm", "attention")  # named in the issue; they come with their layers
+DIFFICULTIES = ("easy", "medium", "hard")
+KINDS = ("table", "params", "shape", "inverse", "choice", "error")
+# The course notation never writes a layer's input size, so nothing in it can contradict
+# the incoming shape: find-the-error needs the explicit in_features / in_channels.
+_NOT_FOR = {"course": ("error",)}
+
+MAX_COUNT = 1000
+_ID = re.compile(r"s(0|[1-9][0-9]{0,17})-i(0|[1-9][0-9]{0,8})-([a-z]+)-([a-z]+)-([a-z]+)")
+
+
+class GenerateError(ExplainerError):
+    """A bad option of the generator: unknown topic, difficulty or kind, count 0, bad id."""
+
+
+@dataclass(frozen=True)
+class ProblemId:
+    seed: int
+    index: int
+    topic: str
+    difficulty: str
+    kind: str
+
+    def __post_init__(self) -> None:
+        check_seed(self.seed)
+        if type(self.index) is not int or self.index < 0:
+            raise GenerateError(f"problem index must be a non-negative integer, got {self.index!r}")
+        check_options(self.topic, self.difficulty, (self.kind,))
+
+    def __str__(self) -> str:
+        return f"s{self.seed}-i{self.index}-{self.topic}-{self.difficulty}-{self.kind}"
+
+
+def parse_id(text: str) -> ProblemId:
+    match = _ID.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise GenerateError(
+            f"bad problem id {text!r}: expected s<seed>-i<index>-<topic>-<difficulty>-<kind>, "
+            "e.g. s7-i3-cnn-easy-table"
+        )
+    seed, index, topic, difficulty, kind = match.groups()
+    return ProblemId(int(seed), int(index), topic, difficulty, kind)
+
+
+def check_seed(seed: object) -> int:
+    if type(seed) is not int or seed < 0:
+        raise GenerateError(f"seed must be a non-negative integer, got {seed!r}")
+    return seed
+
+
+def check_count(count: object) -> int:
+    if type(count) is not int or not 1 <= count <= MAX_COUNT:
+        raise GenerateError(f"count must be an integer from 1 to {MAX_COUNT}, got {count!r}")
+    return count
+
+
+def check_options(topic: str, difficulty: str, kinds: tuple[str, ...]) -> None:
+    _check_topic(topic)
+    _one_of("difficulty", difficulty, DIFFICULTIES)
+    if not kinds:
+        raise GenerateError(f"no question kinds given; kinds: {', '.join(KINDS)}")
+    for kind in kinds:
+        _one_of("question kind", kind, KINDS)
+        if kind in _NOT_FOR.get(topic, ()):
+            raise GenerateError(
+                f"question kind {kind!r} does not apply to topic {topic!r}: its notation never "
+                "writes a layer's input size, so no layer can contradict the incoming shape"
+            )
+
+
+def kinds_for(topic: str) -> tuple[str, ...]:
+    """Every kind that applies to ``topic``, in the order of KINDS."""
+    _check_topic(topic)
+    return tuple(kind for kind in KINDS if kind not in _NOT_FOR.get(topic, ()))
+
+
+def _check_topic(topic: str) -> None:
+    if topic in PLANNED_TOPICS:
+        raise GenerateError(
+            f"topic {topic!r} is planned but not available yet; topics: {', '.join(TOPICS)}"
+        )
+    _one_of("topic", topic, TOPICS)
+
+
+def _one_of(what: str, value: object, known: tuple[str, ...]) -> None:
+    if not isinstance(value, str) or value not in known:
+        hint = did_you_mean(value, known) if isinstance(value, str) else ""
+        raise GenerateError(f"unknown {what} {value!r}{hint}; {what}s: {', '.join(known)}")

@@ -1,0 +1,119 @@
+"""PyTorch as the oracle for generated problems: each spec is rebuilt layer by layer in real
+``torch.nn`` straight from its written calls (the course's FCwB/FC/Maxpool by their meaning),
+independently of the engine's argument binding, and every answer is checked against what
+torch computes: shapes, parameter counts, inverse answers, and the refusal of a faulty stack."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
+    torch = pytest.importorskip("torch")
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from explainer.generate import DIFFICULTIES, TOPICS, Problem, ProblemId, problem_from_id
+from explainer.generate.ids import kinds_for
+from explainer.layers.sizes import AXES
+from explainer.parsing import parse
+
+Shape = tuple[int, ...]
+COMBOS = [(t, d, k) for t in TOPICS for d in DIFFICULTIES for k in kinds_for(t)]
+COURSE_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+
+
+def module(call: str, args: tuple[Any, ...], kwargs: dict[str, Any], shape: Shape) -> Any:
+    """The torch module a written layer is, from its text alone."""
+    if call in ("FCwB", "FC"):
+        return torch.nn.Linear(shape[-1], args[0], bias=call == "FCwB")
+    if call == "Maxpool":  # the handout: window and stride both x
+        return torch.nn.MaxPool1d(args[0], stride=args[0])
+    return getattr(torch.nn, COURSE_ACTIVATIONS.get(call, call))(*args, **kwargs)
+
+
+def run(spec: str) -> list[tuple[Shape, int]]:
+    """Each layer's (output shape without the batch, parameter count), computed by torch."""
+    architecture = parse(spec)
+    assert architecture.input_shape is not None
+    x = torch.zeros(1, *architecture.input_shape)
+    rows = []
+    with torch.no_grad():
+        for layer in architecture.layers:
+            m = module(layer.call, layer.args, dict(layer.kwargs), tuple(x.shape[1:])).eval()
+            x = m(x)
+            rows.append((tuple(x.shape[1:]), sum(p.numel() for p in m.parameters())))
+    return rows
+
+
+def expected(problem: Problem, rows: list[tuple[Shape, int]], question: Any) -> Any:
+    shape, params = rows[question.layer - 1] if question.layer else ((), 0)
+    if question.asks == "row":
+        return (shape, params)
+    if question.asks == "total":
+        return sum(p for _, p in rows)
+    if question.asks == "params":
+        return params
+    if question.asks == "output_shape":
+        return shape
+    if question.asks == "output_size":
+        return shape[-next(n for n, names in AXES.items() if names[0] == question.axis)]
+    return None  # argument / layer questions: checked by kind below
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(combo=st.sampled_from(COMBOS), seed=st.integers(0, 10**9), index=st.integers(0, 200))
+def test_answers_match_torch(combo: tuple[str, str, str], seed: int, index: int) -> None:
+    problem = problem_from_id(str(ProblemId(seed, index, *combo)))
+    rows = run(problem.solved_spec)
+    solution = problem.solution
+    assert rows == [(r.output_shape, r.params) for r in solution.layers], problem.solved_spec
+    for question in problem.questions:
+        answer = question.answer
+        if question.asks == "row":
+            answer = (answer.output_shape, answer.params)
+        want = expected(problem, rows, question)
+        if want is not None:
+            assert answer == want, question.prompt
+        for choice in question.choices:
+            assert (choice.value == want) == choice.correct, choice
+    if problem.kind == "inverse":
+        check_inverse(problem, rows)
+    if problem.kind == "error":
+        check_error(problem)
+
+
+def check_inverse(problem: Problem, rows: list[tuple[Shape, int]]) -> None:
+    """The answer in place of ? gives the stated number in torch."""
+    (question,) = problem.questions
+    working = question.working
+    assert working is not None and question.layer is not None
+    filled = run(problem.shown_spec.replace("?", str(question.answer)))
+    shape, params = filled[-1]
+    assert len(filled) == question.layer
+    if working.unknown == "P":
+        assert shape == rows[question.layer - 1][0] and working.stated in shape
+    else:
+        assert params == working.stated
+
+
+def check_error(problem: Problem) -> None:
+    """torch refuses the faulty stack, at the faulty layer."""
+    fault = problem.fault
+    assert fault is not None
+    layers = parse(problem.spec)
+    assert layers.input_shape is not None
+    x = torch.zeros(1, *layers.input_shape)
+    with torch.no_grad():
+        for index, layer in enumerate(layers.layers, 1):
+            m = module(layer.call, layer.args, dict(layer.kwargs), tuple(x.shape[1:]))
+            if index == fault.layer:
+                with pytest.raises(RuntimeError):
+                    m(x)
+                return
+            x = m(x)
+    pytest.fail("the faulty layer was never reached")
