@@ -78,7 +78,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "total_params": solution.total_params,
         "trainable_params": solution.trainable_params,
         "non_trainable_params": solution.non_trainable_params,
-        "total": _step_json(solution.total),
+        "total": step_json(solution.total),
         "notes": list(solution.notes),
     }
 
@@ -97,11 +97,11 @@ def _layer_json(layer: LayerResult) -> dict[str, Any]:
         "non_trainable_params": layer.non_trainable_params,
         "shape_why": layer.shape_why,
         "params_why": layer.params_why,
-        "steps": [_step_json(step) for step in layer.steps],
+        "steps": [step_json(step) for step in layer.steps],
     }
 
 
-def _step_json(step: Step) -> dict[str, Any]:
+def step_json(step: Step) -> dict[str, Any]:
     text = UnicodePrinter(tight=step.formula.tight)
     latex = LatexPrinter(tight=step.formula.tight)
     return {

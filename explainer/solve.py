@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import ExplainerError, InputShapeError
-from .layers import Layer, bind, resolve
+from .layers import ALIASES, Layer, bind, resolve
 from .spec import Architecture, LayerSpec, Shape
 from .steps import Step, derive
+
+COURSE_NAMES = frozenset(name.lower() for name in ALIASES)
 
 if TYPE_CHECKING:
     from .costs import LayerCosts
@@ -91,7 +93,7 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
         input_shape=architecture.input_shape,
         layers=tuple(results),
         total=_total(results),
-        notation=architecture.notation,
+        notation=_notation(architecture, results),
         notes=architecture.notes,
         framework=architecture.framework,
         title=title,
@@ -123,6 +125,13 @@ def _solve_layer(
         params_why=outcome.params_why,
         params_step=outcome.params_step,
     )
+
+
+def _notation(architecture: Architecture, results: list[LayerResult]) -> str:
+    """Chain notation that uses the course's names (FCwB, FC, Maxpool) is the course notation."""
+    if architecture.notation == "chain" and any(r.spec.call.lower() in COURSE_NAMES for r in results):
+        return "course"
+    return architecture.notation
 
 
 def _origin(results: list[LayerResult]) -> str:

@@ -23,7 +23,7 @@ import sympy
 
 from ..formula import Path
 from ..printing import LatexPrinter, UnicodePrinter
-from ..render import _step_json
+from ..render import step_json
 from ..render import to_json as solution_json
 from .model import Answer, Choice, Fault, Problem, Question, Quiz, TableRow, Working
 
@@ -97,7 +97,7 @@ def _choice_json(choice: Choice) -> dict[str, Any]:
         "correct": choice.correct,
         "misconception": mistake.key if mistake else None,
         "description": mistake.description if mistake else None,
-        "step": _step_json(mistake.step) if mistake else None,
+        "step": step_json(mistake.step) if mistake else None,
     }
 
 
