@@ -15,7 +15,6 @@ import click
 
 from . import api
 from .errors import ExplainerError
-from .generate import problem_from_id
 from .render import DIGITS, EXTENSIONS, FORMATS
 
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
@@ -105,6 +104,8 @@ def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -
     """The spec that a generated problem's solution solves (for find-the-error, the fixed one)."""
     if spec is not None or example_name is not None:
         raise ExplainerError("give only one of SPEC, --example and --problem")
+    from .generate import problem_from_id  # on use: a plain solve needs none of it (~8 ms cold)
+
     return problem_from_id(problem_id).solved_spec
 
 
