@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 from .errors import ArgumentError
 from .solve import LayerResult, Solution
+from .formula import sum_formula
 from .steps import Step, derive
 
 SHOW = ("macs", "memory")
@@ -103,5 +104,5 @@ def _totals(layers: tuple[LayerResult, ...], show: tuple[str, ...]) -> tuple[Ste
 
 def _sum(quantity: str, values: dict[str, int], why: str) -> Step:
     nonzero = {k: v for k, v in values.items() if v}
-    text = " + ".join(nonzero) if nonzero else "0"
+    text = sum_formula(tuple(nonzero))
     return derive(quantity, text, nonzero, {}, why, counts=True)

@@ -39,16 +39,7 @@ class Formula:
     text: str
     expr: Any  # sympy.Expr; sympy ships no type information
     tight: frozenset[Path]
-
-    @functools.cached_property
-    def symbols(self) -> tuple[str, ...]:
-        """Symbol names in the order they first appear in the text."""
-        names = [
-            (node.col_offset, node.id)
-            for node in ast.walk(ast.parse(self.text, mode="eval"))
-            if isinstance(node, ast.Name) and node.id not in _FUNCTIONS
-        ]
-        return tuple(dict.fromkeys(name for _, name in sorted(names)))
+    symbols: tuple[str, ...]  # symbol names in the order they first appear in the text
 
     def substitute(self, values: Mapping[str, int]) -> Any:
         """The formula with numbers in place of symbols, in written order, unevaluated."""
@@ -105,12 +96,22 @@ def formula(text: str) -> Formula:
     tree = ast.parse(text, mode="eval")
     builder = _Builder(text)
     expr = builder.build(tree.body)
-    return Formula(text, expr, frozenset(_tight_paths(expr, builder.tight_ids)))
+    names = [
+        (node.col_offset, node.id)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id not in _FUNCTIONS
+    ]
+    symbols = tuple(dict.fromkeys(name for _, name in sorted(names)))
+    return Formula(text, expr, frozenset(_tight_paths(expr, builder.tight_ids)), symbols)
 
 
 def sum_formula(names: tuple[str, ...]) -> Formula:
-    """``p1 + p5 + p10``: the total as a sum of per-layer symbols."""
-    return formula(" + ".join(names) if names else "0")
+    """``p_1 + p_5 + p_10``: a total over any number of terms, built directly rather than
+    parsed, so that thousands of layers stay within the parser's nesting limits."""
+    if len(names) < 2:
+        return formula(names[0] if names else "0")
+    expr = _unevaluated(sympy.Add, *(sympy.Symbol(name) for name in names))
+    return Formula(" + ".join(names), expr, frozenset(), tuple(dict.fromkeys(names)))
 
 
 class _Builder:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ExplainerError, InputShapeError
 from .layers import ALIASES, Layer, bind, resolve
 from .spec import Architecture, LayerSpec, Shape
+from .formula import sum_formula
 from .steps import Step, derive
 
 COURSE_NAMES = frozenset(name.lower() for name in ALIASES)
@@ -145,7 +146,7 @@ def _total(results: list[LayerResult]) -> Step:
     weighted = [r for r in results if r.params]
     values = {f"p_{r.index}": r.params for r in weighted}
     meanings = {f"p_{r.index}": f"parameters of layer {r.index}, {r.name}" for r in weighted}
-    text = " + ".join(values) if values else "0"
+    text = sum_formula(tuple(values))
     why = (
         "the total is the sum over the layers that have weights; the others add 0"
         if weighted

@@ -36,7 +36,7 @@ class Step:
 
 def derive(
     quantity: str,
-    text: str,
+    text: str | Formula,
     values: Mapping[str, int],
     meanings: Mapping[str, str],
     why: str = "",
@@ -44,7 +44,7 @@ def derive(
     counts: bool = False,
 ) -> Step:
     """Apply the formula ``text`` to ``values`` and keep every stage of it."""
-    parsed = formula(text)
+    parsed = formula(text) if isinstance(text, str) else text
     used = {symbol: values[symbol] for symbol in parsed.symbols}
     substituted = parsed.substitute(used)
     return Step(
