@@ -33,13 +33,16 @@ Shape = tuple[int, ...]
 Case = tuple[Shape, dict[str, Any]]
 
 # What torch raises when it refuses a layer or an input (construction or forward).
-TORCH_REFUSALS = (RuntimeError, ValueError, IndexError, TypeError)
+# MultiheadAttention checks its head split and its input's rank with AssertionError.
+TORCH_REFUSALS = (RuntimeError, ValueError, IndexError, TypeError, AssertionError)
 
 # Warnings that torch emits for valid layers; silenced only around the oracle's own calls.
 TORCH_WARNINGS = (
     "Implicit dimension choice for softmax",  # Softmax() without dim
     "Implicit dimension choice for log_softmax",  # LogSoftmax() without dim
     "Using padding='same' with even kernel lengths",  # asymmetric 'same' padding
+    "dropout option adds dropout after all but last recurrent layer",  # num_layers=1
+    "LSTM with projections is not supported with oneDNN",  # proj_size > 0 on the CPU
 )
 
 PER_KIND = settings(
@@ -59,21 +62,35 @@ def torch_quiet() -> Iterator[None]:
 
 
 def build(result: LayerResult) -> Any:
-    """The torch module the solver says this layer is."""
-    return getattr(torch.nn, result.type)(**result.args)
+    """The torch module the solver says this layer is. Quietly: some constructors warn about
+    valid arguments (an RNN's dropout with num_layers=1)."""
+    with torch_quiet():
+        return getattr(torch.nn, result.type)(**result.args)
 
 
 # Kinds whose input is integer ids rather than values.
 INTEGER_INPUTS = {"Embedding"}
+# Kinds whose forward takes (query, key, value): self-attention, with keys and values of
+# kdim and vdim features when those differ from embed_dim.
+QKV_INPUTS = {"MultiheadAttention"}
 
 
 def forward(module: Any, kind: str, shape: Shape) -> Any:
     """A batch of two zero inputs through ``module``, in eval mode. Two, because batch
     normalisation without running statistics needs more than one value per channel; the
-    batch size changes no shape (without the batch) and no count."""
+    batch size changes no shape (without the batch) and no count.
+
+    Sequence kinds with batch_first=False read (2, L, X) as a sequence of 2 steps over a
+    batch of L; their output (2, L, Y) still ends in the batch-less (L, Y), so the same
+    slice serves both layouts (the strategies draw batch_first both ways)."""
     dtype = torch.long if kind in INTEGER_INPUTS else torch.float32
     module.eval()
-    return module(torch.zeros(2, *shape, dtype=dtype))
+    x = torch.zeros(2, *shape, dtype=dtype)
+    if kind in QKV_INPUTS:
+        key = torch.zeros(2, *shape[:-1], module.kdim)
+        value = torch.zeros(2, *shape[:-1], module.vdim)
+        return module(x, key, value)
+    return module(x)
 
 
 def run(module: Any, shape: Shape, kind: str = "") -> Shape:
@@ -230,7 +247,8 @@ def transposed_cases(spatial: int) -> st.SearchStrategy[Case]:
         }
         kwargs = with_optional(
             draw,
-            {"out_channels": groups * draw(st.integers(1, 3)), "kernel_size": draw(int_or_tuple(1, 4, spatial))},
+            {"out_channels": groups * draw(st.integers(1, 3)),
+             "kernel_size": draw(int_or_tuple(1, 4, spatial))},
             optional,
         )
         if "output_padding" in kwargs:
@@ -322,7 +340,8 @@ def embedding_cases(draw: st.DrawFn) -> Case:
         "scale_grad_by_freq": draw(st.booleans()),
         "sparse": draw(st.booleans()),
     }
-    kwargs = with_optional(draw, {"num_embeddings": vocabulary, "embedding_dim": draw(st.integers(1, 8))}, optional)
+    required = {"num_embeddings": vocabulary, "embedding_dim": draw(st.integers(1, 8))}
+    kwargs = with_optional(draw, required, optional)
     return shape, kwargs
 
 
@@ -447,6 +466,89 @@ def softmax_cases(draw: st.DrawFn) -> Case:
     return shape, with_optional(draw, {}, {"dim": draw(dim)})
 
 
+def sequence_shape(draw: st.DrawFn, features: int) -> Shape:
+    """(L, features); rarely a 3-D shape, which torch sees as 4-D with the batch: both refuse.
+    Never 1-D: torch would read (2, features) as one unbatched sequence of 2 steps."""
+    length = draw(st.integers(1, 5))
+    if rarely(draw):
+        return (length, draw(st.integers(1, 3)), features)
+    return (length, features)
+
+
+def inferred_or_given(
+    draw: st.DrawFn, name: str, actual: int, kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """``kwargs`` leaving ``name`` to the shape's ``actual`` features, or writing it first;
+    rarely a value that contradicts the shape (both refuse)."""
+    if not draw(st.booleans()):
+        return kwargs
+    return {name: actual + 1 if rarely(draw) else actual, **kwargs}
+
+
+def recurrent_cases(kind: str) -> st.SearchStrategy[Case]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        hidden = draw(st.integers(1, 8))
+        valid_dropout = st.sampled_from([0.0, 0.25, 1])
+        optional: dict[str, Any] = {
+            "num_layers": draw(st.integers(1, 3)),
+            "bias": draw(st.booleans()),
+            "batch_first": draw(st.booleans()),
+            # Outside [0, 1]: both refuse.
+            "dropout": draw(st.sampled_from([-0.1, 1.5]) if rarely(draw) else valid_dropout),
+            "bidirectional": draw(st.booleans()),
+        }
+        if kind == "RNN":
+            names = ["tanh", "relu", "sigmoid"] if rarely(draw) else ["tanh", "relu"]
+            optional["nonlinearity"] = draw(st.sampled_from(names))
+        if kind == "LSTM":
+            optional["proj_size"] = draw(st.integers(0, hidden))  # = hidden_size: both refuse
+        kwargs = with_optional(draw, {"hidden_size": hidden}, optional)
+        features = draw(st.integers(1, 6))
+        kwargs = inferred_or_given(draw, "input_size", features, kwargs)
+        return sequence_shape(draw, features), kwargs
+
+    return cases()
+
+
+@st.composite
+def attention_cases(draw: st.DrawFn) -> Case:
+    heads = draw(st.integers(1, 4))
+    embed = heads * draw(st.integers(1, 3)) + int(rarely(draw))  # indivisible: both refuse
+    widths = st.one_of(st.none(), st.integers(1, 8))
+    optional = {
+        "dropout": draw(st.sampled_from([0.0, 0.1, 0.5])),
+        "bias": draw(st.booleans()),
+        "add_bias_kv": draw(st.booleans()),
+        "add_zero_attn": draw(st.booleans()),
+        "kdim": draw(widths),
+        "vdim": draw(widths),
+        "batch_first": draw(st.booleans()),
+    }
+    kwargs = with_optional(draw, {"num_heads": heads}, optional)
+    kwargs = inferred_or_given(draw, "embed_dim", embed, kwargs)
+    return sequence_shape(draw, embed), kwargs
+
+
+@st.composite
+def encoder_cases(draw: st.DrawFn) -> Case:
+    heads = draw(st.integers(1, 3))
+    width = heads * draw(st.integers(1, 3)) + int(rarely(draw))  # indivisible: both refuse
+    activations = ["relu", "gelu", "tanh"] if rarely(draw) else ["relu", "gelu"]  # tanh: refused
+    optional = {
+        "dim_feedforward": draw(st.integers(1, 8)),
+        "dropout": draw(st.sampled_from([0.0, 0.1, 1.5] if rarely(draw) else [0.0, 0.1])),
+        "activation": draw(st.sampled_from(activations)),
+        "layer_norm_eps": draw(st.sampled_from([1e-5, 1e-6])),
+        "batch_first": draw(st.booleans()),
+        "norm_first": draw(st.booleans()),
+        "bias": draw(st.booleans()),
+    }
+    kwargs = with_optional(draw, {"nhead": heads}, optional)
+    kwargs = inferred_or_given(draw, "d_model", width, kwargs)
+    return sequence_shape(draw, width), kwargs
+
+
 STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
     "Conv1d": conv_cases(1),
     "Conv2d": conv_cases(2),
@@ -467,12 +569,16 @@ STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
     "LayerNorm": layernorm_cases(),
     "Embedding": embedding_cases(),
     "PReLU": prelu_cases(),
-    "LeakyReLU": activation_cases({"negative_slope": st.sampled_from([0.01, 0.2]), "inplace": st.booleans()}),
+    "LeakyReLU": activation_cases(
+        {"negative_slope": st.sampled_from([0.01, 0.2]), "inplace": st.booleans()}
+    ),
     "ELU": activation_cases({"alpha": st.sampled_from([1.0, 0.5]), "inplace": st.booleans()}),
     "GELU": activation_cases({"approximate": st.sampled_from(["none", "tanh"])}),
     "SiLU": activation_cases({"inplace": st.booleans()}),
     "ReLU6": activation_cases({"inplace": st.booleans()}),
-    "Hardtanh": activation_cases({"min_val": st.sampled_from([-1.0, -2.0]), "max_val": st.sampled_from([1.0, 3.0])}),
+    "Hardtanh": activation_cases(
+        {"min_val": st.sampled_from([-1.0, -2.0]), "max_val": st.sampled_from([1.0, 3.0])}
+    ),
     "LogSoftmax": softmax_cases(),
     "Identity": no_argument_cases(),
     "Unflatten": unflatten_cases(),
@@ -487,6 +593,11 @@ STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
     "Sigmoid": no_argument_cases(),
     "Tanh": no_argument_cases(),
     "Softmax": softmax_cases(),
+    "RNN": recurrent_cases("RNN"),
+    "LSTM": recurrent_cases("LSTM"),
+    "GRU": recurrent_cases("GRU"),
+    "MultiheadAttention": attention_cases(),
+    "TransformerEncoderLayer": encoder_cases(),
 }
 
 
@@ -523,6 +634,14 @@ REGRESSIONS = [
     # Softmax's dim must exist (the batch counts as dimension 0)
     ("Softmax", (1,), {"dim": 2}, True),
     ("Softmax", (1,), {"dim": -2}, False),
+    # sequences: proj_size below hidden_size, heads that divide the width
+    ("LSTM", (3, 4), {"hidden_size": 4, "proj_size": 4}, True),
+    ("LSTM", (3, 4), {"hidden_size": 4, "proj_size": 3, "num_layers": 2,
+                      "bidirectional": True}, False),
+    ("RNN", (2, 3), {"hidden_size": 2, "dropout": 0.5}, False),  # torch warns, and accepts
+    ("MultiheadAttention", (2, 6), {"num_heads": 4}, True),
+    ("MultiheadAttention", (2, 6), {"num_heads": 3, "kdim": 2, "vdim": 5}, False),
+    ("TransformerEncoderLayer", (2, 6), {"nhead": 4, "dim_feedforward": 8}, True),
 ]
 
 
@@ -542,6 +661,32 @@ def test_flatten_never_merges_the_batch() -> None:
             solve(parse(chain((2, 3, 4), f"Flatten(start_dim={start})")))
     with torch_quiet():
         assert tuple(torch.nn.Flatten(0)(torch.zeros(1, 2, 3, 4)).shape) == (24,)
+
+
+def test_a_sequence_needs_its_length() -> None:
+    """Another refusal of ours: torch reads a 2-D input as one unbatched sequence, so a
+    batch-prefixed (X,) would pass as a sequence of batch-size steps. Sequence kinds need (L, X)."""
+    kinds = ("LSTM(4)", "GRU(4)", "RNN(4)", "MultiheadAttention(2)", "TransformerEncoderLayer(2)")
+    for layer in kinds:
+        with pytest.raises(ExplainerError, match=r"sequence \(L, "):
+            solve(parse(chain((6,), layer)))
+    with torch_quiet(), torch.no_grad():
+        assert tuple(torch.nn.LSTM(6, 4)(torch.zeros(1, 6))[0].shape) == (1, 4)
+
+
+def test_attention_dropout_is_a_probability() -> None:
+    """MultiheadAttention keeps its dropout unchecked until a training forward: we refuse a
+    dropout outside [0, 1] at once, as its own Dropout-based cousins do."""
+    with pytest.raises(ExplainerError, match="probability"):
+        solve(parse(chain((3, 4), "MultiheadAttention(2, dropout=1.5)")))
+    module = torch.nn.MultiheadAttention(4, 2, dropout=1.5)
+    x = torch.zeros(3, 1, 4)
+    with torch.no_grad():
+        module.eval()
+        module(x, x, x)  # accepted: dropout is off in eval mode
+        module.train()
+        with pytest.raises(ValueError, match="dropout probability"):
+            module(x, x, x)
 
 
 # -- whole stacks ------------------------------------------------------------------------

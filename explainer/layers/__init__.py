@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ArgumentError, UnknownLayerError
+from .attention import MultiheadAttention, TransformerEncoderLayer
 from .base import Derivation, Layer, bind
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from .elementwise import (
@@ -45,6 +46,7 @@ from .pooling import (
     MaxPool2d,
     MaxPool3d,
 )
+from .recurrent import GRU, LSTM, RNN
 from .reshape import Flatten, Unflatten
 
 KINDS: dict[str, type[Layer]] = {
@@ -57,6 +59,8 @@ KINDS: dict[str, type[Layer]] = {
         AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
         # fully connected, embedding
         Linear, Embedding,
+        # sequences: recurrent and attention
+        RNN, LSTM, GRU, MultiheadAttention, TransformerEncoderLayer,
         # normalisation
         BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d,
         # activations and dropout
