@@ -34,7 +34,7 @@ class _Group(click.Group):
 
 @click.group(
     cls=_Group,
-    epilog="Example:\n\n    explainer solve --example handout-cnn",
+    epilog="Example:\n\n\b\n  explainer solve --example handout-cnn",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="explainer")
@@ -45,12 +45,12 @@ def main() -> None:
 
 @main.command(
     epilog=(
-        "Examples:\n\n"
-        "    explainer solve 'input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> ReLU -> "
-        "MaxPool2d(2) -> Flatten -> Linear(10)'\n\n"
-        "    explainer solve 'input→FCwB(256)→Dropout(0.1)→FC(128)→tanh→Maxpool(3)→FC(3)→output' "
-        "--input 1024 --digits indian\n\n"
-        "    explainer solve model.txt --input 1,28,28 --format latex -o solution.tex"
+        "Examples:\n\n\b\n"
+        "  explainer solve 'input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> ReLU -> "
+        "MaxPool2d(2) -> Flatten -> Linear(10)'\n"
+        "  explainer solve 'input→FCwB(256)→Dropout(0.1)→FC(128)→tanh→Maxpool(3)→FC(3)→output' "
+        "--input 1024 --digits indian\n"
+        "  explainer solve model.txt --input 1,28,28 --format latex -o solution.tex"
     )
 )
 @click.argument("spec", required=False)
@@ -92,7 +92,7 @@ def solve(
     _write(document, output)
 
 
-@main.command(epilog="Example:\n\n    explainer examples")
+@main.command(epilog="Example:\n\n\b\n  explainer examples")
 def examples() -> None:
     """List the bundled examples (the exercises/ bank)."""
     for example in api.bank_examples():
@@ -118,10 +118,9 @@ def _spec_text(spec: str | None, example_name: str | None) -> str:
         raise ExplainerError("no SPEC: give a spec string, a file, - for stdin, or --example NAME")
     if spec == "-":
         return sys.stdin.read()
-    path = Path(spec)
-    if "\n" not in spec and len(spec) < 4096 and path.is_file():
+    if "\n" not in spec and len(spec) < 4096 and _is_file(spec):
         try:
-            return path.read_text(encoding="utf-8")
+            return Path(spec).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ExplainerError(f"cannot read {spec}: {exc}") from None
     return spec
@@ -140,7 +139,21 @@ def _write(document: str, output: Path | None) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(document)
+        Path(tmp).chmod(_default_mode())  # mkstemp makes it private; a document is not
         Path(tmp).replace(output)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise ExplainerError(f"cannot write {output}: {exc.strerror}") from None
+
+
+def _is_file(spec: str) -> bool:
+    try:
+        return Path(spec).is_file()
+    except OSError:  # a spec longer than a file name can be (ENAMETOOLONG) is not a file
+        return False
+
+
+def _default_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
