@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .bank import Example, example, examples
 from .errors import InputShapeError
 from .parsing import parse, parse_shape
@@ -38,6 +40,32 @@ def explain(
     else:
         solution = solve_spec(text, input_shape)
     return render(solution, fmt, digits)
+
+
+def render_solution(
+    solution: Solution, fmt: str = "text", digits: str = "western", show: tuple[str, ...] = ()
+) -> str:
+    """The document for ``solution``, with the cost steps that ``show`` asks for."""
+    from .costs import with_costs
+
+    return render(with_costs(solution, show), fmt, digits)
+
+
+def solve_live(target: str, input_shape: str | tuple[int, ...] | None) -> Solution:
+    """Solve a live PyTorch model (``path/to/model.py:Net``): imports and runs the user's file."""
+    from . import live
+
+    if input_shape is None:
+        raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
+    shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(input_shape)
+    return solve(live.architecture(live.load(target), shape))
+
+
+def solve_model(model: Any, input_shape: tuple[int, ...]) -> Solution:
+    """Solve an ``nn.Module`` instance on one sample of ``input_shape`` (batch excluded)."""
+    from . import live
+
+    return solve(live.architecture(model, tuple(input_shape)))
 
 
 def solve_example(name: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:

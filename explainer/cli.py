@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import api
+from .costs import parse_show
 from .errors import ExplainerError
 from .render import DIGITS, EXTENSIONS, FORMATS
 
@@ -61,6 +62,10 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format. Default: from the -o extension, else text.")
 @click.option("--digits", type=click.Choice(DIGITS), default="western", show_default=True, help="Digit grouping: 883,530 / 8,83,530 / 883530.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
+@click.option("--show", "show", metavar="WHAT", help="Also derive macs (MACs and FLOPs) and/or memory: --show macs,memory.")
+@click.option("--torch", "torch_model", metavar="FILE:CLASS",
+              help="Read a live PyTorch model: imports (runs) FILE, builds CLASS() and follows "
+                   "its forward pass on zeros of --input. Needs torch.")
 def solve(
     spec: str | None,
     example_name: str | None,
@@ -69,6 +74,8 @@ def solve(
     fmt: str | None,
     digits: str,
     output: Path | None,
+    show: str | None,
+    torch_model: str | None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
 
@@ -76,20 +83,20 @@ def solve(
     (input→FCwB(256)→FC(128)→output) or a pasted PyTorch print(model), optionally followed by
     its forward method. Nothing in SPEC is ever executed.
     """
-    if problem_id is not None:
-        text = _problem_text(spec, example_name, problem_id)
-    else:
-        text = _spec_text(spec, example_name)
     if fmt is None:
         fmt = _BY_EXTENSION.get(output.suffix.lower(), "text") if output else "text"
-    document = api.explain(
-        text,
-        input_shape=input_shape,
-        fmt=fmt,
-        digits=digits,
-        example=example_name,
-    )
-    _write(document, output)
+    if torch_model is not None:
+        if spec is not None or example_name is not None or problem_id is not None:
+            raise ExplainerError("give only one of SPEC, --example, --problem and --torch")
+        solution = api.solve_live(torch_model, input_shape)
+    elif problem_id is not None:
+        solution = api.solve_spec(_problem_text(spec, example_name, problem_id), input_shape)
+    elif example_name is not None:
+        _spec_text(spec, example_name)
+        solution = api.solve_example(example_name, input_shape)
+    else:
+        solution = api.solve_spec(_spec_text(spec, example_name), input_shape)
+    _write(api.render_solution(solution, fmt, digits, parse_show(show)), output)
 
 
 @main.command(epilog="Example:\n\n\b\n  explainer examples")
@@ -98,6 +105,40 @@ def examples() -> None:
     for example in api.bank_examples():
         shape = "×".join(map(str, example.input_shape or ())) or "?"
         click.echo(f"{example.name:14} {shape:>12}  {example.total_params:>13,}  {example.title}")
+
+
+@main.command(
+    epilog="Examples:\n\n\b\n  explainer layers\n  explainer layers --format markdown -o layers.md"
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+def layers(fmt: str, output: Path | None) -> None:
+    """List every layer kind, its other names and its formulas as the worked solution writes them."""
+    from .catalogue import catalogue
+    from .render import render_catalogue
+
+    _write(render_catalogue(catalogue("pytorch"), fmt), output)
+
+
+@main.command(epilog="Example:\n\n\b\n  explainer check --example handout-cnn")
+@click.argument("spec", required=False)
+@click.option("--example", "example_name", metavar="NAME", help="Check a bundled example.")
+@click.option("--input", "input_shape", metavar="SHAPE", help="Input shape without the batch.")
+def check(spec: str | None, example_name: str | None, input_shape: str | None) -> None:
+    """Build SPEC in real PyTorch, run zeros through each layer and compare its shape and
+    parameter count with ours. Exit code 1 on any difference. Needs torch."""
+    from .check import check as run_check
+    from .render import render_check
+
+    if example_name is not None:
+        _spec_text(spec, example_name)
+        solution = api.solve_example(example_name, input_shape)
+    else:
+        solution = api.solve_spec(_spec_text(spec, None), input_shape)
+    rows = run_check(solution)
+    click.echo(render_check(rows), nl=False)
+    if not all(row.agrees for row in rows):
+        sys.exit(1)
 
 
 def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .errors import ArgumentError
-from .solve import LayerResult, Solution
 from .formula import sum_formula
+from .solve import LayerResult, Solution
 from .steps import Step, derive
 
 SHOW = ("macs", "memory")
@@ -75,7 +75,9 @@ def layer_costs(layer: LayerResult, show: tuple[str, ...]) -> LayerCosts:
 
 def _flops(macs: int) -> Step:
     why = "FLOPs = 2·MACs: each multiply-accumulate is one multiplication and one addition"
-    return derive("floating-point operations (FLOPs)", "2*M", {"M": macs}, _MEANINGS, why, counts=True)
+    return derive(
+        "floating-point operations (FLOPs)", "2*M", {"M": macs}, _MEANINGS, why, counts=True
+    )
 
 
 def _output_bytes(layer: LayerResult) -> Step:
@@ -88,17 +90,19 @@ def _output_bytes(layer: LayerResult) -> Step:
 
 
 def _totals(layers: tuple[LayerResult, ...], show: tuple[str, ...]) -> tuple[Step, ...]:
+    costs = [(layer.index, layer.costs) for layer in layers if layer.costs]
     totals: list[Step] = []
     if "macs" in show:
-        macs = {f"M_{l.index}": l.costs.macs.value for l in layers if l.costs and l.costs.macs}
+        macs = {f"M_{i}": c.macs.value for i, c in costs if c.macs}
         total = _sum("total MACs", macs, "the sum over the layers that multiply")
         totals += [total, _flops(total.value)]
     if "memory" in show:
-        params = {f"m_{l.index}": l.costs.param_bytes.value for l in layers if l.costs and l.costs.param_bytes}
-        outputs = {f"a_{l.index}": l.costs.output_bytes.value for l in layers if l.costs and l.costs.output_bytes}
-        totals.append(_sum("total parameter memory (bytes)", params, "all the weights, 4 bytes each"))
-        totals.append(_sum("total output memory (bytes)", outputs,
-                           "every layer's output for one sample, as kept for training"))
+        params = {f"m_{i}": c.param_bytes.value for i, c in costs if c.param_bytes}
+        outputs = {f"a_{i}": c.output_bytes.value for i, c in costs if c.output_bytes}
+        why = "every layer's output for one sample, as kept for training"
+        weights = "all the weights, 4 bytes each"
+        totals.append(_sum("total parameter memory (bytes)", params, weights))
+        totals.append(_sum("total output memory (bytes)", outputs, why))
     return tuple(totals)
 
 

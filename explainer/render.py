@@ -21,6 +21,7 @@ from .solve import LayerResult, Solution
 
 if TYPE_CHECKING:
     from .catalogue import Entry
+    from .check import Row
 from .steps import Step
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
@@ -56,6 +57,11 @@ def render_catalogue(entries: tuple[Entry, ...], fmt: str = "text", digits: str 
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     template = _environment(fmt, digits).get_template("layers." + EXTENSIONS[fmt])
     return template.render(entries=entries)
+
+
+def render_check(rows: tuple[Row, ...]) -> str:
+    """`explainer check`: our shape and count beside the framework's, layer by layer."""
+    return _environment("text", "western").get_template("check.txt").render(rows=rows)
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:

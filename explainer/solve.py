@@ -84,6 +84,7 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
     results: list[LayerResult] = []
     for index, spec in enumerate(architecture.layers, 1):
         origin = _origin(results)
+        shape = spec.input_shape or shape
         try:
             result = _solve_layer(index, spec, shape, origin, architecture.framework)
         except ExplainerError as exc:

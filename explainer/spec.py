@@ -19,6 +19,9 @@ class LayerSpec:
     text: str = ""  # the source text of the layer, for messages
     line: int = 1
     col: int = 1
+    # The shape that really reaches this layer, when known (a live model's residual branches);
+    # None: the previous layer's output, as in any written chain.
+    input_shape: Shape | None = None
 
     @property
     def where(self) -> str:

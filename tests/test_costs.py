@@ -24,7 +24,11 @@ def test_handout_cnn_costs() -> None:
     assert first.param_bytes is not None and first.param_bytes.value == 416 * 4
     assert first.output_bytes is not None and first.output_bytes.value == 16 * 28 * 28 * 4
     dropout = solution.layers[1].costs
-    assert dropout is not None and dropout.macs is None and "no multiply-accumulate" in dropout.no_macs_why
+    assert (
+        dropout is not None
+        and dropout.macs is None
+        and "no multiply-accumulate" in dropout.no_macs_why
+    )
     quantities = {step.quantity: step.value for step in solution.cost_totals}
     assert quantities["total parameter memory (bytes)"] == 883530 * 4
 
@@ -66,11 +70,12 @@ def test_macs_agree_with_torch_flop_counter(
 ) -> None:  # fmt: skip
     text = (
         f"input({channels * groups}, {size}, {size + 1}) -> "
-        f"Conv2d({filters * groups}, {kernel}, stride={stride}, padding={padding}, groups={groups}, bias={bias})"
-        f" -> ReLU -> MaxPool2d(2, ceil_mode=True) -> Flatten -> Linear({hidden}) -> Tanh -> Linear(3, bias=False)"
+        f"Conv2d({filters * groups}, {kernel}, stride={stride}, padding={padding}, "
+        f"groups={groups}, bias={bias}) -> ReLU -> MaxPool2d(2, ceil_mode=True) -> Flatten"
+        f" -> Linear({hidden}) -> Tanh -> Linear(3, bias=False)"
     )
     solution = with_costs(solve_spec(text), ("macs",))
-    model = torch.nn.Sequential(*[getattr(torch.nn, l.type)(**l.args) for l in solution.layers])
+    model = torch.nn.Sequential(*[getattr(torch.nn, x.type)(**x.args) for x in solution.layers])
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
         model(torch.zeros(1, *solution.input_shape))
