@@ -20,9 +20,10 @@ class Example:
     spec: str
     input_shape: tuple[int, ...] | None
     total_params: int  # what the source states; the tests hold the solver to it
+    framework: str = "pytorch"  # whose names, shapes and counting rules the spec uses
 
     def architecture(self) -> Architecture:
-        return parse(self.spec).with_input(self.input_shape)
+        return parse(self.spec).with_input(self.input_shape).with_framework(self.framework)
 
 
 def examples() -> dict[str, Example]:
@@ -47,4 +48,5 @@ def _load(path: Path) -> Example:
         spec=data["spec"],
         input_shape=tuple(shape) if shape else None,
         total_params=data["total_params"],
+        framework=data.get("framework", "pytorch"),
     )
