@@ -12,10 +12,16 @@ from .solve import Solution, solve
 
 
 def solve_spec(
-    text: str, input_shape: str | tuple[int, ...] | None = None, title: str = ""
+    text: str,
+    input_shape: str | tuple[int, ...] | None = None,
+    title: str = "",
+    framework: str = "pytorch",
 ) -> Solution:
-    """Parse and solve ``text``; ``input_shape`` ("1,28,28" or a tuple) overrides input(...)."""
-    architecture = parse(text)
+    """Parse and solve ``text``; ``input_shape`` ("1,28,28" or a tuple) overrides input(...).
+
+    ``framework`` ("pytorch" or "keras") says whose layer names, shapes (channels-first or
+    channels-last) and counting rules the spec uses."""
+    architecture = parse(text).with_framework(framework)
     if isinstance(input_shape, str):
         try:
             shape = parse_shape(input_shape)
@@ -33,12 +39,13 @@ def explain(
     fmt: str = "text",
     digits: str = "western",
     example: str | None = None,
+    framework: str | None = None,
 ) -> str:
     """The worked solution of ``text`` (or of the bundled ``example``) as a document."""
     if example is not None:
-        solution = solve_example(example, input_shape)
+        solution = solve_example(example, input_shape, framework)
     else:
-        solution = solve_spec(text, input_shape)
+        solution = solve_spec(text, input_shape, framework=framework or "pytorch")
     return render(solution, fmt, digits)
 
 
@@ -68,10 +75,13 @@ def solve_model(model: Any, input_shape: tuple[int, ...]) -> Solution:
     return solve(live.architecture(model, tuple(input_shape)))
 
 
-def solve_example(name: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
+def solve_example(
+    name: str, input_shape: str | tuple[int, ...] | None = None, framework: str | None = None
+) -> Solution:
+    """Solve a bundled example, by its own framework unless ``framework`` says otherwise."""
     chosen = example(name)
     shape = input_shape if input_shape is not None else chosen.input_shape
-    return solve_spec(chosen.spec, shape, chosen.title)
+    return solve_spec(chosen.spec, shape, chosen.title, framework or chosen.framework)
 
 
 def bank_examples() -> list[Example]:

@@ -16,6 +16,7 @@ import click
 from . import api
 from .costs import parse_show
 from .errors import ExplainerError
+from .layers import FRAMEWORKS
 from .render import DIGITS, EXTENSIONS, FORMATS
 
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
@@ -51,7 +52,9 @@ def main() -> None:
         "MaxPool2d(2) -> Flatten -> Linear(10)'\n"
         "  explainer solve 'input→FCwB(256)→Dropout(0.1)→FC(128)→tanh→Maxpool(3)→FC(3)→output' "
         "--input 1024 --digits indian\n"
-        "  explainer solve model.txt --input 1,28,28 --format latex -o solution.tex"
+        "  explainer solve model.txt --input 1,28,28 --format latex -o solution.tex\n"
+        "  explainer solve 'input(100) -> Embedding(10000, 128) -> LSTM(64) -> Dense(1)' "
+        "--framework keras"
     )
 )
 @click.argument("spec", required=False)
@@ -63,6 +66,9 @@ def main() -> None:
 @click.option("--digits", type=click.Choice(DIGITS), default="western", show_default=True, help="Digit grouping: 883,530 / 8,83,530 / 883530.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
 @click.option("--show", "show", metavar="WHAT", help="Also derive macs (MACs and FLOPs) and/or memory: --show macs,memory.")
+@click.option("--framework", type=click.Choice(FRAMEWORKS), default=None,
+              help="Whose layer names, shapes and counting rules SPEC uses: pytorch (the "
+                   "default; a bundled example uses its own) or keras (channels-last).")
 @click.option("--torch", "torch_model", metavar="FILE:CLASS",
               help="Read a live PyTorch model: imports (runs) FILE, builds CLASS() and follows "
                    "its forward pass on zeros of --input. Needs torch.")
@@ -75,6 +81,7 @@ def solve(
     digits: str,
     output: Path | None,
     show: str | None,
+    framework: str | None,
     torch_model: str | None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
@@ -88,14 +95,18 @@ def solve(
     if torch_model is not None:
         if spec is not None or example_name is not None or problem_id is not None:
             raise ExplainerError("give only one of SPEC, --example, --problem and --torch")
+        if framework not in (None, "pytorch"):
+            raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
         solution = api.solve_live(torch_model, input_shape)
     elif problem_id is not None:
-        solution = api.solve_spec(_problem_text(spec, example_name, problem_id), input_shape)
+        text = _problem_text(spec, example_name, problem_id)
+        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
     elif example_name is not None:
         _spec_text(spec, example_name)
-        solution = api.solve_example(example_name, input_shape)
+        solution = api.solve_example(example_name, input_shape, framework)
     else:
-        solution = api.solve_spec(_spec_text(spec, example_name), input_shape)
+        text = _spec_text(spec, example_name)
+        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
     _write(api.render_solution(solution, fmt, digits, parse_show(show)), output)
 
 

@@ -1,0 +1,140 @@
+"""Keras's MultiHeadAttention, used in a chain as self-attention: query = key = value = the
+incoming (L, E) sequence. Unlike PyTorch's, the size of each head (key_dim) is free."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ...errors import ArgumentError, ShapeError
+from ...spec import Shape
+from ...steps import derive
+from ..base import Derivation, boolean, positive_int
+from .base import KerasLayer, passive, rate
+
+MEANINGS = {
+    "E": "features of the query, key and value (the input's last dimension)",
+    "H": "heads (num_heads)",
+    "K": "size of each head for queries and keys (key_dim)",
+    "V": "size of each head for values (value_dim)",
+    "O": "output features (output_shape)",
+}
+
+
+def _projections(count: int, size: str, bias: bool) -> str:
+    """``count`` projections of E features to H heads of ``size``: (E·H·K + H·K) each."""
+    body = f"E*H*{size} + H*{size}" if bias else f"E*H*{size}"
+    if count == 1:
+        return f"({body})" if bias else body
+    return f"{count}*({body})" if bias else f"{count}*{body}"
+
+
+@dataclass(frozen=True)
+class MultiHeadAttention(KerasLayer):
+    """Query, key and value projections to H heads, attention, and an output projection."""
+
+    num_heads: int
+    key_dim: int
+    value_dim: int | None = None
+    dropout: float = 0.0
+    use_bias: bool = True
+    output_shape: int | None = None
+    attention_axes: Any = None
+    sliding_window: int | None = None
+    flash_attention: bool | None = None
+    kernel_initializer: str = passive("glorot_uniform")
+    bias_initializer: str = passive("zeros")
+    kernel_regularizer: str | None = passive(None)
+    bias_regularizer: str | None = passive(None)
+    activity_regularizer: str | None = passive(None)
+    kernel_constraint: str | None = passive(None)
+    bias_constraint: str | None = passive(None)
+    use_gate: bool = False
+    seed: int | None = passive(None)
+
+    summary: ClassVar[str] = (
+        "multi-head self-attention: 3·(E·H·K + H·K) + (H·K·E + E) parameters (value_dim = key_dim)"
+    )
+    example: ClassVar[str] = "input(10, 512) -> MultiHeadAttention(8, 64)"
+
+    @classmethod
+    def check_input(cls, shape: Shape) -> None:
+        if len(shape) < 2:
+            raise ShapeError(
+                f"MultiHeadAttention needs a sequence (L, E) without the batch, got {list(shape)}"
+            )
+
+    def _check(self) -> None:
+        positive_int("num_heads", self.num_heads)
+        positive_int("key_dim", self.key_dim)
+        for name in ("value_dim", "output_shape", "sliding_window"):
+            if getattr(self, name) is not None:
+                positive_int(name, getattr(self, name))
+        rate("dropout", self.dropout)
+        boolean("use_bias", self.use_bias)
+        boolean("use_gate", self.use_gate)
+        if self.flash_attention is not None:
+            boolean("flash_attention", self.flash_attention)
+        self._axes()
+
+    def _axes(self) -> tuple[int, ...]:
+        axes = self.attention_axes
+        if axes is None:
+            return ()
+        axes = axes if isinstance(axes, tuple | list) else (axes,)
+        if any(type(a) is not int for a in axes):
+            raise ArgumentError(
+                f"attention_axes must be None, an integer or a tuple, got {self.attention_axes!r}"
+            )
+        return tuple(axes)
+
+    def _derive(self, shape: Shape) -> Derivation:
+        self._check_axes(shape)
+        heads, keys = self.num_heads, self.key_dim
+        values_dim = self.value_dim or keys
+        features = shape[-1]
+        out = self.output_shape or features
+        v = "K" if values_dim == keys else "V"
+        o = "E" if self.output_shape is None else "O"
+        value_projections = 1 + int(self.use_gate)  # the gate projects like the value
+        bias = self.use_bias
+        if v == "K":
+            inputs = _projections(2 + value_projections, "K", bias)
+        else:
+            inputs = f"{_projections(2, 'K', bias)} + {_projections(value_projections, 'V', bias)}"
+        output = f"(H*{v}*{o} + {o})" if self.use_bias else f"H*{v}*{o}"
+        values = {"E": features, "H": heads, "K": keys, "V": values_dim, "O": out}
+        step = derive("parameters", f"{inputs} + {output}", values, MEANINGS,
+                      self._why(features, values_dim, out))
+        shape_why = f"self-attention: one output of {out} values per position"
+        if self.output_shape is None:
+            shape_why += " (E, the query's features)"
+        return Derivation((*shape[:-1], out), step.value, (step,), shape_why, step.why)
+
+    def _check_axes(self, shape: Shape) -> None:
+        rank = len(shape) + 1
+        for axis in self._axes():
+            index = axis + rank if axis < 0 else axis
+            if not 1 <= index <= rank - 2:
+                raise ShapeError(
+                    f"attention_axes={self.attention_axes!r}: axis {axis} is not one of the "
+                    f"positions of {[-1, *shape]} (not the batch, not the features)"
+                )
+
+    def _why(self, features: int, values_dim: int, out: int) -> str:
+        heads, keys = self.num_heads, self.key_dim
+        bias = " and H·K biases" if self.use_bias else ", no bias (use_bias=False)"
+        why = (
+            f"query, key and value each project the E = {features} features to H = {heads} heads "
+            f"of {keys} (E·H·K weights{bias}; the value heads have {values_dim}); the output "
+            f"projection maps the H·{values_dim} = {heads * values_dim} values to {out}"
+        )
+        if self.use_gate:
+            why += "; use_gate=True adds a sigmoid gate projected like the value"
+        like_torch = heads * keys == features == out and values_dim == keys
+        if like_torch and not self.use_gate:
+            return why + f"; the same count as PyTorch's MultiheadAttention({features}, {heads})"
+        return why + (
+            "; PyTorch's MultiheadAttention splits E into heads of E/H values, where Keras's "
+            "key_dim is free"
+        )

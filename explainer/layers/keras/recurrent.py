@@ -1,0 +1,342 @@
+"""Keras's recurrent layers over an (L, x) sequence, and Bidirectional around one of them.
+
+Per gate, Keras keeps an x×h input kernel, an h×h recurrent kernel and ONE bias vector of h
+(GRU with reset_after=True, Keras 3's default, keeps two), where PyTorch keeps two bias vectors
+per gate. That is the whole difference; the helpers below take the number of bias vectors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+from typing import Any, ClassVar, cast
+
+from ...errors import ArgumentError, ShapeError
+from ...spec import LayerCall, Shape
+from ...steps import Step, derive
+from ..base import Derivation, bind, boolean, one_of, positive_int
+from .base import KerasLayer, activation, passive, rate
+
+MEANINGS = {
+    "g": "gates",
+    "h": "units, the hidden state's size",
+    "x": "input features",
+    "p": "parameters of one direction",
+}
+TORCH_NAMES = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
+
+
+def gates_formula(gates: int, biases: int) -> str:
+    """g·(h·(x + h) + b·h): each of g gates has h×x and h×h weights and b bias vectors of h."""
+    inner = {0: "h*(x + h)", 1: "h*(x + h) + h", 2: "h*(x + h) + 2*h"}[biases]
+    if gates == 1:
+        return inner
+    return f"g*{inner}" if biases == 0 else f"g*({inner})"
+
+
+def gates_count(gates: int, biases: int, x: int, h: int) -> int:
+    return gates * (h * (x + h) + biases * h)
+
+
+def gates_step(gates: int, biases: int, x: int, h: int, why: str) -> Step:
+    values = {"g": gates, "h": h, "x": x}
+    return derive("parameters", gates_formula(gates, biases), values, MEANINGS, why)
+
+
+class _Recurrent(KerasLayer):
+    """What SimpleRNN, LSTM and GRU share. Not a dataclass itself: each kind lists its own
+    fields, in Keras's order, which differs from kind to kind."""
+
+    units: int
+    activation: str | None
+    use_bias: bool
+    dropout: float
+    recurrent_dropout: float
+    return_sequences: bool
+    return_state: bool
+    go_backwards: bool
+    stateful: bool
+    unroll: bool
+
+    gates: ClassVar[int] = 1
+    gate_names: ClassVar[str] = ""
+    input_dims: ClassVar = frozenset({2})
+
+    @property
+    def biases(self) -> int:
+        """Bias vectors per gate."""
+        return 1 if self.use_bias else 0
+
+    @classmethod
+    def check_input(cls, shape: Shape) -> None:
+        if len(shape) != 2:
+            raise ShapeError(
+                f"{cls.type_name()} needs a sequence (L, features) without the batch, "
+                f"got {len(shape)} dimension(s): {list(shape)}"
+            )
+
+    def _check(self) -> None:
+        positive_int("units", self.units)
+        activation("activation", self.activation)
+        boolean("use_bias", self.use_bias)
+        rate("dropout", self.dropout)
+        rate("recurrent_dropout", self.recurrent_dropout)
+        for name in ("return_sequences", "return_state", "go_backwards", "stateful", "unroll"):
+            boolean(name, getattr(self, name))
+        if self.return_state:
+            raise ArgumentError(
+                "return_state=True returns the states as well as the output: a chain of layers "
+                "carries one tensor"
+            )
+
+    def _derive(self, shape: Shape) -> Derivation:
+        length, x = shape
+        h = self.units
+        step = gates_step(self.gates, self.biases, x, h, self._why(x, h))
+        torch = TORCH_NAMES[self.type_name()]
+        if self.return_sequences:
+            output: Shape = (length, h)
+            shape_why = f"return_sequences=True: h = {h} outputs at each of the {length} steps"
+        else:
+            output = (h,)
+            shape_why = (
+                f"only the last step's h = {h} outputs (return_sequences=False); PyTorch's "
+                f"{torch} returns every step's, ({length}, {h})"
+            )
+        return Derivation(output, step.value, (step,), shape_why, step.why)
+
+    def _why(self, x: int, h: int) -> str:
+        g = self.gates
+        who = f"each of the g = {g} gates ({self.gate_names})" if g > 1 else "the recurrence"
+        why = f"{who} has an x×h input kernel, an h×h recurrent kernel and {self._bias_words(h)}"
+        torch = TORCH_NAMES[self.type_name()]
+        if self.biases == 1:
+            twice = gates_count(g, 2, x, h)
+            formula, per = "h·(x + h) + 2h", ""
+            if g > 1:
+                formula, per = f"{g}·({formula})", " per gate"
+            why += (
+                f"; PyTorch's {torch} keeps two bias vectors{per} (b_ih and b_hh): "
+                f"{formula} = {twice}"
+            )
+        elif self.biases == 2:
+            why += f", as PyTorch's {torch} keeps them"
+        return why
+
+    def _bias_words(self, h: int) -> str:
+        return {
+            0: "no bias (use_bias=False)",
+            1: f"one bias vector of h = {h}",
+            2: f"two bias vectors of h = {h}, input and recurrent",
+        }[self.biases]
+
+
+@dataclass(frozen=True)
+class SimpleRNN(_Recurrent):
+    """h_t = activation(x_t·W + h_(t−1)·U + b)."""
+
+    units: int
+    activation: str | None = "tanh"
+    use_bias: bool = True
+    kernel_initializer: str = passive("glorot_uniform")
+    recurrent_initializer: str = passive("orthogonal")
+    bias_initializer: str = passive("zeros")
+    kernel_regularizer: str | None = passive(None)
+    recurrent_regularizer: str | None = passive(None)
+    bias_regularizer: str | None = passive(None)
+    activity_regularizer: str | None = passive(None)
+    kernel_constraint: str | None = passive(None)
+    recurrent_constraint: str | None = passive(None)
+    bias_constraint: str | None = passive(None)
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    return_sequences: bool = False
+    return_state: bool = False
+    go_backwards: bool = False
+    stateful: bool = False
+    unroll: bool = False
+    seed: int | None = passive(None)
+
+    summary: ClassVar[str] = (
+        "simple RNN: h·(x + h) + h parameters (one bias vector); (L, x) -> (h,)"
+    )
+    example: ClassVar[str] = "input(50, 32) -> SimpleRNN(16)"
+
+
+@dataclass(frozen=True)
+class LSTM(_Recurrent):
+    """Long short-term memory: 4 gates."""
+
+    units: int
+    activation: str | None = "tanh"
+    recurrent_activation: str | None = "sigmoid"
+    use_bias: bool = True
+    kernel_initializer: str = passive("glorot_uniform")
+    recurrent_initializer: str = passive("orthogonal")
+    bias_initializer: str = passive("zeros")
+    unit_forget_bias: bool = True
+    kernel_regularizer: str | None = passive(None)
+    recurrent_regularizer: str | None = passive(None)
+    bias_regularizer: str | None = passive(None)
+    activity_regularizer: str | None = passive(None)
+    kernel_constraint: str | None = passive(None)
+    recurrent_constraint: str | None = passive(None)
+    bias_constraint: str | None = passive(None)
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    seed: int | None = passive(None)
+    return_sequences: bool = False
+    return_state: bool = False
+    go_backwards: bool = False
+    stateful: bool = False
+    unroll: bool = False
+
+    gates: ClassVar[int] = 4
+    gate_names: ClassVar[str] = "input, forget, cell, output"
+    summary: ClassVar[str] = (
+        "long short-term memory: 4·(h·(x + h) + h) parameters (one bias vector per gate)"
+    )
+    example: ClassVar[str] = "input(100, 128) -> LSTM(64)"
+
+    def _check(self) -> None:
+        super()._check()
+        activation("recurrent_activation", self.recurrent_activation)
+        boolean("unit_forget_bias", self.unit_forget_bias)
+
+
+@dataclass(frozen=True)
+class GRU(_Recurrent):
+    """Gated recurrent unit: 3 gates; reset_after=True (Keras 3's default) keeps two biases."""
+
+    units: int
+    activation: str | None = "tanh"
+    recurrent_activation: str | None = "sigmoid"
+    use_bias: bool = True
+    kernel_initializer: str = passive("glorot_uniform")
+    recurrent_initializer: str = passive("orthogonal")
+    bias_initializer: str = passive("zeros")
+    kernel_regularizer: str | None = passive(None)
+    recurrent_regularizer: str | None = passive(None)
+    bias_regularizer: str | None = passive(None)
+    activity_regularizer: str | None = passive(None)
+    kernel_constraint: str | None = passive(None)
+    recurrent_constraint: str | None = passive(None)
+    bias_constraint: str | None = passive(None)
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    seed: int | None = passive(None)
+    return_sequences: bool = False
+    return_state: bool = False
+    go_backwards: bool = False
+    stateful: bool = False
+    unroll: bool = False
+    reset_after: bool = True
+
+    gates: ClassVar[int] = 3
+    gate_names: ClassVar[str] = "update, reset, candidate"
+    summary: ClassVar[str] = (
+        "gated recurrent unit: 3·(h·(x + h) + 2h) parameters (reset_after=True), "
+        "3·(h·(x + h) + h) with reset_after=False"
+    )
+    example: ClassVar[str] = "input(100, 128) -> GRU(64, reset_after=False)"
+
+    @property
+    def biases(self) -> int:
+        return (2 if self.reset_after else 1) if self.use_bias else 0
+
+    def _check(self) -> None:
+        super()._check()
+        activation("recurrent_activation", self.recurrent_activation)
+        boolean("reset_after", self.reset_after)
+
+    def _bias_words(self, h: int) -> str:
+        words = super()._bias_words(h)
+        if not self.use_bias:
+            return words
+        return words + (" (reset_after=True, Keras 3's default)" if self.reset_after
+                        else " (reset_after=False, the original GRU)")
+
+
+MERGE_MODES = ("concat", "sum", "mul", "ave")
+
+
+@dataclass(frozen=True)
+class Bidirectional(KerasLayer):
+    """A recurrent layer run forwards and a copy run backwards, their outputs merged."""
+
+    layer: Any
+    merge_mode: str | None = "concat"
+
+    input_dims: ClassVar = frozenset({2})
+    summary: ClassVar[str] = "two copies of a recurrent layer, one per direction: 2·p parameters"
+    example: ClassVar[str] = "input(100, 128) -> Bidirectional(LSTM(64))"
+
+    def _check(self) -> None:
+        if self.merge_mode is None:
+            raise ArgumentError(
+                "merge_mode=None returns the two directions separately: a chain of layers "
+                "carries one tensor"
+            )
+        one_of("merge_mode", self.merge_mode, MERGE_MODES)
+        if self.inner.go_backwards:  # a wrong inner layer is refused where written
+            raise ArgumentError(
+                "the wrapped layer must run forwards (go_backwards=False): Bidirectional makes "
+                "the backward copy itself, and Keras refuses two backward ones"
+            )
+
+    @functools.cached_property
+    def inner(self) -> _Recurrent:
+        """The wrapped layer, bound as Keras binds it (nothing of it depends on the shape)."""
+        from .. import resolve
+
+        if not isinstance(self.layer, LayerCall):
+            raise ArgumentError(
+                "layer must be a recurrent layer written as a call, such as LSTM(64), "
+                f"got {self.layer!r}"
+            )
+        kind, _ = resolve(self.layer.call, "keras")
+        if not issubclass(kind, _Recurrent):
+            raise ArgumentError(
+                "Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), "
+                f"got {kind.type_name()}"
+            )
+        # (1, 1) only passes the sequence check: recurrent kinds read nothing off the shape.
+        return cast(_Recurrent, bind(kind, self.layer.args, dict(self.layer.kwargs), (1, 1), ""))
+
+    def torch_args(self) -> dict[str, Any]:
+        """The wrapped layer with its complete arguments, as a nested call."""
+        args = super().torch_args()
+        inner = self.inner
+        args["layer"] = LayerCall(inner.type_name(), (), tuple(inner.torch_args().items()))
+        return args
+
+    def _derive(self, shape: Shape) -> Derivation:
+        inner = self.inner
+        inner.check_input(shape)
+        one = inner.derive(shape)
+        name = inner.type_name()
+        steps = [
+            dataclasses.replace(s, quantity="parameters of one direction")
+            if s is one.params_step else s
+            for s in one.steps
+        ]
+        output = one.output_shape
+        if self.merge_mode == "concat":
+            h = output[-1]
+            size = derive("output features", "2*h", {"h": h}, {"h": "outputs of one direction"},
+                          "merge_mode='concat' puts the backward outputs after the forward ones")
+            steps.append(size)
+            output = (*output[:-1], size.value)
+            joined = f"2·{h} = {size.value}"
+            shape_why = f"{one.shape_why}; from each of the 2 directions, joined: {joined}"
+        else:
+            mode = f"merge_mode={self.merge_mode!r}"
+            shape_why = f"{one.shape_why}; {mode} combines the 2 directions value by value"
+        why = (
+            f"a forward and a backward {name}, each with its own weights; PyTorch writes "
+            f"this as {TORCH_NAMES[name]}(..., bidirectional=True)"
+        )
+        params = derive("parameters", "2*p", {"p": one.params}, MEANINGS, why, counts=True)
+        return Derivation(output, params.value, (*steps, params), shape_why, why,
+                          non_trainable=2 * one.non_trainable)
