@@ -25,6 +25,6 @@ def catalogue(framework: str = "pytorch") -> tuple[Entry, ...]:
     entries = []
     for name, kind in kinds.items():
         names = tuple((alias, a.meaning) for alias, a in aliases.items() if a.kind is kind)
-        solved = solve_spec(kind.example).layers[-1]
+        solved = solve_spec(kind.example, framework=framework).layers[-1]
         entries.append(Entry(name, kind.summary, names, kind.example, solved))
     return tuple(entries)

@@ -18,6 +18,7 @@ import jinja2
 from .printing import LatexPrinter, UnicodePrinter
 from .resources import resource_dir
 from .solve import LayerResult, Solution
+from .spec import LayerCall
 
 if TYPE_CHECKING:
     from .catalogue import Entry
@@ -126,7 +127,12 @@ def step_json(step: Step) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+    if isinstance(value, LayerCall):  # Bidirectional(LSTM(64)): the inner layer, like a layer
+        return {"type": value.call, "args": [_jsonable(a) for a in value.args],
+                "kwargs": {key: _jsonable(v) for key, v in value.kwargs}}
+    if isinstance(value, tuple | list):
+        return [_jsonable(item) for item in value]
+    return value
 
 
 # -- Jinja environments ---------------------------------------------------------------------

@@ -88,10 +88,8 @@ def test_api_passes_the_framework_through() -> None:
     assert text == ok("solve", CLASSIFIER, "--framework", "keras")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render._jsonable does not turn a nested LayerCall (Bidirectional's layer) into JSON",
-)
 def test_bidirectional_renders_as_json() -> None:
     data = as_json("solve", "input(10, 8) -> Bidirectional(LSTM(4))", "--framework", "keras")
     assert data["layers"][0]["params"] == 2 * 4 * (4 * (8 + 4) + 4)
+    inner = data["layers"][0]["args"]["layer"]
+    assert (inner["type"], inner["kwargs"]["units"]) == ("LSTM", 4)

@@ -126,6 +126,10 @@ def registry(framework: str) -> tuple[Mapping[str, type[Layer]], Mapping[str, Al
 @functools.cache
 def _by_lower(framework: str) -> dict[str, str]:
     kinds, aliases = registry(framework)
+    if framework != "pytorch":
+        # Keras's Conv2D and PyTorch's Conv2d differ only in case and mean different things:
+        # in the Keras dialect names must be written exactly.
+        return {}
     folded: dict[str, list[str]] = {}
     for name in [*kinds, *aliases]:
         folded.setdefault(name.lower(), []).append(name)
