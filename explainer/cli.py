@@ -115,7 +115,7 @@ def examples() -> None:
     """List the bundled examples (the exercises/ bank)."""
     for example in api.bank_examples():
         shape = "×".join(map(str, example.input_shape or ())) or "?"
-        click.echo(f"{example.name:14} {shape:>12}  {example.total_params:>13,}  {example.title}")
+        click.echo(f"{example.name:21} {shape:>10}  {example.total_params:>12,}  {example.title}")
 
 
 @main.command(
