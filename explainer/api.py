@@ -50,12 +50,19 @@ def explain(
 
 
 def render_solution(
-    solution: Solution, fmt: str = "text", digits: str = "western", show: tuple[str, ...] = ()
+    solution: Solution,
+    fmt: str = "text",
+    digits: str = "western",
+    show: tuple[str, ...] = (),
+    compare: bool = False,
 ) -> str:
-    """The document for ``solution``, with the cost steps that ``show`` asks for."""
+    """The document for ``solution``, with the cost steps that ``show`` asks for and, with
+    ``compare``, the other framework's count wherever it differs."""
+    from .compare import with_comparison
     from .costs import with_costs
 
-    return render(with_costs(solution, show), fmt, digits)
+    solution = with_costs(solution, show)
+    return render(with_comparison(solution) if compare else solution, fmt, digits)
 
 
 def solve_live(target: str, input_shape: str | tuple[int, ...] | None) -> Solution:

@@ -18,6 +18,7 @@ COURSE_NAMES = frozenset(name.lower() for name in ALIASES)
 
 if TYPE_CHECKING:
     from .costs import LayerCosts
+    from .layers.base import Comparison
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class LayerResult:
     params_why: str
     params_step: Step | None = None  # the step that derives the count; None for layers without weights
     costs: LayerCosts | None = None  # MACs, FLOPs, memory: only when asked for (explainer.costs)
+    comparison: Comparison | None = None  # the other framework's count: explainer.compare
 
     @property
     def type(self) -> str:

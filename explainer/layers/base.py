@@ -40,6 +40,20 @@ class Derivation:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """The same layer as the other framework counts it, where the two differ."""
+
+    framework: str  # "keras" or "pytorch"
+    steps: tuple[Step, ...]  # the other framework's derivation; the last gives its count
+    non_trainable: int
+    note: str  # what differs, in one line
+
+    @property
+    def params(self) -> int:
+        return self.steps[-1].value
+
+
+@dataclass(frozen=True)
 class Misconception:
     """A named wrong way to work a quantity out, derived like the right one.
 
@@ -94,6 +108,10 @@ class Layer:
         Element-wise work (activations, pooling comparisons, normalising) is not counted as
         MACs, as torchinfo and most papers do not count it either.
         """
+        return None
+
+    def other_framework(self, shape: Shape) -> Comparison | None:
+        """The other framework's count of this layer, where it differs (``--compare-frameworks``)."""
         return None
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import Step, derive
-from .base import Derivation, Layer, boolean, positive_int
+from .base import Comparison, Derivation, Layer, boolean, positive_int
 
 AFFINE = "2*C"
 MEANINGS = {"C": "normalised features (channels)", "N": "normalised values per sample"}
@@ -49,6 +49,18 @@ class _BatchNorm(Layer):
         _momentum(self.momentum)
         boolean("affine", self.affine)
         boolean("track_running_stats", self.track_running_stats)
+
+    def other_framework(self, shape: Shape) -> Comparison | None:
+        """Keras counts the moving mean and variance too, as non-trainable parameters."""
+        if not (self.affine and self.track_running_stats):
+            return None
+        why = "Keras: γ and β (trainable) plus the moving mean and variance (non-trainable)"
+        step = derive("parameters", "4*C", {"C": self.num_features}, MEANINGS, why)
+        note = (
+            f"Keras's BatchNormalization counts {step.value:,}: the running mean and variance "
+            f"({2 * self.num_features:,}) as non-trainable parameters, where PyTorch keeps buffers"
+        )
+        return Comparison("keras", (step,), 2 * self.num_features, note)
 
     def derive(self, shape: Shape) -> Derivation:
         stats = (

@@ -7,13 +7,14 @@ Keras's one bias per gate belongs to the Keras dialect's convention, not to thes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import Step, derive
 from .base import (
+    Comparison,
     Derivation,
     Layer,
     boolean,
@@ -102,6 +103,25 @@ class _Recurrent(Layer):
             shape_why=self._shape_why(shape[0], out),
             params_why=total.why,
         )
+
+    def other_framework(self, shape: Shape) -> Comparison | None:
+        """Keras keeps one bias vector per gate (GRU with reset_after, its default, two)."""
+        from .keras.recurrent import gates_step
+
+        keras_biases = 2 if self.gates == 3 else 1
+        if not self.bias or keras_biases == 2 or self.num_layers > 1 or self.projection:
+            return None  # the same count, or no single Keras layer to compare with
+        name = {1: "SimpleRNN", 4: "LSTM"}[self.gates]
+        why = f"Keras's {name} has one bias vector per gate where PyTorch has two"
+        one = gates_step(self.gates, 1, self.input_size, self.hidden_size, why)
+        steps: tuple[Step, ...] = (one,)
+        if self.bidirectional:
+            values = {"D": 2, "p_1": one.value}
+            both = derive("parameters", "D*p_1", values, MEANINGS,
+                          f"Bidirectional({name}(...)) doubles it", counts=True)
+            steps = (replace(one, quantity="one direction"), both)
+        note = f"Keras counts {steps[-1].value:,}: one bias vector per gate instead of two"
+        return Comparison("keras", steps, 0, note)
 
     def _values(self, inputs: int) -> dict[str, int]:
         return {"g": self.gates, "h": self.hidden_size, "x": inputs, "p": self.projection}

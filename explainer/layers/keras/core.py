@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from ...errors import ArgumentError, ShapeError
 from ...spec import Shape
 from ...steps import derive
-from ..base import Derivation, boolean, positive_int
+from ..base import Comparison, Derivation, boolean, positive_int
 from ..linear import Linear
 from ..norm import AFFINE
 from .base import KerasLayer, activation, passive, rate
@@ -127,6 +127,16 @@ class BatchNormalization(KerasLayer):
         _positive_number("epsilon", self.epsilon)
         boolean("center", self.center)
         boolean("scale", self.scale)
+
+    def other_framework(self, shape: Shape) -> Comparison | None:
+        """PyTorch counts γ and β only; its running statistics are buffers."""
+        if not (self.center and self.scale):
+            return None  # PyTorch's affine has both or neither
+        channels = shape[_axis(self.axis, shape)]
+        why = "PyTorch: γ and β only; running_mean and running_var are buffers, not parameters"
+        step = derive("parameters", AFFINE, {"C": channels}, NORM_MEANINGS, why)
+        note = f"PyTorch's BatchNorm counts {step.value:,}: its running statistics are buffers"
+        return Comparison("pytorch", (step,), 0, note)
 
     def _derive(self, shape: Shape) -> Derivation:
         channels = shape[_axis(self.axis, shape)]

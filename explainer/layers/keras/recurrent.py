@@ -15,7 +15,7 @@ from typing import Any, ClassVar, cast
 from ...errors import ArgumentError, ShapeError
 from ...spec import LayerCall, Shape
 from ...steps import Step, derive
-from ..base import Derivation, bind, boolean, one_of, positive_int
+from ..base import Comparison, Derivation, bind, boolean, one_of, positive_int
 from .base import KerasLayer, activation, passive, rate
 
 MEANINGS = {
@@ -105,6 +105,16 @@ class _Recurrent(KerasLayer):
                 f"{torch} returns every step's, ({length}, {h})"
             )
         return Derivation(output, step.value, (step,), shape_why, step.why)
+
+    def other_framework(self, shape: Shape) -> Comparison | None:
+        """PyTorch's RNN, LSTM and GRU keep two bias vectors per gate, always."""
+        if self.biases != 1:
+            return None  # no bias, or GRU's reset_after=True: the counts agree
+        torch = TORCH_NAMES[self.type_name()]
+        why = f"PyTorch's {torch} keeps two bias vectors per gate, b_ih and b_hh"
+        step = gates_step(self.gates, 2, shape[-1], self.units, why)
+        note = f"PyTorch's {torch} counts {step.value:,}: two bias vectors per gate instead of one"
+        return Comparison("pytorch", (step,), 0, note)
 
     def _why(self, x: int, h: int) -> str:
         g = self.gates
@@ -303,6 +313,16 @@ class Bidirectional(KerasLayer):
             )
         # (1, 1) only passes the sequence check: recurrent kinds read nothing off the shape.
         return cast(_Recurrent, bind(kind, self.layer.args, dict(self.layer.kwargs), (1, 1), ""))
+
+    def other_framework(self, shape: Shape) -> Comparison | None:
+        one = self.inner.other_framework(shape)
+        if one is None:
+            return None
+        values = {"p": one.params}
+        both = derive("parameters", "2*p", values, MEANINGS, "both directions", counts=True)
+        note = f"PyTorch counts {both.value:,} for the two directions: {one.note.split(': ', 1)[-1]}"
+        steps = tuple(dataclasses.replace(s, quantity="one direction") for s in one.steps)
+        return Comparison("pytorch", (*steps, both), 0, note)
 
     def torch_args(self) -> dict[str, Any]:
         """The wrapped layer with its complete arguments, as a nested call."""

@@ -1,0 +1,16 @@
+"""`--compare-frameworks`: where PyTorch and Keras count the same layer differently, the other
+framework's derivation and number beside ours (LSTM biases, BatchNorm statistics)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .solve import Solution
+
+
+def with_comparison(solution: Solution) -> Solution:
+    layers = tuple(
+        replace(layer, comparison=layer.layer.other_framework(layer.input_shape))
+        for layer in solution.layers
+    )
+    return replace(solution, layers=layers)
