@@ -10,11 +10,13 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .pictures import bar_chart, shape_diagram
 from .printing import LatexPrinter, UnicodePrinter
 from .resources import resource_dir
 from .solve import LayerResult, Solution
@@ -169,7 +171,9 @@ def _environment(fmt: str, digits: str) -> jinja2.Environment:
 def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
     latex = fmt in ("latex", "markdown")
     number = functools.partial(group_digits, digits=digits)
-    math_number = functools.partial(group_digits, digits=digits, separator="{,}") if latex else number
+    math_number = (
+        functools.partial(group_digits, digits=digits, separator="{,}") if latex else number
+    )
 
     def printer(step: Step) -> UnicodePrinter:
         grouped = math_number if step.counts else str
@@ -188,7 +192,28 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "call": _call,
         "tex": _tex_escape,
         "md": _markdown_escape,
+        # Pictures: their geometry as data (explainer.pictures), and its numbers as text.
+        "shape_diagram": shape_diagram,
+        "bar_chart": bar_chart,
+        "coord": _coordinate,
+        "percent": _percent,
     }
+
+
+def _coordinate(value: Fraction) -> str:
+    """A picture's exact coordinate to two decimals, no trailing zeros: 12.5, 80, 0.26."""
+    hundredths = round(value * 100)
+    whole, part = divmod(abs(hundredths), 100)
+    sign = "-" if hundredths < 0 else ""
+    return f"{sign}{whole}" + (f".{part:02d}".rstrip("0") if part else "")
+
+
+def _percent(share: Fraction) -> str:
+    """803328/883530 -> 90.9%; a share too small to show one tenth is <0.1%, not 0.0%."""
+    tenths = round(share * 1000)
+    if share and not tenths:
+        return "<0.1%"
+    return f"{tenths // 10}.{tenths % 10}%"
 
 
 def _call(layer: LayerResult) -> str:

@@ -1,0 +1,254 @@
+"""Solution -> the geometry of two pictures, as data: the shape diagram and the parameter chart.
+
+Exact numbers only (``Fraction``), in SVG user units: 1 unit = 1 CSS pixel, y grows downwards.
+The templates place these numbers in SVG (HTML, Markdown) or TikZ (LaTeX, at \\linewidth/720 per
+unit) and word every label with the usual filters; they round for display and compute nothing.
+Both pictures are rows (of boxes, of one bar) whose contents are measured from the row's top:
+SVG shifts each row down to its ``top``; LaTeX draws each row as a picture of its own, so that a
+long network's chart breaks across pages and no coordinate outgrows TeX's dimensions.
+
+Shape diagram: one box for the input and one for each layer that changes the shape (a Dropout or
+a ReLU keeps it and adds nothing to look at). A box's height counts the doublings of the values per
+channel (28×28 = 784 -> 10 doublings), its width the doublings of the channels (a flat vector has
+one channel). Doublings, ``int.bit_length``, rather than the sizes themselves: exact integers, and
+readable over the range of real networks (3×224×224 down to 10), where a linear scale would leave
+VGG's 512×7×7 a sliver beside its input; each halving by a pooling layer takes the same step off.
+
+Parameter chart: one bar for each layer that has parameters (the others would be bars of length
+0), bar length = params / the largest params × BAR_LENGTH, so the largest layer spans the chart,
+and its share of the total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import pairwise
+from math import prod
+
+from .solve import LayerResult, Solution
+from .spec import Shape
+
+WIDTH = 720  # the widest picture; LaTeX scales this to \linewidth
+
+# Shape diagram
+COLUMN = 78  # at least, for one box and its labels; 9 columns fit in WIDTH
+STEP_HEIGHT = 8  # per doubling of the values per channel
+STEP_WIDTH = 5  # per doubling of the channels
+MAX_HEIGHT = 128  # 16 doublings: 3×224×224 reaches it
+MAX_WIDTH = 70  # 13 doublings (4,096 channels) would be wider than a column
+LABELS = 30  # below each box: the shape, then the layer
+GAP = 12  # between rows, and the margin above and below
+ARROW_HEAD = 5
+
+# Generous widths of a character, to give labels room: the 11- and 12-unit ones, the 10-unit ones.
+CHAR = 8
+SMALL_CHAR = 6
+LABEL_GAP = 8  # between labels side by side, between a label and its bar, a bar and its value
+
+# Parameter chart
+BAR_HEIGHT = 14
+ROW = 22
+VALUE_COLUMN = 150  # room right of the longest bar for "102,764,544 (77.5%)"
+
+
+@dataclass(frozen=True)
+class Box:
+    """The tensor after ``layer`` (the input when ``layer`` is None); y from the row's top."""
+
+    x: Fraction
+    y: Fraction
+    width: Fraction
+    height: Fraction
+    shape: Shape
+    layer: LayerResult | None
+    centre_x: Fraction  # the labels hang centred below the box
+    shape_y: Fraction  # baseline of the shape label
+    layer_y: Fraction  # baseline of the layer label
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """From one box to the next along the row's middle line; ``head`` is a triangle."""
+
+    x1: Fraction
+    x2: Fraction
+    y: Fraction
+    head: tuple[tuple[Fraction, Fraction], ...]
+
+
+@dataclass(frozen=True)
+class BoxRow:
+    top: Fraction
+    boxes: tuple[Box, ...]
+    arrows: tuple[Arrow, ...]  # between its boxes; the rows read like lines of text
+
+
+@dataclass(frozen=True)
+class ShapeDiagram:
+    rows: tuple[BoxRow, ...]
+    row_height: Fraction
+    width: Fraction
+    height: Fraction
+
+    @property
+    def boxes(self) -> tuple[Box, ...]:
+        return tuple(box for row in self.rows for box in row.boxes)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of the chart; y from the row's ``top``."""
+
+    top: Fraction
+    x: Fraction
+    y: Fraction
+    width: Fraction
+    height: Fraction
+    layer: LayerResult
+    share: Fraction  # of the total parameters
+    middle_y: Fraction  # the row's middle (TikZ anchors labels there)
+    baseline_y: Fraction  # the labels' SVG baseline, a little below the middle
+    label_x: Fraction  # the layer label ends here
+    value_x: Fraction  # the count starts here
+
+
+@dataclass(frozen=True)
+class BarChart:
+    bars: tuple[Bar, ...]
+    biggest: Bar  # the first bar of the largest count
+    row_height: Fraction
+    width: Fraction
+    height: Fraction
+
+
+def doublings(size: int) -> int:
+    """How many times 1 doubles to reach ``size``, rounded up: 1 -> 1, 10 -> 4, 784 -> 10."""
+    return max(size, 1).bit_length()
+
+
+def box_size(shape: Shape) -> tuple[Fraction, Fraction]:
+    """(width, height): channels are the first size, values per channel the rest."""
+    channels, per_channel = (1, prod(shape)) if len(shape) < 2 else (shape[0], prod(shape[1:]))
+    width = min(STEP_WIDTH * (doublings(channels) + 1), MAX_WIDTH)
+    height = min(STEP_HEIGHT * doublings(per_channel), MAX_HEIGHT)
+    return Fraction(width), Fraction(height)
+
+
+def stages(solution: Solution) -> list[tuple[Shape, LayerResult | None]]:
+    """The input, then each layer whose output differs from the shape before it."""
+    found: list[tuple[Shape, LayerResult | None]] = [(solution.input_shape, None)]
+    for layer in solution.layers:
+        if layer.output_shape != found[-1][0]:
+            found.append((layer.output_shape, layer))
+    return found
+
+
+def shape_diagram(solution: Solution) -> ShapeDiagram:
+    found = stages(solution)
+    column_width = max(COLUMN, *(_room(shape, layer) for shape, layer in found))
+    columns = max(1, min(len(found), WIDTH // column_width))
+    tallest = max(box_size(shape)[1] for shape, _ in found)
+    row_height = GAP + tallest + LABELS
+    rows = tuple(
+        _box_row(found[start : start + columns], row_height * number, column_width, tallest)
+        for number, start in enumerate(range(0, len(found), columns))
+    )
+    return ShapeDiagram(
+        rows=rows,
+        row_height=row_height,
+        width=Fraction(columns * column_width),
+        height=len(rows) * row_height + GAP,
+    )
+
+
+def _box_row(
+    found: list[tuple[Shape, LayerResult | None]], top: Fraction, column: int, tallest: Fraction
+) -> BoxRow:
+    middle = GAP + tallest / 2
+    boxes = tuple(
+        _box(shape, layer, Fraction(number * column), column, middle, tallest)
+        for number, (shape, layer) in enumerate(found)
+    )
+    arrows = tuple(_arrow(before, after, middle) for before, after in pairwise(boxes))
+    return BoxRow(top=top, boxes=boxes, arrows=arrows)
+
+
+def _room(shape: Shape, layer: LayerResult | None) -> int:
+    """The width the labels below a box need: 16×28×28, then Conv2d-1."""
+    shape_chars = sum(len(str(size)) for size in shape) + len(shape) - 1
+    layer_chars = _layer_chars(layer) if layer else len("input")
+    return max(CHAR * shape_chars, SMALL_CHAR * layer_chars) + LABEL_GAP
+
+
+def _layer_chars(layer: LayerResult) -> int:
+    """The length of the label Conv2d-1."""
+    return len(layer.type) + 1 + len(str(layer.index))
+
+
+def _box(
+    shape: Shape,
+    layer: LayerResult | None,
+    left: Fraction,
+    column: int,
+    middle: Fraction,
+    tallest: Fraction,
+) -> Box:
+    width, height = box_size(shape)
+    labels = middle + tallest / 2
+    return Box(
+        x=left + (column - width) / 2,
+        y=middle - height / 2,
+        width=width,
+        height=height,
+        shape=shape,
+        layer=layer,
+        centre_x=left + Fraction(column, 2),
+        shape_y=labels + 14,
+        layer_y=labels + 27,
+    )
+
+
+def _arrow(before: Box, after: Box, y: Fraction) -> Arrow:
+    x1, x2 = before.x + before.width + 3, after.x - 3
+    head = ((x2, y), (x2 - ARROW_HEAD, y - Fraction(ARROW_HEAD, 2) - 1),
+            (x2 - ARROW_HEAD, y + Fraction(ARROW_HEAD, 2) + 1))  # fmt: skip
+    return Arrow(x1=x1, x2=x2 - ARROW_HEAD, y=y, head=head)
+
+
+def bar_chart(solution: Solution) -> BarChart | None:
+    """None when no layer has parameters: there is nothing to compare."""
+    weighted = [layer for layer in solution.layers if layer.params > 0]
+    if not weighted:
+        return None
+    largest = max(layer.params for layer in weighted)
+    label_chars = max(_layer_chars(layer) for layer in weighted)
+    bar_x = Fraction(label_chars * CHAR + LABEL_GAP)
+    length = WIDTH - bar_x - VALUE_COLUMN
+    bars = tuple(
+        _bar(layer, row, bar_x, length * Fraction(layer.params, largest), solution.total_params)
+        for row, layer in enumerate(weighted)
+    )
+    biggest = next(bar for bar in bars if bar.layer.params == largest)
+    height = Fraction(len(bars) * ROW)
+    return BarChart(
+        bars=bars, biggest=biggest, row_height=Fraction(ROW), width=Fraction(WIDTH), height=height
+    )
+
+
+def _bar(layer: LayerResult, row: int, x: Fraction, width: Fraction, total: int) -> Bar:
+    y = Fraction(ROW - BAR_HEIGHT, 2)
+    middle = y + Fraction(BAR_HEIGHT, 2)
+    return Bar(
+        top=Fraction(row * ROW),
+        x=x,
+        y=y,
+        width=width,
+        height=Fraction(BAR_HEIGHT),
+        layer=layer,
+        share=Fraction(layer.params, total),
+        middle_y=middle,
+        baseline_y=middle + 4,
+        label_x=x - LABEL_GAP,
+        value_x=x + width + LABEL_GAP,
+    )
