@@ -542,3 +542,20 @@ def test_the_keras_registry_is_the_keras_dialect() -> None:
     assert kinds is KERAS_KINDS and not aliases
     with pytest.raises(ArgumentError):
         solve_keras("input(4) -> Dense(0)")
+
+
+def test_keras_bank_examples_match_keras() -> None:
+    from explainer.api import bank_examples
+
+    bank = [example for example in bank_examples() if example.framework == "keras"]
+    assert bank
+    for example in bank:
+        solution = solve(example.architecture())
+        assert solution.total_params == example.total_params, example.name
+        spec = next(line for line in example.spec.splitlines() if line.startswith("input"))
+        layers = " -> ".join(
+            line for line in example.spec.splitlines() if line and not line.startswith("input")
+        )
+        text = f"{spec} -> {layers}"
+        counts = (solution.total_params, solution.trainable_params, solution.non_trainable_params)
+        assert keras_model_counts(text) == counts, example.name
