@@ -6,12 +6,10 @@ no ``-o`` file is written unless the whole document rendered.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -20,12 +18,9 @@ from . import api
 from .costs import parse_show
 from .errors import ExplainerError
 from .layers import FRAMEWORKS
-from .quizzes import ANSWERS as QUIZ_ANSWERS
-from .quizzes import FORMATS as QUIZ_FORMATS
 from .render import DIGITS, EXTENSIONS, FORMATS
 
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
-_PROGRESS_FROM = 200  # problems generated and rendered: below this a run takes a few seconds
 
 
 class _Group(click.Group):
@@ -60,7 +55,8 @@ def main() -> None:
         "--input 1024 --digits indian\n"
         "  explainer solve model.txt --input 1,28,28 --format latex -o solution.tex\n"
         "  explainer solve 'input(100) -> Embedding(10000, 128) -> LSTM(64) -> Dense(1)' "
-        "--framework keras"
+        "--framework keras\n"
+        "  explainer solve --example handout-mlp --fade 2"
     )
 )
 @click.argument("spec", required=False)
@@ -78,6 +74,9 @@ def main() -> None:
 @click.option("--torch", "torch_model", metavar="FILE:CLASS",
               help="Read a live PyTorch model: imports (runs) FILE, builds CLASS() and follows "
                    "its forward pass on zeros of --input. Needs torch.")
+@click.option("--fade", type=click.IntRange(min=0), default=0, metavar="N",
+              help="A faded worked example: leave the last N steps blank, the last one first "
+                   "(text and markdown).")
 def solve(
     spec: str | None,
     example_name: str | None,
@@ -89,6 +88,7 @@ def solve(
     show: str | None,
     framework: str | None,
     torch_model: str | None,
+    fade: int,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
 
@@ -113,6 +113,12 @@ def solve(
     else:
         text = _spec_text(spec, example_name)
         solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+    if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
+        from .costs import with_costs
+        from .render import render
+
+        _write(render(with_costs(solution, parse_show(show)), fmt, digits, fade), output)
+        return
     _write(api.render_solution(solution, fmt, digits, parse_show(show)), output)
 
 
@@ -161,78 +167,53 @@ def check(spec: str | None, example_name: str | None, input_shape: str | None) -
 @main.command(
     epilog=(
         "Examples:\n\n\b\n"
-        "  explainer quiz --seed 7 --count 10 --topic cnn -o quiz-7\n"
-        "  explainer quiz --seed 7 --format latex --kinds table,choice -o quiz-7-tex\n"
-        "  explainer quiz --seed 7 --format moodle --students roster.csv -o moodle-7\n"
-        "  explainer quiz --seed 7 --count 3 --format json > quiz-7.json"
+        "  explainer practice\n"
+        "  printf '320\\nh\\ns\\nq\\n' | explainer practice --seed 3\n"
+        "  explainer practice --seed 7 --fade 2\n"
+        "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3"
     )
 )
-@click.option("--seed", type=int, help="The quiz's seed, printed on every sheet. Default: random.")
-@click.option("--count", type=int, default=10, show_default=True, help="Problems (1 to 1000).")
+@click.option("--seed", type=int, help="The session's seed: the same answers give the same "
+                                       "session. Default: random (printed at the start).")
 @click.option("--topic", default="cnn", show_default=True, help="mlp, cnn or course.")
-@click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
-@click.option("--kinds", metavar="K,K",
-              help="Question kinds, taken in turn: table, params, shape, inverse, choice, "
-                   "error. Default: every kind the topic has.")
-@click.option("--format", "fmt", type=click.Choice(QUIZ_FORMATS), default="markdown",
-              show_default=True)
-@click.option("--answers", type=click.Choice(QUIZ_ANSWERS), default="separate",
-              show_default=True,
-              help="The key in its own file, or folded into the sheet (markdown, html).")
-@click.option("--students", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
-              help="A roster with an id (or student_id) column: a variant per student, "
-                   "seeded from the id.")
-@click.option("--framework", type=click.Choice(("pytorch", "keras")), default="pytorch",
-              show_default=True, help="Whose layers the problems use (keras: not yet).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="DIR",
-              help="Write the files into DIR. Without it, only --format json: one object on "
-                   "standard output.")
-def quiz(
-    seed: int | None,
-    count: int,
-    topic: str,
-    difficulty: str,
-    kinds: str | None,
-    fmt: str,
-    answers: str,
-    students: Path | None,
-    framework: str,
-    output: Path | None,
-) -> None:
-    """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
-    every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
-    an id that 'explainer solve --problem ID' works out again."""
-    from .quizzes import make
-    from .quizzes.output import check_target, write_tree
-    from .quizzes.roster import read_roster
+@click.option("--difficulty", default="easy", show_default=True,
+              help="Where to start: easy, medium or hard. Two problems right at the first try "
+                   "step it up, a miss steps it down.")
+@click.option("--count", type=int, default=5, show_default=True, help="Problems (1 to 1000).")
+@click.option("--fade", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Worked solutions with their last N steps blank, to fill in one by one.")
+def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: int) -> None:
+    """Practise in the terminal: a problem, your answer, checked exactly. A wrong answer is
+    matched against the usual mistakes; h shows a hint (a step's formula, then its numbers,
+    then its value), s the solution, q quits. Reads answers from standard input, so a script
+    can pipe them in; at the end of input or on Ctrl-C it prints the score and exits with 0."""
+    from .practice import Session
 
-    picked = tuple(kind.strip() for kind in kinds.split(",")) if kinds is not None else None
-    if seed is None:
-        seed = secrets.randbelow(1_000_000)
-    chosen = make.settings(seed, count, topic, difficulty, picked, framework)
-    make.check_format(fmt, answers)
-    roster = read_roster(students, seed) if students is not None else ()
-    if output is None:
-        make.check_stdout(fmt, roster)
-        click.echo(make.json_text(make.variants(chosen)[0]), nl=False)
-        return
-    check_target(output)
-    with _progress(2 * count * max(1, len(roster))) as tick:
-        made = make.variants(chosen, roster, tick)
-        written = make.files(chosen, made, fmt, answers, tick)
-    write_tree(written, output)
-    click.echo(make.summary(output, chosen, made, fmt, answers, written), nl=False)
+    session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
+                      topic, difficulty, count, fade)  # fmt: skip
+    try:
+        click.echo(session.start(), nl=False)
+        while not session.done:
+            line = _read_line(session.prompt)
+            if line is None:
+                break
+            click.echo(session.feed(line), nl=False)
+    except KeyboardInterrupt:
+        click.echo()  # Ctrl-C ends the session like the end of input: the summary, exit 0
+    click.echo(session.finish(), nl=False)
 
 
-@contextlib.contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on standard error, for long runs on a terminal only (pipes and tests
-    get nothing)."""
-    if total < _PROGRESS_FROM or not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=total, label="explainer quiz", file=sys.stderr) as bar:
-        yield bar.update
+def _read_line(prompt: str) -> str | None:
+    """One line of standard input, None at its end. Piped answers are echoed after the
+    prompt, so that a transcript reads as a terminal session does."""
+    click.echo(prompt, nl=False)
+    line = sys.stdin.readline()
+    if not line:
+        click.echo()
+        return None
+    if not sys.stdin.isatty():
+        click.echo(line.rstrip("\n"))
+    return line
 
 
 def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -> str:

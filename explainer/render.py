@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .errors import ExplainerError
+from .fade import blank_last
 from .pictures import bar_chart, shape_diagram
 from .printing import LatexPrinter, UnicodePrinter
 from .resources import resource_dir
@@ -30,6 +32,7 @@ from .steps import Step
 FORMATS = ("text", "markdown", "latex", "html", "json")
 DIGITS = ("western", "indian", "plain")
 EXTENSIONS = {"text": "txt", "markdown": "md", "latex": "tex", "html": "html", "json": "json"}
+FADED = ("text", "markdown")  # the formats whose templates blank the steps of --fade
 
 
 def group_digits(value: int, digits: str = "western", separator: str = ",") -> str:
@@ -46,11 +49,27 @@ def group_digits(value: int, digits: str = "western", separator: str = ",") -> s
     return sign + separator.join([*groups, tail])
 
 
-def render(solution: Solution, fmt: str = "text", digits: str = "western") -> str:
+def render(solution: Solution, fmt: str = "text", digits: str = "western", fade: int = 0) -> str:
+    """``fade``: leave the last ``fade`` steps blank, a faded worked example (explainer.fade)."""
+    if fade and fmt not in FADED:
+        raise ExplainerError(f"--fade works with the text and markdown formats, not {fmt}")
     if fmt == "json":
         return json.dumps(to_json(solution), indent=2, ensure_ascii=False) + "\n"
     template = _environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
-    return template.render(solution=solution)
+    return template.render(solution=solution, fade=blank_last(solution, fade))
+
+
+def render_notebook(solution: Solution) -> str:
+    """Jupyter's HTML: the page of ``render(solution, "html")`` inside an iframe, where its
+    styles (body, h1, table) cannot restyle the notebook around it."""
+    page = render(solution, "html")
+    return _environment("html", "western").get_template("notebook.html").render(page=page)
+
+
+def render_practice(message: str, **context: Any) -> str:
+    """One message of `explainer practice`: templates/text/practice/<message>.txt."""
+    template = _environment("text", "western").get_template(f"practice/{message}.txt")
+    return template.render(**context)
 
 
 def render_catalogue(entries: tuple[Entry, ...], fmt: str = "text", digits: str = "western") -> str:

@@ -74,6 +74,23 @@ class Solution:
     def non_trainable_params(self) -> int:
         return self.total_params - self.trainable_params
 
+    # Jupyter displays a solution as its worked solution. Rendering is imported on use: render
+    # imports this module, and solving needs neither Jinja nor the templates.
+    def _repr_markdown_(self) -> str:
+        from .render import render
+
+        return render(self, "markdown")
+
+    def _repr_latex_(self) -> str:
+        from .render import render
+
+        return render(self, "latex")
+
+    def _repr_html_(self) -> str:
+        from .render import render_notebook
+
+        return render_notebook(self)
+
 
 def solve(architecture: Architecture, title: str = "") -> Solution:
     if architecture.input_shape is None:
