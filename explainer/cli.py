@@ -6,10 +6,12 @@ no ``-o`` file is written unless the whole document rendered.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -18,9 +20,12 @@ from . import api
 from .costs import parse_show
 from .errors import ExplainerError
 from .layers import FRAMEWORKS
+from .quizzes import ANSWERS as QUIZ_ANSWERS
+from .quizzes import FORMATS as QUIZ_FORMATS
 from .render import DIGITS, EXTENSIONS, FORMATS
 
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
+_PROGRESS_FROM = 200  # problems generated and rendered: below this a run takes a few seconds
 
 
 class _Group(click.Group):
@@ -162,6 +167,83 @@ def check(spec: str | None, example_name: str | None, input_shape: str | None) -
     click.echo(render_check(rows), nl=False)
     if not all(row.agrees for row in rows):
         sys.exit(1)
+
+
+@main.command(
+    epilog=(
+        "Examples:\n\n\b\n"
+        "  explainer quiz --seed 7 --count 10 --topic cnn -o quiz-7\n"
+        "  explainer quiz --seed 7 --format latex --kinds table,choice -o quiz-7-tex\n"
+        "  explainer quiz --seed 7 --format moodle --students roster.csv -o moodle-7\n"
+        "  explainer quiz --seed 7 --count 3 --format json > quiz-7.json"
+    )
+)
+@click.option("--seed", type=int, help="The quiz's seed, printed on every sheet. Default: random.")
+@click.option("--count", type=int, default=10, show_default=True, help="Problems (1 to 1000).")
+@click.option("--topic", default="cnn", show_default=True, help="mlp, cnn or course.")
+@click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
+@click.option("--kinds", metavar="K,K",
+              help="Question kinds, taken in turn: table, params, shape, inverse, choice, "
+                   "error. Default: every kind the topic has.")
+@click.option("--format", "fmt", type=click.Choice(QUIZ_FORMATS), default="markdown",
+              show_default=True)
+@click.option("--answers", type=click.Choice(QUIZ_ANSWERS), default="separate",
+              show_default=True,
+              help="The key in its own file, or folded into the sheet (markdown, html).")
+@click.option("--students", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
+              help="A roster with an id (or student_id) column: a variant per student, "
+                   "seeded from the id.")
+@click.option("--framework", type=click.Choice(("pytorch", "keras")), default="pytorch",
+              show_default=True, help="Whose layers the problems use (keras: not yet).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="DIR",
+              help="Write the files into DIR. Without it, only --format json: one object on "
+                   "standard output.")
+def quiz(
+    seed: int | None,
+    count: int,
+    topic: str,
+    difficulty: str,
+    kinds: str | None,
+    fmt: str,
+    answers: str,
+    students: Path | None,
+    framework: str,
+    output: Path | None,
+) -> None:
+    """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
+    every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
+    an id that 'explainer solve --problem ID' works out again."""
+    from .quizzes import make
+    from .quizzes.output import check_target, write_tree
+    from .quizzes.roster import read_roster
+
+    picked = tuple(kind.strip() for kind in kinds.split(",")) if kinds is not None else None
+    if seed is None:
+        seed = secrets.randbelow(1_000_000)
+    chosen = make.settings(seed, count, topic, difficulty, picked, framework)
+    make.check_format(fmt, answers)
+    roster = read_roster(students, seed) if students is not None else ()
+    if output is None:
+        make.check_stdout(fmt, roster)
+        click.echo(make.json_text(make.variants(chosen)[0]), nl=False)
+        return
+    check_target(output)
+    with _progress(2 * count * max(1, len(roster))) as tick:
+        made = make.variants(chosen, roster, tick)
+        written = make.files(chosen, made, fmt, answers, tick)
+    write_tree(written, output)
+    click.echo(make.summary(output, chosen, made, fmt, answers, written), nl=False)
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on standard error, for long runs on a terminal only (pipes and tests
+    get nothing)."""
+    if total < _PROGRESS_FROM or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label="explainer quiz", file=sys.stderr) as bar:
+        yield bar.update
 
 
 @main.command(
