@@ -75,6 +75,13 @@ def solve_live(target: str, input_shape: str | tuple[int, ...] | None) -> Soluti
     return solve(live.architecture(live.load(target), shape))
 
 
+def solve_live_keras(target: str) -> Solution:
+    """Solve a Keras model (``path/to/model.py:build``): imports and runs the user's file."""
+    from . import live_keras
+
+    return solve(live_keras.architecture(live_keras.load(target)))
+
+
 def solve_model(model: Any, input_shape: tuple[int, ...]) -> Solution:
     """Solve an ``nn.Module`` instance on one sample of ``input_shape`` (batch excluded)."""
     from . import live
