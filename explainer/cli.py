@@ -79,6 +79,12 @@ def main() -> None:
 @click.option("--torch", "torch_model", metavar="FILE:CLASS",
               help="Read a live PyTorch model: imports (runs) FILE, builds CLASS() and follows "
                    "its forward pass on zeros of --input. Needs torch.")
+@click.option("--keras", "keras_model", metavar="FILE:NAME",
+              help="Read a Keras model: imports (runs) FILE and takes NAME, a model or a "
+                   "function returning one. Needs keras.")
+@click.option("--compare-frameworks", "compare", is_flag=True,
+              help="Beside each count that PyTorch and Keras work out differently (LSTM "
+                   "biases, BatchNorm statistics), show the other framework's.")
 @click.option("--fade", type=click.IntRange(min=0), default=0, metavar="N",
               help="A faded worked example: leave the last N steps blank, the last one first "
                    "(text and markdown).")
@@ -93,6 +99,8 @@ def solve(
     show: str | None,
     framework: str | None,
     torch_model: str | None,
+    keras_model: str | None,
+    compare: bool,
     fade: int,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
@@ -103,9 +111,14 @@ def solve(
     """
     if fmt is None:
         fmt = _BY_EXTENSION.get(output.suffix.lower(), "text") if output else "text"
-    if torch_model is not None:
-        if spec is not None or example_name is not None or problem_id is not None:
-            raise ExplainerError("give only one of SPEC, --example, --problem and --torch")
+    sources = [spec, example_name, problem_id, torch_model, keras_model]
+    if sum(source is not None for source in sources) > 1:
+        raise ExplainerError("give only one of SPEC, --example, --problem, --torch and --keras")
+    if keras_model is not None:
+        if framework not in (None, "keras"):
+            raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
+        solution = api.solve_live_keras(keras_model)
+    elif torch_model is not None:
         if framework not in (None, "pytorch"):
             raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
         solution = api.solve_live(torch_model, input_shape)
@@ -124,7 +137,7 @@ def solve(
 
         _write(render(with_costs(solution, parse_show(show)), fmt, digits, fade), output)
         return
-    _write(api.render_solution(solution, fmt, digits, parse_show(show)), output)
+    _write(api.render_solution(solution, fmt, digits, parse_show(show), compare), output)
 
 
 @main.command(epilog="Example:\n\n\b\n  explainer examples")

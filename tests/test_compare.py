@@ -79,3 +79,15 @@ def test_rendered_beside_the_count() -> None:
         assert "Compared with Keras" in api.render_solution(
             api.solve_example("lstm-classifier"), fmt, compare=True
         )
+
+
+def test_cli_flag() -> None:
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+
+    result = CliRunner().invoke(
+        main, ["solve", "--example", "lstm-classifier", "--compare-frameworks"]
+    )
+    assert result.exit_code == 0
+    assert "Compared with Keras: Keras counts 49,408" in result.stdout

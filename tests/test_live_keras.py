@@ -61,3 +61,19 @@ def test_errors(tmp_path: Path, target: str, message: str) -> None:
     path.write_text(MODEL)
     with pytest.raises(LiveModelError, match=message):
         live_keras.load(target.replace("MODEL", str(path)))
+
+
+def test_cli_reads_a_keras_model(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+
+    path = tmp_path / "kmodel.py"
+    path.write_text(MODEL)
+    args = ["solve", "--keras", f"{path}:build", "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert '"total_params": 1379457' in result.stdout
+    both = CliRunner().invoke(main, [*args, "--example", "handout-mlp"])
+    assert both.exit_code == 2
+    assert "give only one of" in both.stderr
