@@ -60,7 +60,7 @@ def layer_costs(layer: LayerResult, show: tuple[str, ...]) -> LayerCosts:
     if "macs" in show:
         macs = layer.layer.macs(layer.input_shape, layer.output_shape)
         if macs is None:
-            no_macs = f"{layer.type} does no multiply-accumulate (element-wise work is not counted)"
+            no_macs = f"{layer.type} does no multiply-accumulate; element-wise work is not counted"
         else:
             flops = _flops(macs.value)
     if "memory" in show:
@@ -73,11 +73,9 @@ def layer_costs(layer: LayerResult, show: tuple[str, ...]) -> LayerCosts:
     return LayerCosts(macs, flops, param_bytes, output_bytes, no_macs)
 
 
-def _flops(macs: int) -> Step:
+def _flops(macs: int, quantity: str = "floating-point operations (FLOPs)") -> Step:
     why = "FLOPs = 2·MACs: each multiply-accumulate is one multiplication and one addition"
-    return derive(
-        "floating-point operations (FLOPs)", "2*M", {"M": macs}, _MEANINGS, why, counts=True
-    )
+    return derive(quantity, "2*M", {"M": macs}, _MEANINGS, why, counts=True)
 
 
 def _output_bytes(layer: LayerResult) -> Step:
@@ -95,7 +93,7 @@ def _totals(layers: tuple[LayerResult, ...], show: tuple[str, ...]) -> tuple[Ste
     if "macs" in show:
         macs = {f"M_{i}": c.macs.value for i, c in costs if c.macs}
         total = _sum("total MACs", macs, "the sum over the layers that multiply")
-        totals += [total, _flops(total.value)]
+        totals += [total, _flops(total.value, "total FLOPs")]
     if "memory" in show:
         params = {f"m_{i}": c.param_bytes.value for i, c in costs if c.param_bytes}
         outputs = {f"a_{i}": c.output_bytes.value for i, c in costs if c.output_bytes}

@@ -208,7 +208,7 @@ def test_bad_spec_leaves_an_existing_output_alone(tmp_path: Path) -> None:
     ("args", "expected"),
     [
         (["solve"], "no SPEC"),
-        (["solve", "Linear(3)", "--example", "handout-mlp"], "not both"),
+        (["solve", "Linear(3)", "--example", "handout-mlp"], "give only one of"),
         (["solve", "--example", "handout_mpl"], "did you mean 'handout-mlp'?"),
         (["solve", ""], "no layers"),
         (["solve", "-"], "no layers"),

@@ -207,7 +207,7 @@ def test_hints_reveal_formula_then_numbers_then_value() -> None:
     assert session.feed("h") == (
         f"Hint 1 of 3: {layer} = ((m·n·d)+1)·k\n"
         "    where m: kernel width; n: kernel height; "
-        "d: input channels (filters of the previous layer); k: filters\n"
+        "d: input channels, the filters of the previous layer; k: filters\n"
     )
     assert session.feed("h") == (
         f"Hint 2 of 3: {layer} = ((3·3·1)+1)·32\n    with m = 3, n = 3, d = 1, k = 32\n"

@@ -16,7 +16,7 @@ MEANINGS = {
     "m": "kernel width",
     "n": "kernel height",
     "l": "kernel depth",
-    "d": "input channels (filters of the previous layer)",
+    "d": "input channels, the filters of the previous layer",
     "k": "filters",
     "g": "groups",
 }
