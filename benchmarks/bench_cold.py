@@ -34,8 +34,10 @@ def main() -> None:
     parser.add_argument("--format", default="markdown", help="output format of the solve")
     parser.add_argument("--bytecode", choices=("cached", "source", "both"), default="both")
     options = parser.parse_args()
-    print(f"interpreter: {sys.executable} (Python {sys.version.split()[0]}), "
-          f"{options.runs} interleaved runs of each command, medians")
+    print(
+        f"interpreter: {sys.executable} (Python {sys.version.split()[0]}), "
+        f"{options.runs} interleaved runs of each command, medians"
+    )
     with tempfile.TemporaryDirectory(prefix="explainer-bench-pyc-") as prefix:
         settings = {
             "cached": {"PYTHONPYCACHEPREFIX": prefix},
@@ -94,8 +96,10 @@ def _torch_reference(sympy_s: float, runs: int) -> None:
     _run(command["torch"], env)
     torch_s = statistics.median(_interleaved(command, runs, env)["torch"])
     ratio = torch_s / sympy_s
-    print(f'reference: python -c "import torch" {torch_s * 1e3:.0f} ms '
-          f"= {ratio:.2f}x import sympy ({runs} runs)")
+    print(
+        f'reference: python -c "import torch" {torch_s * 1e3:.0f} ms '
+        f"= {ratio:.2f}x import sympy ({runs} runs)"
+    )
 
 
 def _interleaved(

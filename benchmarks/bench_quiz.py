@@ -57,8 +57,10 @@ def main() -> None:
         print(json.dumps(_child(int(options.child[0]), options.child[1])))
         return
     cpu = _one_core()
-    print(f"Python {sys.version.split()[0]}, format {options.format}, one core (CPU {cpu}), "
-          "each size in a fresh process")
+    print(
+        f"Python {sys.version.split()[0]}, format {options.format}, one core (CPU {cpu}), "
+        "each size in a fresh process"
+    )
     sizes = [int(size) for size in options.sizes.split(",")]
     results = {size: _in_child(size, options.format) for size in sizes}
     _table(results)
@@ -66,8 +68,10 @@ def main() -> None:
     if 1000 in results:
         seconds = results[1000]["seconds"]
         verdict = "met" if seconds <= TARGET_S else "MISSED"
-        print(f"1,000 problems with worked keys: {seconds:.1f} s = {seconds / TARGET_S:.2f}x "
-              f"the {TARGET_S:.0f} s budget ({verdict})")
+        print(
+            f"1,000 problems with worked keys: {seconds:.1f} s = {seconds / TARGET_S:.2f}x "
+            f"the {TARGET_S:.0f} s budget ({verdict})"
+        )
     if options.students:
         _roster(options.students, options.format, results)
 
@@ -121,8 +125,10 @@ def _child(count: int, fmt: str) -> dict[str, Any]:
 
 
 def _chunks(count: int) -> list[tuple[int, int]]:
-    return [(min(CHUNK, count - done), SEED + index)
-            for index, done in enumerate(range(0, count, CHUNK))]
+    return [
+        (min(CHUNK, count - done), SEED + index)
+        for index, done in enumerate(range(0, count, CHUNK))
+    ]
 
 
 def _quiz_files(make: Any, write_tree: Any, seed: int, count: int, fmt: str, folder: Path) -> Any:
@@ -142,8 +148,14 @@ def _quiz_files(make: Any, write_tree: Any, seed: int, count: int, fmt: str, fol
 
 def _plain_seconds(made: Any) -> float:
     """Seconds for the plain-int loop over every problem's stack (median of 5), checked."""
-    kinds = {"Conv2d": _conv2d, "MaxPool2d": _maxpool2d, "Linear": _linear, "Flatten": _flatten,
-             "MaxPool1d": _maxpool1d, "AvgPool2d": _avgpool2d}
+    kinds = {
+        "Conv2d": _conv2d,
+        "MaxPool2d": _maxpool2d,
+        "Linear": _linear,
+        "Flatten": _flatten,
+        "MaxPool1d": _maxpool1d,
+        "AvgPool2d": _avgpool2d,
+    }
     stacks = []
     for variant in made:
         for problem in variant.quiz.problems:
@@ -188,11 +200,24 @@ def _roster(students: int, fmt: str, results: dict[int, dict[str, Any]]) -> None
     try:
         roster = folder / "roster.csv"
         roster.write_text("id,name\n" + "".join(f"s{i:04d},Student {i}\n" for i in range(students)))
-        command = [sys.executable, "-m", "explainer", "quiz", "--seed", str(SEED), "--format", fmt,
-                   "--students", str(roster), "-o", str(folder / "out")]
+        command = [
+            sys.executable,
+            "-m",
+            "explainer",
+            "quiz",
+            "--seed",
+            str(SEED),
+            "--format",
+            fmt,
+            "--students",
+            str(roster),
+            "-o",
+            str(folder / "out"),
+        ]
         start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                   preexec_fn=_one_core)
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, preexec_fn=_one_core
+        )
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         if status != 0:
@@ -202,31 +227,41 @@ def _roster(students: int, fmt: str, results: dict[int, dict[str, Any]]) -> None
         shutil.rmtree(folder, ignore_errors=True)
     problems = students * 10
     verdict = "met" if seconds < ROSTER_TARGET_S else "MISSED"
-    print(f"roster: {students} students x 10 problems ({problems:,} problems, {files:,} files), "
-          f"the CLI in a fresh process: {seconds:.1f} s = {seconds / ROSTER_TARGET_S:.2f}x the "
-          f"{ROSTER_TARGET_S:.0f} s budget ({verdict}); peak RSS {usage.ru_maxrss / 1024:.0f} MB")
+    print(
+        f"roster: {students} students x 10 problems ({problems:,} problems, {files:,} files), "
+        f"the CLI in a fresh process: {seconds:.1f} s = {seconds / ROSTER_TARGET_S:.2f}x the "
+        f"{ROSTER_TARGET_S:.0f} s budget ({verdict}); peak RSS {usage.ru_maxrss / 1024:.0f} MB"
+    )
     if 1000 in results:
         single = results[1000]["seconds"] / 1000
         each = seconds / problems
-        print(f"  per problem {each * 1e3:.2f} ms = {each / single:.2f}x a single quiz's "
-              "(start-up, a key per student and the grader's key included)")
+        print(
+            f"  per problem {each * 1e3:.2f} ms = {each / single:.2f}x a single quiz's "
+            "(start-up, a key per student and the grader's key included)"
+        )
 
 
 # -- report -----------------------------------------------------------------------------------
 
 
 def _table(results: dict[int, dict[str, Any]]) -> None:
-    print(f"{'problems':>9} {'seconds':>8} {'generate':>9} {'render':>7} {'write':>6} "
-          f"{'ms/problem':>11} {'x plain':>8} {'output':>9} {'peak RSS':>9}")
+    print(
+        f"{'problems':>9} {'seconds':>8} {'generate':>9} {'render':>7} {'write':>6} "
+        f"{'ms/problem':>11} {'x plain':>8} {'output':>9} {'peak RSS':>9}"
+    )
     for count, r in results.items():
         per_problem = r["seconds"] / count
-        print(f"{count:>9,} {r['seconds']:>8.2f} {r['generate']:>9.2f} {r['render']:>7.2f} "
-              f"{r['write']:>6.2f} {per_problem * 1e3:>11.2f} {r['seconds'] / r['plain']:>8,.0f} "
-              f"{r['bytes'] / 1e6:>7.1f}MB {r['peak_mb']:>7.0f}MB"
-              f"  (+{r['peak_mb'] - r['start_mb']:.0f} MB over the warm start)")
+        print(
+            f"{count:>9,} {r['seconds']:>8.2f} {r['generate']:>9.2f} {r['render']:>7.2f} "
+            f"{r['write']:>6.2f} {per_problem * 1e3:>11.2f} {r['seconds'] / r['plain']:>8,.0f} "
+            f"{r['bytes'] / 1e6:>7.1f}MB {r['peak_mb']:>7.0f}MB"
+            f"  (+{r['peak_mb'] - r['start_mb']:.0f} MB over the warm start)"
+        )
     some = next(iter(results.values()))
-    print(f"  plain-int baseline: {some['plain'] / some['count'] * 1e6:.1f} us/problem; "
-          "x plain = time of the quiz / time of the plain loop over the same problems")
+    print(
+        f"  plain-int baseline: {some['plain'] / some['count'] * 1e6:.1f} us/problem; "
+        "x plain = time of the quiz / time of the plain loop over the same problems"
+    )
 
 
 def _growth(results: dict[int, dict[str, Any]]) -> None:

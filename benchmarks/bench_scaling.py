@@ -38,8 +38,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed runs at 1,000 layers")
     options = parser.parse_args()
     fmt = _usable_format(options.format)
-    print(f"Python {sys.version.split()[0]}, format {fmt}; "
-          "microseconds per layer, parse -> solve -> render")
+    print(
+        f"Python {sys.version.split()[0]}, format {fmt}; "
+        "microseconds per layer, parse -> solve -> render"
+    )
     for name, (head, block) in NETWORKS.items():
         _run_once(_spec(head, block, 6), fmt)  # compile templates, parse the layer formulas
         per_layer: dict[int, float] = {}
@@ -53,8 +55,10 @@ def main() -> None:
             runs = max(options.runs, options.runs * 100 // size)
             median = statistics.median(_run_once(spec, fmt) for _ in range(runs))
             per_layer[size] = median / size
-            print(f"  {name:12} {size:5} layers: first {first / size * 1e6:6.0f}  "
-                  f"median {median / size * 1e6:6.0f}  ({runs} runs, {median * 1e3:.1f} ms a run)")
+            print(
+                f"  {name:12} {size:5} layers: first {first / size * 1e6:6.0f}  "
+                f"median {median / size * 1e6:6.0f}  ({runs} runs, {median * 1e3:.1f} ms a run)"
+            )
         _ratios(name, per_layer)
 
 

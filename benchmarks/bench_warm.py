@@ -85,8 +85,10 @@ def _small_cnn(i: int) -> str:
 def _report(name: str, layers: int, total_s: float, plain_s: float) -> None:
     rate = layers / total_s
     verdict = "met" if rate >= TARGET else "MISSED"
-    print(f"  {name}: {rate:,.0f} layer derivations/s with rendering "
-          f"= {rate / TARGET:.1f}x the target of {TARGET:,}/s ({verdict})")
+    print(
+        f"  {name}: {rate:,.0f} layer derivations/s with rendering "
+        f"= {rate / TARGET:.1f}x the target of {TARGET:,}/s ({verdict})"
+    )
     per_layer = f"{plain_s / layers * 1e6:.2f} us/layer plain, {total_s / layers * 1e6:.0f} us"
     print(f"  {name}: {total_s / plain_s:,.0f}x the time of plain-int arithmetic ({per_layer})")
 

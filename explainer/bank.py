@@ -34,7 +34,9 @@ def examples() -> dict[str, Example]:
 def example(name: str) -> Example:
     bank = examples()
     if name not in bank:
-        raise ExplainerError(f"no example named {name!r}{did_you_mean(name, bank)}; see 'explainer examples'")
+        raise ExplainerError(
+            f"no example named {name!r}{did_you_mean(name, bank)}; see 'explainer examples'"
+        )
     return bank[name]
 
 

@@ -149,8 +149,11 @@ def step_json(step: Step) -> dict[str, Any]:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, LayerCall):  # Bidirectional(LSTM(64)): the inner layer, like a layer
-        return {"type": value.call, "args": [_jsonable(a) for a in value.args],
-                "kwargs": {key: _jsonable(v) for key, v in value.kwargs}}
+        return {
+            "type": value.call,
+            "args": [_jsonable(a) for a in value.args],
+            "kwargs": {key: _jsonable(v) for key, v in value.kwargs},
+        }
     if isinstance(value, tuple | list):
         return [_jsonable(item) for item in value]
     return value

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import ExplainerError, InputShapeError
+from .formula import sum_formula
 from .layers import ALIASES, Layer, bind, resolve
 from .spec import Architecture, LayerSpec, Shape
-from .formula import sum_formula
 from .steps import Step, derive
 
 COURSE_NAMES = frozenset(name.lower() for name in ALIASES)
@@ -34,7 +34,9 @@ class LayerResult:
     steps: tuple[Step, ...]
     shape_why: str
     params_why: str
-    params_step: Step | None = None  # the step that derives the count; None for layers without weights
+    params_step: Step | None = (
+        None  # the step that derives the count; None for layers without weights
+    )
     costs: LayerCosts | None = None  # MACs, FLOPs, memory: only when asked for (explainer.costs)
     comparison: Comparison | None = None  # the other framework's count: explainer.compare
 
@@ -150,7 +152,9 @@ def _solve_layer(
 
 def _notation(architecture: Architecture, results: list[LayerResult]) -> str:
     """Chain notation that uses the course's names (FCwB, FC, Maxpool) is the course notation."""
-    if architecture.notation == "chain" and any(r.spec.call.lower() in COURSE_NAMES for r in results):
+    if architecture.notation == "chain" and any(
+        r.spec.call.lower() in COURSE_NAMES for r in results
+    ):
         return "course"
     return architecture.notation
 

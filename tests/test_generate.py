@@ -387,4 +387,4 @@ def test_cli_solve_problem_refusals() -> None:
     both = runner.invoke(
         main, ["solve", "input(4) -> Linear(4, 2)", "--problem", "s7-i0-cnn-easy-table"]
     )
-    assert both.exit_code == 2 and "only one of SPEC, --example and --problem" in both.stderr
+    assert both.exit_code == 2 and "give only one of SPEC, --example, --problem" in both.stderr

@@ -26,7 +26,7 @@ def test_latex(solution: Solution) -> None:
 
 def test_html_is_the_page_in_an_iframe(solution: Solution) -> None:
     shown = solution._repr_html_()
-    assert shown.startswith("<iframe srcdoc=\"")
+    assert shown.startswith('<iframe srcdoc="')
     match = re.search(r'srcdoc="([^"]*)"', shown)
     assert match is not None
     assert html.unescape(match[1]) == render(solution, "html")

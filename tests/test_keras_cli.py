@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from click.testing import CliRunner, Result
 
 from explainer import api
@@ -44,14 +43,21 @@ def test_keras_counts_trainable_and_non_trainable_like_model_summary() -> None:
     data = as_json("solve", CNN, "--framework", "keras")
     assert data["framework"] == "keras"
     assert (data["total_params"], data["trainable_params"], data["non_trainable_params"]) == (
-        63_178, 63_114, 64
+        63_178,
+        63_114,
+        64,
     )
     norm = data["layers"][1]
     assert (norm["type"], norm["trainable_params"], norm["non_trainable_params"]) == (
-        "BatchNormalization", 64, 64
+        "BatchNormalization",
+        64,
+        64,
     )
     assert [layer["output_shape"] for layer in data["layers"]] == [
-        [14, 14, 32], [14, 14, 32], [6272], [10]
+        [14, 14, 32],
+        [14, 14, 32],
+        [6272],
+        [10],
     ]
     assert data["layers"][0]["args"]["padding"] == "same"
 

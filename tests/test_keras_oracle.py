@@ -267,8 +267,11 @@ def any_shape(max_size: int = 3) -> st.SearchStrategy[Shape]:
 
 @st.composite
 def dense_cases(draw: st.DrawFn) -> Case:
-    optional = {"activation": some_activation(draw), "use_bias": draw(st.booleans()),
-                "bias_regularizer": "l2"}
+    optional = {
+        "activation": some_activation(draw),
+        "use_bias": draw(st.booleans()),
+        "bias_regularizer": "l2",
+    }
     kwargs = with_optional(draw, {"units": draw(st.integers(1, 8))}, optional)
     return draw(any_shape()), kwargs | common(draw)
 
@@ -314,8 +317,11 @@ def recurrent_cases(kind: str) -> st.SearchStrategy[Case]:
 def bidirectional_cases(draw: st.DrawFn) -> Case:
     inner = draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]))
     layer = LayerCall(inner, (), tuple(recurrent_kwargs(draw, inner).items()))
-    kwargs = with_optional(draw, {"layer": layer},
-                           {"merge_mode": draw(st.sampled_from(["concat", "sum", "mul", "ave"]))})
+    kwargs = with_optional(
+        draw,
+        {"layer": layer},
+        {"merge_mode": draw(st.sampled_from(["concat", "sum", "mul", "ave"]))},
+    )
     return sequence_shape(draw), kwargs | common(draw)
 
 
@@ -420,8 +426,11 @@ PINNED = [
     ("Conv2D", (7, 7, 3), {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}),
     ("Conv1D", (10, 2), {"filters": 3, "kernel_size": 4, "strides": 3, "padding": "causal"}),
     ("Conv2DTranspose", (7, 7, 3), {"filters": 4, "kernel_size": 1, "strides": 3}),
-    ("Conv2DTranspose", (5, 6, 2), {"filters": 2, "kernel_size": 4, "strides": 2,
-                                    "padding": "same", "output_padding": 1}),
+    (
+        "Conv2DTranspose",
+        (5, 6, 2),
+        {"filters": 2, "kernel_size": 4, "strides": 2, "padding": "same", "output_padding": 1},
+    ),
     ("MaxPooling2D", (7, 5, 3), {"pool_size": 3, "strides": 2, "padding": "same"}),
     ("GRU", (10, 8), {"units": 5, "reset_after": False}),
     ("BatchNormalization", (7, 7, 3), {"trainable": False}),
@@ -483,7 +492,9 @@ def test_cnn_with_batch_normalization_counts_moving_statistics_as_non_trainable(
     assert (norm.params, norm.trainable_params, norm.non_trainable_params) == (128, 64, 64)
     assert "PyTorch keeps them as buffers" in norm.params_why
     assert (solution.total_params, solution.trainable_params, solution.non_trainable_params) == (
-        54_538, 54_474, 64
+        54_538,
+        54_474,
+        64,
     )
     assert keras_model_counts(text) == (54_538, 54_474, 64)
 

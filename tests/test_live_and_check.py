@@ -136,7 +136,9 @@ def test_unknown_module_is_named() -> None:
         api.solve_model(Odd(), (4, 8, 8))
 
 
-@pytest.mark.parametrize("name", sorted(n for n, e in examples().items() if e.framework == "pytorch"))
+@pytest.mark.parametrize(
+    "name", sorted(n for n, e in examples().items() if e.framework == "pytorch")
+)
 def test_check_agrees_on_every_bundled_example(name: str) -> None:
     rows = check(api.solve_example(name))
     assert rows and all(row.agrees for row in rows)

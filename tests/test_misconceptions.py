@@ -32,7 +32,10 @@ def test_linear_without_bias_mistake_is_adding_one() -> None:
 
 
 def test_grouped_conv_mentions_groups() -> None:
-    assert mistakes("input(8,6,6) -> Conv2d(8, 16, 3, groups=4)")["groups-ignored"] == (3 * 3 * 8 + 1) * 16
+    assert (
+        mistakes("input(8,6,6) -> Conv2d(8, 16, 3, groups=4)")["groups-ignored"]
+        == (3 * 3 * 8 + 1) * 16
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -40,8 +43,12 @@ def test_grouped_conv_mentions_groups() -> None:
     c=st.integers(1, 8), k=st.integers(1, 16), f=st.integers(1, 5), s=st.integers(1, 3),
     p=st.integers(0, 2), w=st.integers(5, 30), bias=st.booleans(),
 )  # fmt: skip
-def test_every_mistake_differs_from_the_right_answer(c: int, k: int, f: int, s: int, p: int, w: int, bias: bool) -> None:
-    layer = solve_spec(f"input({c},{w},{w}) -> Conv2d({c}, {k}, {f}, stride={s}, padding={p}, bias={bias})").layers[0]
+def test_every_mistake_differs_from_the_right_answer(
+    c: int, k: int, f: int, s: int, p: int, w: int, bias: bool
+) -> None:
+    layer = solve_spec(
+        f"input({c},{w},{w}) -> Conv2d({c}, {k}, {f}, stride={s}, padding={p}, bias={bias})"
+    ).layers[0]
     right = {"parameters": layer.params, "output height": layer.output_shape[1]}
     for mistake in layer.layer.misconceptions(layer.input_shape):
         assert mistake.value != right[mistake.quantity]

@@ -41,7 +41,9 @@ def test_handout_printout_with_trailing_spaces_and_following_text() -> None:
 
 
 def test_printout_without_forward_uses_printed_order() -> None:
-    arch = parse("Net(\n  (fc1): Linear(in_features=4, out_features=3, bias=True)\n  (act): ReLU()\n)")
+    arch = parse(
+        "Net(\n  (fc1): Linear(in_features=4, out_features=3, bias=True)\n  (act): ReLU()\n)"
+    )
     assert [s.name for s in arch.layers] == ["fc1", "act"]
     assert "printed" in arch.notes[0]
 
@@ -60,22 +62,40 @@ def forward(self, x):
     return F.softmax(self.fc(x), dim=1)
 """
     arch = parse(text)
-    assert [s.call for s in arch.layers] == ["Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear", "Softmax"]
+    assert [s.call for s in arch.layers] == [
+        "Conv2d",
+        "ReLU",
+        "MaxPool2d",
+        "Flatten",
+        "Linear",
+        "Softmax",
+    ]
     assert [s.name for s in arch.layers][:2] == ["features.0", "features.1"]
     assert dict(arch.layers[5].kwargs) == {"dim": 1}
 
 
 @pytest.mark.parametrize(
     "forward_line",
-    ["x = x.view(x.size(0), -1)", "x = x.view(-1, 16 * 5 * 5)", "x = x.flatten(1)", "x = torch.flatten(x, 1)"],
+    [
+        "x = x.view(x.size(0), -1)",
+        "x = x.view(-1, 16 * 5 * 5)",
+        "x = x.flatten(1)",
+        "x = torch.flatten(x, 1)",
+    ],
 )
 def test_forward_flatten_idioms(forward_line: str) -> None:
-    text = f"N(\n  (c): Conv2d(1, 16, kernel_size=(3, 3))\n)\ndef forward(self, x):\n    x = self.c(x)\n    {forward_line}\n    return x\n"
+    text = (
+        "N(\n  (c): Conv2d(1, 16, kernel_size=(3, 3))\n)\ndef forward(self, x):\n    x = "
+        f"self.c(x)\n    {forward_line}\n    return x\n"
+    )
     assert [s.call for s in parse(text).layers] == ["Conv2d", "Flatten"]
 
 
 def test_forward_residual_is_refused_with_place() -> None:
-    text = "N(\n  (c): Conv2d(1, 1, kernel_size=(3, 3), padding=(1, 1))\n)\ndef forward(self, x):\n    return self.c(x) + x\n"
+    text = (
+        "N(\n  (c): Conv2d(1, 1, kernel_size=(3, 3), padding=(1, 1))\n)\ndef forward(self, "
+        "x):\n    return self.c(x) + x\n"
+    )
     with pytest.raises(SpecSyntaxError, match=r"line 5, col 12"):
         parse(text)
 
@@ -137,7 +157,9 @@ def test_syntax_errors_name_the_place(text: str, message: str) -> None:
     assert message in str(info.value)
 
 
-@pytest.mark.parametrize("text", ["1,28,28", "1x28x28", "(1, 28, 28)", "[1, 28, 28]", "1×28×28", " 1 28 28 "])
+@pytest.mark.parametrize(
+    "text", ["1,28,28", "1x28x28", "(1, 28, 28)", "[1, 28, 28]", "1×28×28", " 1 28 28 "]
+)
 def test_input_shape_forms(text: str) -> None:
     assert parse_shape(text) == (1, 28, 28)
 
@@ -159,7 +181,45 @@ _scalars = st.one_of(
 )  # fmt: skip
 _values = st.one_of(_scalars, st.tuples(st.integers(0, 9), st.integers(0, 9)))
 _keys = st.text(string.ascii_lowercase + "_", min_size=1, max_size=10).filter(
-    lambda k: k not in {"None", "True", "False"} and k.isidentifier() and k not in {"if", "in", "is", "or", "and", "as", "for", "not", "def", "del", "try", "with", "else", "from", "pass", "elif", "while", "class", "raise", "yield", "break", "async", "await", "import", "global", "lambda", "return", "assert", "except", "finally", "continue", "nonlocal"}
+    lambda k: (
+        k not in {"None", "True", "False"}
+        and k.isidentifier()
+        and k
+        not in {
+            "if",
+            "in",
+            "is",
+            "or",
+            "and",
+            "as",
+            "for",
+            "not",
+            "def",
+            "del",
+            "try",
+            "with",
+            "else",
+            "from",
+            "pass",
+            "elif",
+            "while",
+            "class",
+            "raise",
+            "yield",
+            "break",
+            "async",
+            "await",
+            "import",
+            "global",
+            "lambda",
+            "return",
+            "assert",
+            "except",
+            "finally",
+            "continue",
+            "nonlocal",
+        }
+    )
 )
 _layers = st.builds(
     lambda call, args, kwargs: LayerSpec(call, tuple(args), tuple(kwargs.items())),
@@ -173,7 +233,9 @@ _layers = st.builds(
     st.none() | st.lists(st.integers(1, 300), min_size=1, max_size=3).map(tuple),
     st.sampled_from([" -> ", "→", "\n", " → "]),
 )
-def test_format_then_parse_round_trips(layers: list[LayerSpec], shape: tuple[int, ...] | None, arrow: str) -> None:
+def test_format_then_parse_round_trips(
+    layers: list[LayerSpec], shape: tuple[int, ...] | None, arrow: str
+) -> None:
     arch = Architecture(tuple(layers), shape)
     again = parse(format_chain(arch, arrow))
     assert again.input_shape == arch.input_shape

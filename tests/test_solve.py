@@ -26,11 +26,17 @@ def rows(text: str, shape: str | None = None) -> list[tuple[str, tuple[int, ...]
 def test_handout_cnn_table_exactly() -> None:
     solution = solve_example("handout-cnn")
     assert [(r.type, r.output_shape, r.params) for r in solution.layers] == HANDOUT_TABLE
-    assert (solution.total_params, solution.trainable_params, solution.non_trainable_params) == (883530, 883530, 0)
+    assert (solution.total_params, solution.trainable_params, solution.non_trainable_params) == (
+        883530,
+        883530,
+        0,
+    )
 
 
 def test_handout_course_example_exactly() -> None:
-    solution = solve_spec("input→FCwB(256)→Dropout(0.1)→FC(128)→tanh→Maxpool(3)→FC(3)→output", "1024")
+    solution = solve_spec(
+        "input→FCwB(256)→Dropout(0.1)→FC(128)→tanh→Maxpool(3)→FC(3)→output", "1024"
+    )
     assert [(r.type, r.output_shape, r.params) for r in solution.layers] == [
         ("Linear", (256,), 262400), ("Dropout", (256,), 0), ("Linear", (128,), 32768),
         ("Tanh", (128,), 0), ("MaxPool1d", (42,), 0), ("Linear", (3,), 126),
@@ -50,13 +56,17 @@ def test_bank_totals_match_their_sources(name: str) -> None:
 def test_rows_add_up_to_the_total_with_its_derivation() -> None:
     solution = solve_example("vgg-16")
     assert sum(r.params for r in solution.layers) == solution.total_params == solution.total.value
-    assert dict(solution.total.values) == {f"p_{r.index}": r.params for r in solution.layers if r.params}
+    assert dict(solution.total.values) == {
+        f"p_{r.index}": r.params for r in solution.layers if r.params
+    }
 
 
 def test_missing_in_channels_and_in_features_are_inferred() -> None:
     assert rows("input(3,32,32) -> Conv2d(16, 5) -> Flatten -> Linear(10)") == [
-        ("Conv2d", (16, 28, 28), (5 * 5 * 3 + 1) * 16), ("Flatten", (12544,), 0), ("Linear", (10,), 125450),
-    ]  # fmt: skip
+        ("Conv2d", (16, 28, 28), (5 * 5 * 3 + 1) * 16),
+        ("Flatten", (12544,), 0),
+        ("Linear", (10,), 125450),
+    ]
     assert rows("input(3,32,32) -> Conv2d(out_channels=16, kernel_size=5)")[0][2] == 1216
 
 
@@ -83,7 +93,9 @@ def test_grouped_and_biasless_convolutions() -> None:
 
 
 def test_rectangular_kernels_get_one_step_per_axis() -> None:
-    layer = solve_spec("input(1,28,20) -> Conv2d(1, 4, kernel_size=(5, 3), stride=(2, 1))").layers[0]
+    layer = solve_spec("input(1,28,20) -> Conv2d(1, 4, kernel_size=(5, 3), stride=(2, 1))").layers[
+        0
+    ]
     assert layer.output_shape == (4, 12, 18)
     assert [s.quantity for s in layer.steps] == ["output height", "output width", "parameters"]
 
@@ -97,7 +109,8 @@ def test_padding_same_keeps_the_size() -> None:
     [
         ("input(1,28,28) -> Conv2d(1, 16, 5) -> MaxPool2d(2) -> Flatten -> Linear(1500, 10)",
          ArgumentError, ["layer 4", "1500", "2304", "after layer 3 (Flatten)"]),
-        ("input(3,28,28) -> Conv2d(1, 16, 5)", ArgumentError, ["layer 1", "in_channels=1", "3 channels"]),
+        ("input(3,28,28) -> Conv2d(1, 16, "
+         "5)", ArgumentError, ["layer 1", "in_channels=1", "3 channels"]),
         ("input(1,4,4) -> Conv2d(1, 2, 5)", ShapeError, ["kernel 5", "4 + 2·0 = 4"]),
         ("input(1,4,4) -> MaxPool2d(3, padding=2)", ArgumentError, ["padding 2", "kernel size 3"]),
         ("input(3,8,8) -> Conv2d(3, 4, 3, groups=2)", ArgumentError, ["groups=2", "in_channels=3"]),
@@ -108,12 +121,15 @@ def test_padding_same_keeps_the_size() -> None:
         ("input(8) -> Lineer(4)", UnknownLayerError, ["did you mean 'Linear'"]),
         ("input(8) -> Linear(4, bais=False)", ArgumentError, ["'bais'", "did you mean 'bias'"]),
         ("input(8) -> Dropout(-0.1)", ArgumentError, ["-0.1"]),
-        ("input(3,8,8) -> Conv2d(3, 4, 3, stride=2, padding='same')", ArgumentError, ["padding='same'", "stride=2"]),
+        ("input(3,8,8) -> Conv2d(3, 4, 3, stride=2, "
+         "padding='same')", ArgumentError, ["padding='same'", "stride=2"]),
         ("input(3,8,8) -> Flatten(0)", ShapeError, ["batch"]),
         ("input(3) -> Linear(3, 2, True, 7)", ArgumentError, ["at most 3 positional"]),
     ],
 )  # fmt: skip
-def test_refusals_name_the_layer_and_the_numbers(text: str, error: type[ExplainerError], needles: list[str]) -> None:
+def test_refusals_name_the_layer_and_the_numbers(
+    text: str, error: type[ExplainerError], needles: list[str]
+) -> None:
     with pytest.raises(error) as info:
         solve_spec(text)
     message = str(info.value)

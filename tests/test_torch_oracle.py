@@ -45,9 +45,7 @@ TORCH_WARNINGS = (
     "LSTM with projections is not supported with oneDNN",  # proj_size > 0 on the CPU
 )
 
-PER_KIND = settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+PER_KIND = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # -- the oracle ----------------------------------------------------------------------------
@@ -247,8 +245,10 @@ def transposed_cases(spatial: int) -> st.SearchStrategy[Case]:
         }
         kwargs = with_optional(
             draw,
-            {"out_channels": groups * draw(st.integers(1, 3)),
-             "kernel_size": draw(int_or_tuple(1, 4, spatial))},
+            {
+                "out_channels": groups * draw(st.integers(1, 3)),
+                "kernel_size": draw(int_or_tuple(1, 4, spatial)),
+            },
             optional,
         )
         if "output_padding" in kwargs:
@@ -322,7 +322,7 @@ def groupnorm_cases(draw: st.DrawFn) -> Case:
 @st.composite
 def layernorm_cases(draw: st.DrawFn) -> Case:
     shape = draw(st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple))
-    tail = shape[-draw(st.integers(1, len(shape))):]
+    tail = shape[-draw(st.integers(1, len(shape))) :]
     if rarely(draw):  # normalised shape not the input's tail: both refuse
         tail = (*tail[:-1], tail[-1] + 1)
     normalized: Any = tail[0] if len(tail) == 1 and draw(st.booleans()) else tail
@@ -395,8 +395,10 @@ def pool_cases(kind: str) -> st.SearchStrategy[Case]:
             optional["divisor_override"] = draw(st.one_of(st.none(), st.integers(1, 4)))
         kwargs = with_optional(draw, {"kernel_size": draw(int_or_tuple(1, 4, spatial))}, optional)
         # Mostly a rank the kind accepts, sometimes one it refuses (both must refuse).
-        rank = draw(st.sampled_from(ranks)) if not rarely(draw) else draw(
-            st.sampled_from([spatial - 1, spatial + 2]).filter(lambda r: r > 0)
+        rank = (
+            draw(st.sampled_from(ranks))
+            if not rarely(draw)
+            else draw(st.sampled_from([spatial - 1, spatial + 2]).filter(lambda r: r > 0))
         )
         leading = draw(sizes(1, 3, rank - spatial)) if rank > spatial else ()
         spatial_sizes = draw(sizes(1, 9, spatial)) if rank >= spatial else ()
@@ -416,8 +418,9 @@ def maxpool1d_flat_cases(draw: st.DrawFn) -> Case:
 @st.composite
 def linear_cases(draw: st.DrawFn) -> Case:
     shape = draw(st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple))
-    kwargs = with_optional(draw, {"out_features": draw(st.integers(1, 8))},
-                           {"bias": draw(st.booleans())})
+    kwargs = with_optional(
+        draw, {"out_features": draw(st.integers(1, 8))}, {"bias": draw(st.booleans())}
+    )
     if draw(st.booleans()):
         in_features = shape[-1] + 1 if rarely(draw) else shape[-1]  # a mismatch: both refuse
         kwargs = {"in_features": in_features, **kwargs}
@@ -623,21 +626,41 @@ REGRESSIONS = [
     ("MaxPool2d", (2, 2), {"kernel_size": 2, "dilation": 2, "ceil_mode": True}, False),
     ("MaxPool1d", (1,), {"kernel_size": 3, "stride": 2, "ceil_mode": True}, True),
     # reflect padding must be smaller than the input, circular at most the input
-    ("Conv2d", (1, 1, 1), {"out_channels": 1, "kernel_size": 1, "padding": 1,
-                           "padding_mode": "reflect"}, True),
-    ("Conv2d", (1, 3, 2), {"out_channels": 1, "kernel_size": 4, "padding": "same",
-                           "padding_mode": "reflect"}, True),
-    ("Conv2d", (1, 2, 2), {"out_channels": 1, "kernel_size": 3, "padding": 2,
-                           "padding_mode": "circular"}, False),
-    ("Conv2d", (1, 2, 2), {"out_channels": 1, "kernel_size": 3, "padding": 3,
-                           "padding_mode": "circular"}, True),
+    (
+        "Conv2d",
+        (1, 1, 1),
+        {"out_channels": 1, "kernel_size": 1, "padding": 1, "padding_mode": "reflect"},
+        True,
+    ),
+    (
+        "Conv2d",
+        (1, 3, 2),
+        {"out_channels": 1, "kernel_size": 4, "padding": "same", "padding_mode": "reflect"},
+        True,
+    ),
+    (
+        "Conv2d",
+        (1, 2, 2),
+        {"out_channels": 1, "kernel_size": 3, "padding": 2, "padding_mode": "circular"},
+        False,
+    ),
+    (
+        "Conv2d",
+        (1, 2, 2),
+        {"out_channels": 1, "kernel_size": 3, "padding": 3, "padding_mode": "circular"},
+        True,
+    ),
     # Softmax's dim must exist (the batch counts as dimension 0)
     ("Softmax", (1,), {"dim": 2}, True),
     ("Softmax", (1,), {"dim": -2}, False),
     # sequences: proj_size below hidden_size, heads that divide the width
     ("LSTM", (3, 4), {"hidden_size": 4, "proj_size": 4}, True),
-    ("LSTM", (3, 4), {"hidden_size": 4, "proj_size": 3, "num_layers": 2,
-                      "bidirectional": True}, False),
+    (
+        "LSTM",
+        (3, 4),
+        {"hidden_size": 4, "proj_size": 3, "num_layers": 2, "bidirectional": True},
+        False,
+    ),
     ("RNN", (2, 3), {"hidden_size": 2, "dropout": 0.5}, False),  # torch warns, and accepts
     ("MultiheadAttention", (2, 6), {"num_heads": 4}, True),
     ("MultiheadAttention", (2, 6), {"num_heads": 3, "kdim": 2, "vdim": 5}, False),
@@ -745,14 +768,20 @@ def stacks(draw: st.DrawFn) -> str:
     features = c * h * w
     for _ in range(draw(st.integers(1, 3))):
         out = draw(st.integers(1, 24))
-        layers.append(draw(st.sampled_from([
-            f"Linear({features}, {out})",
-            f"Linear({out})",
-            f"Linear(in_features={features}, out_features={out}, bias=False)",
-            f"Linear(out_features={out}, bias=True)",
-            f"FCwB({out})",
-            f"FC({out})",
-        ])))
+        layers.append(
+            draw(
+                st.sampled_from(
+                    [
+                        f"Linear({features}, {out})",
+                        f"Linear({out})",
+                        f"Linear(in_features={features}, out_features={out}, bias=False)",
+                        f"Linear(out_features={out}, bias=True)",
+                        f"FCwB({out})",
+                        f"FC({out})",
+                    ]
+                )
+            )
+        )
         features = out
         if draw(st.booleans()):
             layers.append(draw(activations))
@@ -832,8 +861,11 @@ def test_handout_cnn() -> None:
     assert solution.total_params == 883_530
     weighted = [(r.type, r.params) for r in solution.layers if r.params]
     assert weighted == [
-        ("Conv2d", 416), ("Conv2d", 12_832),
-        ("Linear", 803_328), ("Linear", 65_664), ("Linear", 1_290),
+        ("Conv2d", 416),
+        ("Conv2d", 12_832),
+        ("Linear", 803_328),
+        ("Linear", 65_664),
+        ("Linear", 1_290),
     ]
     reshaping = ("Conv2d", "MaxPool2d", "Flatten")
     shapes = [r.output_shape for r in solution.layers if r.type in reshaping]

@@ -53,22 +53,57 @@ KINDS: dict[str, type[Layer]] = {
     kind.type_name(): kind
     for kind in (
         # convolutions
-        Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
+        Conv1d,
+        Conv2d,
+        Conv3d,
+        ConvTranspose1d,
+        ConvTranspose2d,
         # pooling
-        MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d,
-        AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+        MaxPool1d,
+        MaxPool2d,
+        MaxPool3d,
+        AvgPool1d,
+        AvgPool2d,
+        AvgPool3d,
+        AdaptiveAvgPool1d,
+        AdaptiveAvgPool2d,
+        AdaptiveMaxPool1d,
+        AdaptiveMaxPool2d,
         # fully connected, embedding
-        Linear, Embedding,
+        Linear,
+        Embedding,
         # sequences: recurrent and attention
-        RNN, LSTM, GRU, MultiheadAttention, TransformerEncoderLayer,
+        RNN,
+        LSTM,
+        GRU,
+        MultiheadAttention,
+        TransformerEncoderLayer,
         # normalisation
-        BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+        BatchNorm1d,
+        BatchNorm2d,
+        LayerNorm,
+        GroupNorm,
+        InstanceNorm1d,
+        InstanceNorm2d,
         # activations and dropout
-        ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, LeakyReLU, PReLU, ELU, GELU, SiLU, ReLU6,
-        Hardtanh, Identity, Dropout,
+        ReLU,
+        Sigmoid,
+        Tanh,
+        Softmax,
+        LogSoftmax,
+        LeakyReLU,
+        PReLU,
+        ELU,
+        GELU,
+        SiLU,
+        ReLU6,
+        Hardtanh,
+        Identity,
+        Dropout,
         # reshaping
-        Flatten, Unflatten,
-    )  # fmt: skip
+        Flatten,
+        Unflatten,
+    )
 }
 
 
@@ -85,7 +120,8 @@ class Alias:
     def translate(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
         if len(args) > len(self.positional):
             raise ArgumentError(
-                f"takes {len(self.positional)} argument(s) ({', '.join(self.positional)}), got {len(args)}"
+                f"takes {len(self.positional)} argument(s) ({', '.join(self.positional)}), got "
+                f"{len(args)}"
             )
         values = {**dict(zip(self.positional, args, strict=False)), **kwargs}
         for target, source in self.copies.items():
@@ -98,14 +134,30 @@ class Alias:
 
 # The course's notation (the handout): FCwB(x), FC(x), Maxpool(x).
 ALIASES: dict[str, Alias] = {
-    "FCwB": Alias(Linear, ("out_features",), {"bias": True},
-                  meaning="fully connected layer of x neurons with bias"),
-    "FC": Alias(Linear, ("out_features",), {"bias": False},
-                meaning="fully connected layer of x neurons without bias"),
-    "Maxpool": Alias(MaxPool1d, ("kernel_size",), copies={"stride": "kernel_size"},
-                     meaning="flat max pooling, window = stride = x"),
-    "GlobalAvgPool2d": Alias(AdaptiveAvgPool2d, (), {"output_size": 1},
-                             meaning="global average pooling: one value per channel"),
+    "FCwB": Alias(
+        Linear,
+        ("out_features",),
+        {"bias": True},
+        meaning="fully connected layer of x neurons with bias",
+    ),
+    "FC": Alias(
+        Linear,
+        ("out_features",),
+        {"bias": False},
+        meaning="fully connected layer of x neurons without bias",
+    ),
+    "Maxpool": Alias(
+        MaxPool1d,
+        ("kernel_size",),
+        copies={"stride": "kernel_size"},
+        meaning="flat max pooling, window = stride = x",
+    ),
+    "GlobalAvgPool2d": Alias(
+        AdaptiveAvgPool2d,
+        (),
+        {"output_size": 1},
+        meaning="global average pooling: one value per channel",
+    ),
 }
 
 
@@ -147,4 +199,14 @@ def resolve(name: str, framework: str = "pytorch") -> tuple[type[Layer], Alias |
     return kinds[exact], None
 
 
-__all__ = ["ALIASES", "FRAMEWORKS", "KINDS", "Alias", "Derivation", "Layer", "bind", "registry", "resolve"]
+__all__ = [
+    "ALIASES",
+    "FRAMEWORKS",
+    "KINDS",
+    "Alias",
+    "Derivation",
+    "Layer",
+    "bind",
+    "registry",
+    "resolve",
+]

@@ -120,16 +120,28 @@ class MultiheadAttention(Layer):
         weights = "3*E*E" if same else "E*E + E*k + E*v"
         stored = "one in_proj_weight of 3E×E" if same else "q_, k_ and v_proj_weight"
         bias = " and 3E biases" if self.bias else ", no bias (bias=False)"
-        steps = [derive(
-            "in-projection (query, key, value)", f"{weights} + 3*E" if self.bias else weights,
-            values, MEANINGS, f"W_q, W_k and W_v, stored as {stored}{bias}",
-        )]
+        steps = [
+            derive(
+                "in-projection (query, key, value)",
+                f"{weights} + 3*E" if self.bias else weights,
+                values,
+                MEANINGS,
+                f"W_q, W_k and W_v, stored as {stored}{bias}",
+            )
+        ]
         out_why = "an E×E Linear joining the heads" + (", E biases" if self.bias else ", no bias")
         out = "E*E + E" if self.bias else "E*E"
         steps.append(derive("out-projection", out, values, MEANINGS, out_why))
         if self.add_bias_kv:
-            steps.append(derive("bias_k and bias_v", "2*E", values, MEANINGS,
-                                "add_bias_kv learns one extra key and one extra value vector of E"))
+            steps.append(
+                derive(
+                    "bias_k and bias_v",
+                    "2*E",
+                    values,
+                    MEANINGS,
+                    "add_bias_kv learns one extra key and one extra value vector of E",
+                )
+            )
         return steps
 
     def _why(self) -> str:
@@ -144,8 +156,13 @@ class MultiheadAttention(Layer):
         keys = "S" if extra else "L"
         same = self.keys == self.values == self.embed_dim
         projections = "4*L*E*E" if same else "2*L*E*E + L*E*k + L*E*v"
-        values = {"L": length, "E": self.embed_dim, "k": self.keys, "v": self.values,
-                  "S": length + extra}
+        values = {
+            "L": length,
+            "E": self.embed_dim,
+            "k": self.keys,
+            "v": self.values,
+            "S": length + extra,
+        }
         why = f"the four projections (q, k, v, out) of L vectors, and {PRODUCTS_WHY}"
         return derive(MACS, f"{projections} + 2*L*{keys}*E", values, MEANINGS, why)
 
@@ -192,15 +209,36 @@ class TransformerEncoderLayer(Layer):
         b = self.bias
         attention = f"MultiheadAttention({self.d_model}, {self.nhead}): in- and out-projection"
         parts = [
-            derive("self-attention", "3*d*d + 3*d + d*d + d" if b else "3*d*d + d*d", values,
-                   MEANINGS, attention + ("" if b else " without bias")),
-            derive("linear1", "d*f + f" if b else "d*f", values, MEANINGS,
-                   "Linear(d_model, dim_feedforward)" + ("" if b else " without bias")),
-            derive("linear2", "f*d + d" if b else "f*d", values, MEANINGS,
-                   "Linear(dim_feedforward, d_model)" + ("" if b else " without bias")),
-            derive("norm1 and norm2", "2*(2*d)" if b else "2*d", values, MEANINGS,
-                   "two LayerNorm(d_model), each with a scale γ" + (" and a shift β" if b else "")
-                   + " per feature"),
+            derive(
+                "self-attention",
+                "3*d*d + 3*d + d*d + d" if b else "3*d*d + d*d",
+                values,
+                MEANINGS,
+                attention + ("" if b else " without bias"),
+            ),
+            derive(
+                "linear1",
+                "d*f + f" if b else "d*f",
+                values,
+                MEANINGS,
+                "Linear(d_model, dim_feedforward)" + ("" if b else " without bias"),
+            ),
+            derive(
+                "linear2",
+                "f*d + d" if b else "f*d",
+                values,
+                MEANINGS,
+                "Linear(dim_feedforward, d_model)" + ("" if b else " without bias"),
+            ),
+            derive(
+                "norm1 and norm2",
+                "2*(2*d)" if b else "2*d",
+                values,
+                MEANINGS,
+                "two LayerNorm(d_model), each with a scale γ"
+                + (" and a shift β" if b else "")
+                + " per feature",
+            ),
         ]
         why = "the sum of the parts; the dropouts and the activation have no weights"
         total = _sum(parts, MEANINGS, why)

@@ -111,7 +111,7 @@ class Layer:
         return None
 
     def other_framework(self, shape: Shape) -> Comparison | None:
-        """The other framework's count of this layer, where it differs (``--compare-frameworks``)."""
+        """The other framework's count of this layer where it differs (--compare-frameworks)."""
         return None
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
@@ -223,9 +223,7 @@ def int_tuple(name: str, value: Any, n: int, *, minimum: int) -> tuple[int, ...]
     items = value if isinstance(value, tuple | list) else (value,) * n
     if len(items) != n or any(type(v) is not int or v < minimum for v in items):
         kind = "positive" if minimum > 0 else "non-negative"
-        raise ArgumentError(
-            f"{name} must be a {kind} integer or a tuple of {n}, got {value!r}"
-        )
+        raise ArgumentError(f"{name} must be a {kind} integer or a tuple of {n}, got {value!r}")
     return tuple(items)
 
 

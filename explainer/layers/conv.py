@@ -128,8 +128,9 @@ class _ConvNd(Layer):
 
         right = self.derive(shape)
         params = right.steps[-1]
-        mistakes = misconceptions.for_conv(self, dict(params.values) | {"g": self.groups},
-                                           right.output_shape[1:], right.params)
+        mistakes = misconceptions.for_conv(
+            self, dict(params.values) | {"g": self.groups}, right.output_shape[1:], right.params
+        )
         if self.padding == "same":
             return mistakes
         windows = self._windows(shape[1:])
@@ -143,7 +144,11 @@ class _ConvNd(Layer):
         kernel = int_tuple("kernel_size", self.kernel_size, n, minimum=1)
         stride = int_tuple("stride", self.stride, n, minimum=1)
         dilation = int_tuple("dilation", self.dilation, n, minimum=1)
-        padding = (0,) * n if self.padding == "valid" else int_tuple("padding", self.padding, n, minimum=0)
+        padding = (
+            (0,) * n
+            if self.padding == "valid"
+            else int_tuple("padding", self.padding, n, minimum=0)
+        )
         return tuple(Window(*w) for w in zip(kernel, stride, padding, dilation, strict=True))
 
     def _params_step(self) -> Step:
@@ -207,7 +212,12 @@ def _why(conv: _Filters, kernel: tuple[int, ...], grouped: bool) -> str:
 
 
 OUT_SYMBOLS = {1: ("L",), 2: ("H", "V"), 3: ("Z", "H", "V")}
-OUT_MEANINGS = {"L": "output length", "H": "output height", "V": "output width", "Z": "output depth"}
+OUT_MEANINGS = {
+    "L": "output length",
+    "H": "output height",
+    "V": "output width",
+    "Z": "output depth",
+}
 
 
 @dataclass(frozen=True)
@@ -287,8 +297,10 @@ class _ConvTransposeNd(Layer):
                 )
 
     def derive(self, shape: Shape) -> Derivation:
-        steps = [self._size_step(axis, size, i) for i, (axis, size) in enumerate(
-            zip(AXES[self.spatial], shape[1:], strict=True))]
+        steps = [
+            self._size_step(axis, size, i)
+            for i, (axis, size) in enumerate(zip(AXES[self.spatial], shape[1:], strict=True))
+        ]
         for step in steps:
             if step.value < 1:
                 raise ShapeError(f"the {step.quantity} would be {step.value}: padding too large")
@@ -297,7 +309,9 @@ class _ConvTransposeNd(Layer):
             output_shape=(self.out_channels, *(s.value for s in steps)),
             params=params.value,
             steps=(*steps, params),
-            shape_why="the transposed convolution spreads each input value over a kernel-sized patch",
+            shape_why=(
+                "the transposed convolution spreads each input value over a kernel-sized patch"
+            ),
             params_why=params.why,
         )
 
@@ -321,8 +335,12 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     input_dims: ClassVar = frozenset({2})
     spatial: ClassVar[int] = 1
-    summary: ClassVar[str] = "1-D transposed convolution: ((m·d)+1)·k parameters, (W − 1)·S − 2P + D·(F − 1) + A + 1"
-    example: ClassVar[str] = "input(8, 16) -> ConvTranspose1d(8, 4, kernel_size=4, stride=2, padding=1)"
+    summary: ClassVar[str] = (
+        "1-D transposed convolution: ((m·d)+1)·k parameters, (W − 1)·S − 2P + D·(F − 1) + A + 1"
+    )
+    example: ClassVar[str] = (
+        "input(8, 16) -> ConvTranspose1d(8, 4, kernel_size=4, stride=2, padding=1)"
+    )
 
 
 @dataclass(frozen=True)
@@ -331,5 +349,9 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     input_dims: ClassVar = frozenset({3})
     spatial: ClassVar[int] = 2
-    summary: ClassVar[str] = "2-D transposed convolution: ((m·n·d)+1)·k parameters, (W − 1)·S − 2P + D·(F − 1) + A + 1"
-    example: ClassVar[str] = "input(16, 7, 7) -> ConvTranspose2d(16, 8, kernel_size=4, stride=2, padding=1)"
+    summary: ClassVar[str] = (
+        "2-D transposed convolution: ((m·n·d)+1)·k parameters, (W − 1)·S − 2P + D·(F − 1) + A + 1"
+    )
+    example: ClassVar[str] = (
+        "input(16, 7, 7) -> ConvTranspose2d(16, 8, kernel_size=4, stride=2, padding=1)"
+    )

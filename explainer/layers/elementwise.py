@@ -94,7 +94,10 @@ class Dropout(_Elementwise):
 
     def derive(self, shape: Shape) -> Derivation:
         base = super().derive(shape)
-        why = f"Dropout has no weights: 0 (it only zeroes a fraction p = {self.p:g} of the values while training)"
+        why = (
+            f"Dropout has no weights: 0 (it only zeroes a fraction p = {self.p:g} of the values "
+            "while training)"
+        )
         return Derivation(base.output_shape, 0, (), base.shape_why, why)
 
 
@@ -186,7 +189,9 @@ class Hardtanh(_Elementwise):
         _number("max_val", self.max_val)
         boolean("inplace", self.inplace)
         if self.max_val <= self.min_val:
-            raise ArgumentError(f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})")
+            raise ArgumentError(
+                f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})"
+            )
 
 
 @dataclass(frozen=True)
@@ -224,4 +229,6 @@ class PReLU(_Elementwise):
         else:
             why = f"one learnt negative slope per channel: a = {self.num_parameters}"
         step = derive("parameters", "a", values, meanings, why)
-        return Derivation(shape, step.value, (step,), "applied value by value: the shape is unchanged", why)
+        return Derivation(
+            shape, step.value, (step,), "applied value by value: the shape is unchanged", why
+        )

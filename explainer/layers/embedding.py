@@ -36,7 +36,8 @@ class Embedding(Layer):
             or not -self.num_embeddings <= self.padding_idx < self.num_embeddings
         ):
             raise ArgumentError(
-                f"padding_idx must be within num_embeddings ({self.num_embeddings}), got {self.padding_idx!r}"
+                f"padding_idx must be within num_embeddings ({self.num_embeddings}), got "
+                f"{self.padding_idx!r}"
             )
         _number_or_none("max_norm", self.max_norm)
         _number_or_none("norm_type", self.norm_type)
@@ -45,7 +46,10 @@ class Embedding(Layer):
 
     def derive(self, shape: Shape) -> Derivation:
         values = {"V": self.num_embeddings, "E": self.embedding_dim}
-        why = f"one vector of E = {self.embedding_dim} values for each of the V = {self.num_embeddings} ids"
+        why = (
+            f"one vector of E = {self.embedding_dim} values for each of the V = "
+            f"{self.num_embeddings} ids"
+        )
         step = derive("parameters", "V*E", values, MEANINGS, why)
         shape_why = f"each id of the input becomes a vector of {self.embedding_dim} values"
         return Derivation((*shape, self.embedding_dim), step.value, (step,), shape_why, why)

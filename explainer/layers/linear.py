@@ -34,9 +34,15 @@ class Linear(Layer):
     def derive(self, shape: Shape) -> Derivation:
         values = {"i": self.in_features, "o": self.out_features}
         if self.bias:
-            why = f"each of the o = {self.out_features} neurons has i = {self.in_features} weights and one bias"
+            why = (
+                f"each of the o = {self.out_features} neurons has i = {self.in_features} "
+                "weights and one bias"
+            )
         else:
-            why = f"each of the o = {self.out_features} neurons has i = {self.in_features} weights and no bias"
+            why = (
+                f"each of the o = {self.out_features} neurons has i = {self.in_features} "
+                "weights and no bias"
+            )
         step = derive("parameters", PARAMS if self.bias else PARAMS_NO_BIAS, values, MEANINGS, why)
         leading = shape[:-1]
         shape_why = f"one output per neuron: {self.out_features}"

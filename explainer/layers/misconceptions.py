@@ -29,7 +29,10 @@ LINEAR = {
     "bias-per-input": ("one bias per input instead of per neuron", "i*o + i"),
 }
 SIZE = {
-    "plus-one-forgotten": ("the \u201c+ 1\u201d of the size formula forgotten", "floor((W - F + 2*P)/S)"),
+    "plus-one-forgotten": (
+        "the \u201c+ 1\u201d of the size formula forgotten",
+        "floor((W - F + 2*P)/S)",
+    ),
     "ceil-for-floor": ("rounded up (ceil) instead of down (floor)", "ceil((W - F + 2*P)/S + 1)"),
     "padding-once": ("padding added on one side only", "floor((W - F + P)/S + 1)"),
 }
@@ -46,16 +49,25 @@ def keep(items: Iterable[Misconception], right: int) -> tuple[Misconception, ...
     return tuple(kept)
 
 
-def _make(table: Mapping[str, tuple[str, str]], keys: Iterable[str], quantity: str,
-          values: Mapping[str, int], meanings: Mapping[str, str]) -> list[Misconception]:
+def _make(
+    table: Mapping[str, tuple[str, str]],
+    keys: Iterable[str],
+    quantity: str,
+    values: Mapping[str, int],
+    meanings: Mapping[str, str],
+) -> list[Misconception]:
     made = []
     for key in keys:
         description, text = table[key]
-        made.append(Misconception(key, description, derive(quantity, text, values, meanings, description)))
+        made.append(
+            Misconception(key, description, derive(quantity, text, values, meanings, description))
+        )
     return made
 
 
-def for_conv(layer: conv._ConvNd, values: Mapping[str, int], out_sizes: tuple[int, ...], right: int) -> tuple[Misconception, ...]:
+def for_conv(
+    layer: conv._ConvNd, values: Mapping[str, int], out_sizes: tuple[int, ...], right: int
+) -> tuple[Misconception, ...]:
     keys = ["bias-forgotten", "bias-twice"] if layer.bias else ["bias-added"]
     keys += ["channels-swapped", "spatial-multiplied"]
     if layer.groups > 1:

@@ -72,7 +72,9 @@ class _BatchNorm(Layer):
             why = f"affine=False: no γ or β, so no weights: 0{stats}"
             return Derivation(shape, 0, (), "normalising keeps the shape", why)
         step = _affine_step(self.num_features, "channels")
-        return Derivation(shape, step.value, (step,), "normalising keeps the shape", step.why + stats)
+        return Derivation(
+            shape, step.value, (step,), "normalising keeps the shape", step.why + stats
+        )
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (C,) or (C, L)."""
 
     input_dims: ClassVar = frozenset({1, 2})
-    summary: ClassVar[str] = "batch normalisation: 2·C parameters (γ, β); running statistics are buffers"
+    summary: ClassVar[str] = (
+        "batch normalisation: 2·C parameters (γ, β); running statistics are buffers"
+    )
     example: ClassVar[str] = "input(512) -> BatchNorm1d(512)"
 
 
@@ -160,7 +164,9 @@ class GroupNorm(Layer):
 
     def derive(self, shape: Shape) -> Derivation:
         if not self.affine:
-            return Derivation(shape, 0, (), "normalising keeps the shape", "affine=False: no weights: 0")
+            return Derivation(
+                shape, 0, (), "normalising keeps the shape", "affine=False: no weights: 0"
+            )
         step = _affine_step(self.num_channels, "channels (not per group)")
         return Derivation(shape, step.value, (step,), "normalising keeps the shape", step.why)
 
@@ -184,16 +190,23 @@ class LayerNorm(Layer):
         boolean("bias", self.bias)
 
     def _dims(self) -> tuple[int, ...]:
-        dims = self.normalized_shape if isinstance(self.normalized_shape, tuple | list) else (self.normalized_shape,)
+        dims = (
+            self.normalized_shape
+            if isinstance(self.normalized_shape, tuple | list)
+            else (self.normalized_shape,)
+        )
         if not dims or any(type(d) is not int or d < 1 for d in dims):
-            raise ArgumentError(f"normalized_shape must be positive integers, got {self.normalized_shape!r}")
+            raise ArgumentError(
+                f"normalized_shape must be positive integers, got {self.normalized_shape!r}"
+            )
         return tuple(dims)
 
     def derive(self, shape: Shape) -> Derivation:
         dims = self._dims()
-        if tuple(shape[-len(dims):]) != dims or len(dims) > len(shape):
+        if tuple(shape[-len(dims) :]) != dims or len(dims) > len(shape):
             raise ShapeError(
-                f"normalized_shape {list(dims)} must equal the last dimensions of the input {list(shape)}"
+                f"normalized_shape {list(dims)} must equal the last dimensions of the input "
+                f"{list(shape)}"
             )
         keep = "normalising keeps the shape"
         if not self.elementwise_affine:
@@ -203,9 +216,19 @@ class LayerNorm(Layer):
             size *= d
         values = {"N": size}
         if self.bias:
-            step = derive("parameters", "2*N", values, MEANINGS,
-                          f"a scale γ and a shift β for each of the N = {size} normalised values")
+            step = derive(
+                "parameters",
+                "2*N",
+                values,
+                MEANINGS,
+                f"a scale γ and a shift β for each of the N = {size} normalised values",
+            )
         else:
-            step = derive("parameters", "N", values, MEANINGS,
-                          f"bias=False: only a scale γ for each of the N = {size} normalised values")
+            step = derive(
+                "parameters",
+                "N",
+                values,
+                MEANINGS,
+                f"bias=False: only a scale γ for each of the N = {size} normalised values",
+            )
         return Derivation(shape, step.value, (step,), keep, step.why)

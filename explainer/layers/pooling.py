@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
@@ -16,19 +16,24 @@ class _Pool(Layer):
     """Shared by every pooling kind; subclasses fix the number of spatial axes."""
 
     spatial: ClassVar[int] = 2
+    if TYPE_CHECKING:  # fields that every subclass declares, in PyTorch's order for each kind
+        kernel_size: Any
+        stride: Any
+        padding: Any
+        ceil_mode: bool
 
     def _windows(self) -> tuple[Window, ...]:
         n = self.spatial
-        kernel = int_tuple("kernel_size", getattr(self, "kernel_size"), n, minimum=1)
-        stride_arg = getattr(self, "stride")
+        kernel = int_tuple("kernel_size", self.kernel_size, n, minimum=1)
+        stride_arg = self.stride
         # PyTorch: stride=None means stride = kernel_size (non-overlapping windows).
         stride = kernel if stride_arg is None else int_tuple("stride", stride_arg, n, minimum=1)
-        padding = int_tuple("padding", getattr(self, "padding"), n, minimum=0)
+        padding = int_tuple("padding", self.padding, n, minimum=0)
         dilation = int_tuple("dilation", getattr(self, "dilation", 1), n, minimum=1)
         return tuple(Window(*w) for w in zip(kernel, stride, padding, dilation, strict=True))
 
     def _check(self) -> None:
-        boolean("ceil_mode", getattr(self, "ceil_mode"))
+        boolean("ceil_mode", self.ceil_mode)
         for w in self._windows():
             if w.padding > w.kernel // 2:  # PyTorch's rule for every pooling kind
                 raise ArgumentError(
@@ -39,7 +44,7 @@ class _Pool(Layer):
     def derive(self, shape: Shape) -> Derivation:
         n = self.spatial
         sizes = shape[-n:]
-        out, steps = window_steps(sizes, self._windows(), ceil_mode=getattr(self, "ceil_mode"))
+        out, steps = window_steps(sizes, self._windows(), ceil_mode=self.ceil_mode)
         if len(shape) > n:
             shape_why = f"a window slides over each of the {shape[0]} channels separately"
         else:
@@ -49,7 +54,10 @@ class _Pool(Layer):
             params=0,
             steps=steps,
             shape_why=shape_why,
-            params_why=f"{self.type_name()} has no weights: 0 (it only takes the {self._what} of each window)",
+            params_why=(
+                f"{self.type_name()} has no weights: 0 (it only takes the {self._what} of each "
+                "window)"
+            ),
         )
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
@@ -115,7 +123,8 @@ class AvgPool2d(_Pool):
             type(self.divisor_override) is not int or self.divisor_override < 1
         ):
             raise ArgumentError(
-                f"divisor_override must be a positive integer or None, got {self.divisor_override!r}"
+                "divisor_override must be a positive integer or None, got "
+                f"{self.divisor_override!r}"
             )
         self._check()
 
@@ -185,7 +194,11 @@ class _AdaptivePool(Layer):
 
     def _sizes(self, given: Shape | None) -> tuple[int, ...]:
         n = self.spatial
-        raw = self.output_size if isinstance(self.output_size, tuple | list) else (self.output_size,) * n
+        raw = (
+            self.output_size
+            if isinstance(self.output_size, tuple | list)
+            else (self.output_size,) * n
+        )
         if len(raw) != n or any(s is not None and (type(s) is not int or s < 1) for s in raw):
             raise ArgumentError(
                 f"output_size must be a positive integer or a tuple of {n} (None keeps a size), "
@@ -203,10 +216,14 @@ class _AdaptivePool(Layer):
             params=0,
             steps=(),
             shape_why=(
-                f"adaptive pooling chooses its windows so that the output is {'×'.join(map(str, out))} "
+                "adaptive pooling chooses its windows so that the output is "
+                f"{'×'.join(map(str, out))} "
                 "whatever the input size: no formula to apply"
             ),
-            params_why=f"{self.type_name()} has no weights: 0 (it only takes the {self._what} of each window)",
+            params_why=(
+                f"{self.type_name()} has no weights: 0 (it only takes the {self._what} of each "
+                "window)"
+            ),
         )
 
 
@@ -215,7 +232,9 @@ class AdaptiveAvgPool2d(_AdaptivePool):
     """AdaptiveAvgPool2d(1) is global average pooling."""
 
     input_dims: ClassVar = frozenset({2, 3})
-    summary: ClassVar[str] = "average pooling to a fixed output size (1 = global average pooling): no parameters"
+    summary: ClassVar[str] = (
+        "average pooling to a fixed output size (1 = global average pooling): no parameters"
+    )
     example: ClassVar[str] = "input(256, 13, 13) -> AdaptiveAvgPool2d((6, 6))"
 
 

@@ -117,8 +117,14 @@ class _Recurrent(Layer):
         steps: tuple[Step, ...] = (one,)
         if self.bidirectional:
             values = {"D": 2, "p_1": one.value}
-            both = derive("parameters", "D*p_1", values, MEANINGS,
-                          f"Bidirectional({name}(...)) doubles it", counts=True)
+            both = derive(
+                "parameters",
+                "D*p_1",
+                values,
+                MEANINGS,
+                f"Bidirectional({name}(...)) doubles it",
+                counts=True,
+            )
             steps = (replace(one, quantity="one direction"), both)
         note = f"Keras counts {steps[-1].value:,}: one bias vector per gate instead of two"
         return Comparison("keras", steps, 0, note)
@@ -134,7 +140,10 @@ class _Recurrent(Layer):
         alone = self.num_layers == 1 and not self.bidirectional
         first = derive(
             "parameters" if alone else "layer 1, one direction",
-            text, self._values(self.input_size), self._meanings(FIRST_INPUT), self._gate_why(),
+            text,
+            self._values(self.input_size),
+            self._meanings(FIRST_INPUT),
+            self._gate_why(),
         )
         if self.num_layers == 1:
             return [first]
@@ -143,8 +152,9 @@ class _Recurrent(Layer):
         why = f"a later layer reads the {source} = {inputs} outputs of the layer below"
         why += f", not input_size = {self.input_size}"
         span = "layer 2" if self.num_layers == 2 else f"each of layers 2 to {self.num_layers}"
-        later = derive(f"{span}, one direction", text, self._values(inputs),
-                       self._meanings(LATER_INPUT), why)
+        later = derive(
+            f"{span}, one direction", text, self._values(inputs), self._meanings(LATER_INPUT), why
+        )
         return [first, later]
 
     def _total(self, steps: list[Step]) -> Step:
@@ -187,8 +197,13 @@ class _Recurrent(Layer):
         if self.num_layers > 1 or self.projection:
             body = f"({body})"
         text = f"D*L*{body}" if self.bidirectional else f"L*{body}"
-        values = {**self._values(self.input_size), "L": shape[0], "D": self.directions,
-                  "N": self.num_layers, "y": self.directions * self.outputs}
+        values = {
+            **self._values(self.input_size),
+            "L": shape[0],
+            "D": self.directions,
+            "N": self.num_layers,
+            "y": self.directions * self.outputs,
+        }
         meanings = {**self._meanings(FIRST_INPUT), "y": LATER_INPUT}
         projection = " and of the projection" if self.projection else ""
         why = (

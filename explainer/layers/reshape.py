@@ -39,9 +39,13 @@ class Flatten(Layer):
                 f"for a {rank}-dimensional input (batch included) {[-1, *shape]}"
             )
         if start == 0:
-            raise ShapeError("Flatten with start_dim=0 would merge the batch dimension into the features")
+            raise ShapeError(
+                "Flatten with start_dim=0 would merge the batch dimension into the features"
+            )
         if start > end:
-            raise ShapeError(f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim}")
+            raise ShapeError(
+                f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim}"
+            )
         return start - 1, end - 1
 
     def derive(self, shape: Shape) -> Derivation:
@@ -54,8 +58,13 @@ class Flatten(Layer):
         symbols = names or tuple(f"d_{start + i + 1}" for i in range(len(joined)))
         values = dict(zip(symbols, joined, strict=True))
         meanings = {s: MEANINGS.get(s, f"size of dimension {s[2:]}") for s in symbols}
-        step = derive("flattened features", "*".join(symbols), values, meanings,
-                      "the values are laid out in one row; their number is the product")
+        step = derive(
+            "flattened features",
+            "*".join(symbols),
+            values,
+            meanings,
+            "the values are laid out in one row; their number is the product",
+        )
         out = (*shape[:start], step.value, *shape[end + 1 :])
         return Derivation(out, 0, (step,), "the joined dimensions multiply", no)
 
@@ -74,9 +83,12 @@ class Unflatten(Layer):
         if type(self.dim) is not int:
             raise ArgumentError(f"dim must be an integer, got {self.dim!r}")
         sizes = self.unflattened_size
-        if not isinstance(sizes, tuple | list) or not sizes or any(
-            type(s) is not int or (s < 1 and s != -1) for s in sizes
-        ) or list(sizes).count(-1) > 1:
+        if (
+            not isinstance(sizes, tuple | list)
+            or not sizes
+            or any(type(s) is not int or (s < 1 and s != -1) for s in sizes)
+            or list(sizes).count(-1) > 1
+        ):
             raise ArgumentError(
                 f"unflattened_size must be a tuple of positive sizes (one may be -1), got {sizes!r}"
             )
@@ -86,7 +98,8 @@ class Unflatten(Layer):
         dim = self.dim + rank if self.dim < 0 else self.dim
         if not 1 <= dim < rank:
             raise ShapeError(
-                f"Unflatten(dim={self.dim}) is out of range for {[-1, *shape]} (the batch, dimension 0, cannot be split)"
+                f"Unflatten(dim={self.dim}) is out of range for {[-1, *shape]} (the batch, "
+                "dimension 0, cannot be split)"
             )
         size = shape[dim - 1]
         sizes = tuple(self.unflattened_size)
@@ -95,12 +108,21 @@ class Unflatten(Layer):
             known *= s if s != -1 else 1
         if -1 in sizes:
             if size % known:
-                raise ShapeError(f"unflattened_size {list(sizes)} cannot split {size}: {known} does not divide it")
+                raise ShapeError(
+                    f"unflattened_size {list(sizes)} cannot split {size}: {known} does not "
+                    "divide it"
+                )
             sizes = tuple(size // known if s == -1 else s for s in sizes)
         elif known != size:
             raise ShapeError(
-                f"unflattened_size {list(sizes)} multiplies to {known}, but dimension {self.dim} has {size}"
+                f"unflattened_size {list(sizes)} multiplies to {known}, but dimension "
+                f"{self.dim} has {size}"
             )
         out = (*shape[: dim - 1], *sizes, *shape[dim:])
-        return Derivation(out, 0, (), f"{size} values are rearranged as {'×'.join(map(str, sizes))}",
-                          f"{self.type_name()} has no weights: 0")
+        return Derivation(
+            out,
+            0,
+            (),
+            f"{size} values are rearranged as {'×'.join(map(str, sizes))}",
+            f"{self.type_name()} has no weights: 0",
+        )

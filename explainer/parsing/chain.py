@@ -44,7 +44,9 @@ def parse_chain(text: str) -> Architecture:
     return Architecture(tuple(layers), input_shape, "chain")
 
 
-def _input_marker(position: int, args: tuple[object, ...], kwargs: object, place: Place) -> Shape | None:
+def _input_marker(
+    position: int, args: tuple[object, ...], kwargs: object, place: Place
+) -> Shape | None:
     where = f"line {place.line}, col {place.col}"
     if position != 0:
         raise SpecSyntaxError("'input' can only be the first element of the chain", where)
@@ -59,10 +61,13 @@ def _input_marker(position: int, args: tuple[object, ...], kwargs: object, place
         raise exc.at(where) from None
 
 
-def _output_marker(position: int, count: int, args: tuple[object, ...], kwargs: object, place: Place) -> None:
+def _output_marker(
+    position: int, count: int, args: tuple[object, ...], kwargs: object, place: Place
+) -> None:
     if position != count - 1 or args or kwargs:
         raise SpecSyntaxError(
-            "'output' can only end the chain, without arguments", f"line {place.line}, col {place.col}"
+            "'output' can only end the chain, without arguments",
+            f"line {place.line}, col {place.col}",
         )
 
 
@@ -167,6 +172,8 @@ def format_chain(architecture: Architecture, arrow: str = " -> ") -> str:
     return arrow.join(parts)
 
 
-def _format_call(call: str, args: tuple[object, ...], kwargs: tuple[tuple[str, object], ...]) -> str:
+def _format_call(
+    call: str, args: tuple[object, ...], kwargs: tuple[tuple[str, object], ...]
+) -> str:
     written = [repr(a) for a in args] + [f"{key}={value!r}" for key, value in kwargs]
     return f"{call}({', '.join(written)})" if written else call

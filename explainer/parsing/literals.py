@@ -56,8 +56,12 @@ def literal(node: ast.expr, place: Place) -> Any:
 def _nested_call(node: ast.Call, place: Place) -> LayerCall:
     name = layer_name(node.func)
     assert name is not None
-    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
-        raise SpecSyntaxError(f"{ast.unparse(node)!r}: * and ** arguments are not allowed", place.of(node))
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(
+        k.arg is None for k in node.keywords
+    ):
+        raise SpecSyntaxError(
+            f"{ast.unparse(node)!r}: * and ** arguments are not allowed", place.of(node)
+        )
     args = tuple(literal(a, place) for a in node.args)
     kwargs = tuple((str(k.arg), literal(k.value, place)) for k in node.keywords)
     return LayerCall(name, args, kwargs)
@@ -139,9 +143,7 @@ def parse_call(text: str, place: Place) -> tuple[str, tuple[Any, ...], tuple[tup
 
 
 def _too_deep(text: str, place: Place) -> SpecSyntaxError:
-    return SpecSyntaxError(
-        f"{text[:30]!r}...: an argument is nested too deeply", place.at(1, 1)
-    )
+    return SpecSyntaxError(f"{text[:30]!r}...: an argument is nested too deeply", place.at(1, 1))
 
 
 def _keywords(call_node: ast.Call, text: str, place: Place) -> dict[str, Any]:

@@ -200,9 +200,9 @@ class _Forward:
         # x.view(x.size(0), -1), x.view(-1, 400), x.flatten(1): all flatten after the batch.
         args = [ast.unparse(a) for a in node.args]
         flat_batch = (
-            method == "flatten" and args in (["1"], [])
-            or len(args) == 2 and args[1] == "-1" and args[0].endswith((".size(0)", ".shape[0]"))
-            or len(args) == 2 and args[0] == "-1"
+            (method == "flatten" and args in (["1"], []))
+            or (len(args) == 2 and args[1] == "-1" and args[0].endswith((".size(0)", ".shape[0]")))
+            or (len(args) == 2 and args[0] == "-1")
         )
         if not flat_batch:
             raise self._unsupported(node)

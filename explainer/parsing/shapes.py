@@ -38,6 +38,7 @@ def check_shape(sizes: tuple[object, ...], text: str | None = None) -> Shape:
     for position, size in enumerate(sizes, 1):
         if type(size) is not int or size < 1:
             raise InputShapeError(
-                f"input shape ({shown}): size {position} is {size!r}; sizes must be positive integers"
+                f"input shape ({shown}): size {position} is {size!r}; sizes must be positive "
+                "integers"
             )
     return tuple(sizes)  # type: ignore[arg-type]

@@ -28,17 +28,32 @@ KERAS_KINDS: dict[str, type[Layer]] = {
     kind.type_name(): kind
     for kind in (
         # convolutions
-        Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D,
+        Conv1D,
+        Conv2D,
+        Conv2DTranspose,
+        DepthwiseConv2D,
+        SeparableConv2D,
         # pooling
-        MaxPooling2D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+        MaxPooling2D,
+        AveragePooling2D,
+        GlobalAveragePooling1D,
+        GlobalAveragePooling2D,
         # fully connected, embedding
-        Dense, Embedding,
+        Dense,
+        Embedding,
         # sequences: recurrent and attention
-        SimpleRNN, LSTM, GRU, Bidirectional, MultiHeadAttention,
+        SimpleRNN,
+        LSTM,
+        GRU,
+        Bidirectional,
+        MultiHeadAttention,
         # normalisation
-        BatchNormalization, LayerNormalization,
+        BatchNormalization,
+        LayerNormalization,
         # activations, dropout, reshaping
-        Activation, Dropout, Flatten,
+        Activation,
+        Dropout,
+        Flatten,
     )
 }
 

@@ -104,8 +104,13 @@ class MultiHeadAttention(KerasLayer):
             inputs = f"{_projections(2, 'K', bias)} + {_projections(value_projections, 'V', bias)}"
         output = f"(H*{v}*{o} + {o})" if self.use_bias else f"H*{v}*{o}"
         values = {"E": features, "H": heads, "K": keys, "V": values_dim, "O": out}
-        step = derive("parameters", f"{inputs} + {output}", values, MEANINGS,
-                      self._why(features, values_dim, out))
+        step = derive(
+            "parameters",
+            f"{inputs} + {output}",
+            values,
+            MEANINGS,
+            self._why(features, values_dim, out),
+        )
         shape_why = f"self-attention: one output of {out} values per position"
         if self.output_shape is None:
             shape_why += " (E, the query's features)"

@@ -132,9 +132,10 @@ def rate(name: str, value: Any) -> float:
 
 
 def strides_and_dilation(spatial: int, strides: Any, dilation_rate: Any) -> None:
-    if max(int_tuple("strides", strides, spatial, minimum=1)) > 1 and max(
-        int_tuple("dilation_rate", dilation_rate, spatial, minimum=1)
-    ) > 1:
+    if (
+        max(int_tuple("strides", strides, spatial, minimum=1)) > 1
+        and max(int_tuple("dilation_rate", dilation_rate, spatial, minimum=1)) > 1
+    ):
         raise ArgumentError(
             f"Keras refuses strides > 1 together with dilation_rate > 1 "
             f"(strides={strides!r}, dilation_rate={dilation_rate!r})"
@@ -152,8 +153,9 @@ def same_steps(
 ) -> tuple[tuple[int, ...], tuple[Step, ...]]:
     """⌈W/S⌉ per axis; axes that share every number share one step (as window_steps does)."""
     if len(set(zip(sizes, strides, strict=True))) == 1 and len(sizes) > 1:
-        step = derive(f"output {' = '.join(axes)}", SAME, {"W": sizes[0], "S": strides[0]},
-                      SAME_MEANINGS, why)
+        step = derive(
+            f"output {' = '.join(axes)}", SAME, {"W": sizes[0], "S": strides[0]}, SAME_MEANINGS, why
+        )
         return (step.value,) * len(sizes), (step,)
     steps = tuple(
         derive(f"output {axis}", SAME, {"W": size, "S": stride}, SAME_MEANINGS, why)
@@ -184,4 +186,3 @@ class Filters:
     groups: int
     bias: bool
     spatial: int
-

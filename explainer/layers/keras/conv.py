@@ -235,8 +235,13 @@ def _transposed_size(
         values |= {"P": p, "A": extra}
         return derive(quantity, TRANSPOSED_SIZE, values, TRANSPOSED_MEANINGS, why)
     if pad == "same":
-        return derive(quantity, "W*S", values, SAME_MEANINGS,
-                      "padding='same' without output_padding: exactly S times the input")
+        return derive(
+            quantity,
+            "W*S",
+            values,
+            SAME_MEANINGS,
+            "padding='same' without output_padding: exactly S times the input",
+        )
     if span < stride:
         why = (
             f"the kernel spans {span} < S = {stride}: Keras gives each input value a whole stride, "

@@ -158,8 +158,14 @@ class BatchNormalization(KerasLayer):
             values["t"] = learnt.value
             text = "t + 2*C"
         params = derive("parameters", text, values, NORM_MEANINGS, "Keras: " + statistics)
-        return Derivation(shape, params.value, (*steps, params), "normalising keeps the shape",
-                          params.why, non_trainable=2 * channels)
+        return Derivation(
+            shape,
+            params.value,
+            (*steps, params),
+            "normalising keeps the shape",
+            params.why,
+            non_trainable=2 * channels,
+        )
 
 
 @dataclass(frozen=True)
@@ -251,8 +257,12 @@ class Dropout(KerasLayer):
             raise ArgumentError(f"noise_shape must be a tuple or None, got {self.noise_shape!r}")
 
     def _derive(self, shape: Shape) -> Derivation:
-        return _unchanged(self, shape, "values are zeroed at random while training",
-                          f" (it only zeroes a fraction rate = {self.rate:g} while training)")
+        return _unchanged(
+            self,
+            shape,
+            "values are zeroed at random while training",
+            f" (it only zeroes a fraction rate = {self.rate:g} while training)",
+        )
 
 
 FLAT_NAMES = {3: ("H", "W", "C"), 2: ("L", "C")}

@@ -264,8 +264,11 @@ class GRU(_Recurrent):
         words = super()._bias_words(h)
         if not self.use_bias:
             return words
-        return words + (" (reset_after=True, Keras 3's default)" if self.reset_after
-                        else " (reset_after=False, the original GRU)")
+        return words + (
+            " (reset_after=True, Keras 3's default)"
+            if self.reset_after
+            else " (reset_after=False, the original GRU)"
+        )
 
 
 MERGE_MODES = ("concat", "sum", "mul", "ave")
@@ -320,7 +323,9 @@ class Bidirectional(KerasLayer):
             return None
         values = {"p": one.params}
         both = derive("parameters", "2*p", values, MEANINGS, "both directions", counts=True)
-        note = f"PyTorch counts {both.value:,} for the two directions: {one.note.split(': ', 1)[-1]}"
+        note = (
+            f"PyTorch counts {both.value:,} for the two directions: {one.note.split(': ', 1)[-1]}"
+        )
         steps = tuple(dataclasses.replace(s, quantity="one direction") for s in one.steps)
         return Comparison("pytorch", (*steps, both), 0, note)
 
@@ -338,14 +343,20 @@ class Bidirectional(KerasLayer):
         name = inner.type_name()
         steps = [
             dataclasses.replace(s, quantity="parameters of one direction")
-            if s is one.params_step else s
+            if s is one.params_step
+            else s
             for s in one.steps
         ]
         output = one.output_shape
         if self.merge_mode == "concat":
             h = output[-1]
-            size = derive("output features", "2*h", {"h": h}, {"h": "outputs of one direction"},
-                          "merge_mode='concat' puts the backward outputs after the forward ones")
+            size = derive(
+                "output features",
+                "2*h",
+                {"h": h},
+                {"h": "outputs of one direction"},
+                "merge_mode='concat' puts the backward outputs after the forward ones",
+            )
             steps.append(size)
             output = (*output[:-1], size.value)
             joined = f"2·{h} = {size.value}"
@@ -358,5 +369,11 @@ class Bidirectional(KerasLayer):
             f"this as {TORCH_NAMES[name]}(..., bidirectional=True)"
         )
         params = derive("parameters", "2*p", {"p": one.params}, MEANINGS, why, counts=True)
-        return Derivation(output, params.value, (*steps, params), shape_why, why,
-                          non_trainable=2 * one.non_trainable)
+        return Derivation(
+            output,
+            params.value,
+            (*steps, params),
+            shape_why,
+            why,
+            non_trainable=2 * one.non_trainable,
+        )
