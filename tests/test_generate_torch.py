@@ -65,7 +65,7 @@ def expected(problem: Problem, rows: list[tuple[Shape, int]], question: Any) -> 
     return None  # argument / layer questions: checked by kind below
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(combo=st.sampled_from(COMBOS), seed=st.integers(0, 10**9), index=st.integers(0, 200))
 def test_answers_match_torch(combo: tuple[str, str, str], seed: int, index: int) -> None:
     problem = problem_from_id(str(ProblemId(seed, index, *combo)))
