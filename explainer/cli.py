@@ -188,7 +188,8 @@ def check(spec: str | None, example_name: str | None, input_shape: str | None) -
         "  explainer quiz --seed 7 --count 10 --topic cnn -o quiz-7\n"
         "  explainer quiz --seed 7 --format latex --kinds table,choice -o quiz-7-tex\n"
         "  explainer quiz --seed 7 --format moodle --students roster.csv -o moodle-7\n"
-        "  explainer quiz --seed 7 --count 3 --format json > quiz-7.json"
+        "  explainer quiz --seed 7 --count 3 --format json > quiz-7.json\n"
+        "  explainer quiz --seed 7 --format html --self-study -o study-7"
     )
 )
 @click.option("--seed", type=int, help="The quiz's seed, printed on every sheet. Default: random.")
@@ -208,6 +209,12 @@ def check(spec: str | None, example_name: str | None, input_shape: str | None) -
                    "seeded from the id.")
 @click.option("--framework", type=click.Choice(("pytorch", "keras")), default="pytorch",
               show_default=True, help="Whose layers the problems use (keras: not yet).")
+@click.option("--self-study", "self_study", is_flag=True,
+              help="With --format html: one page to practise alone, answers checked in the "
+                   "page, hints step by step (selfstudy.html; without -o, on standard output).")
+@click.option("--example", "example_name", metavar="NAME",
+              help="With --self-study: the table of a bundled example instead of generated "
+                   "problems.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="DIR",
               help="Write the files into DIR. Without it, only --format json: one object on "
                    "standard output.")
@@ -221,6 +228,8 @@ def quiz(
     answers: str,
     students: Path | None,
     framework: str,
+    self_study: bool,
+    example_name: str | None,
     output: Path | None,
 ) -> None:
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
@@ -236,6 +245,17 @@ def quiz(
     chosen = make.settings(seed, count, topic, difficulty, picked, framework)
     make.check_format(fmt, answers)
     roster = read_roster(students, seed) if students is not None else ()
+    if self_study or example_name is not None:
+        from .quizzes import selfstudy
+
+        selfstudy.check(fmt, answers, self_study, example_name, roster, output is None)
+        pages = selfstudy.files(chosen, roster, example_name)
+        if output is None:
+            click.echo(pages[selfstudy.PAGE].decode("utf-8"), nl=False)
+            return
+        write_tree(pages, output)
+        click.echo(selfstudy.summary(output, chosen, pages, example_name), nl=False)
+        return
     if output is None:
         make.check_stdout(fmt, roster)
         click.echo(make.json_text(make.variants(chosen)[0]), nl=False)
