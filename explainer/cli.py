@@ -65,29 +65,85 @@ def main() -> None:
     )
 )
 @click.argument("spec", required=False)
-@click.option("--example", "example_name", metavar="NAME", help="Solve a bundled example (see 'explainer examples').")
-@click.option("--problem", "problem_id", metavar="ID",
-              help="Solve a generated problem by its id, e.g. s7-i3-cnn-easy-table.")
-@click.option("--input", "input_shape", metavar="SHAPE", help="Input shape without the batch: 1,28,28 or 1x28x28 or (1, 28, 28).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format. Default: from the -o extension, else text.")
-@click.option("--digits", type=click.Choice(DIGITS), default="western", show_default=True, help="Digit grouping: 883,530 / 8,83,530 / 883530.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of standard output.")
-@click.option("--show", "show", metavar="WHAT", help="Also derive macs (MACs and FLOPs) and/or memory: --show macs,memory.")
-@click.option("--framework", type=click.Choice(FRAMEWORKS), default=None,
-              help="Whose layer names, shapes and counting rules SPEC uses: pytorch (the "
-                   "default; a bundled example uses its own) or keras (channels-last).")
-@click.option("--torch", "torch_model", metavar="FILE:CLASS",
-              help="Read a live PyTorch model: imports (runs) FILE, builds CLASS() and follows "
-                   "its forward pass on zeros of --input. Needs torch.")
-@click.option("--keras", "keras_model", metavar="FILE:NAME",
-              help="Read a Keras model: imports (runs) FILE and takes NAME, a model or a "
-                   "function returning one. Needs keras.")
-@click.option("--compare-frameworks", "compare", is_flag=True,
-              help="Beside each count that PyTorch and Keras work out differently (LSTM "
-                   "biases, BatchNorm statistics), show the other framework's.")
-@click.option("--fade", type=click.IntRange(min=0), default=0, metavar="N",
-              help="A faded worked example: leave the last N steps blank, the last one first "
-                   "(text and markdown).")
+@click.option(
+    "--example",
+    "example_name",
+    metavar="NAME",
+    help="Solve a bundled example (see 'explainer examples').",
+)
+@click.option(
+    "--problem",
+    "problem_id",
+    metavar="ID",
+    help="Solve a generated problem by its id, e.g. s7-i3-cnn-easy-table.",
+)
+@click.option(
+    "--input",
+    "input_shape",
+    metavar="SHAPE",
+    help="Input shape without the batch: 1,28,28 or 1x28x28 or (1, 28, 28).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format. Default: from the -o extension, else text.",
+)
+@click.option(
+    "--digits",
+    type=click.Choice(DIGITS),
+    default="western",
+    show_default=True,
+    help="Digit grouping: 883,530 / 8,83,530 / 883530.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
+@click.option(
+    "--show",
+    "show",
+    metavar="WHAT",
+    help="Also derive macs (MACs and FLOPs) and/or memory: --show macs,memory.",
+)
+@click.option(
+    "--framework",
+    type=click.Choice(FRAMEWORKS),
+    default=None,
+    help="Whose layer names, shapes and counting rules SPEC uses: pytorch (the "
+    "default; a bundled example uses its own) or keras (channels-last).",
+)
+@click.option(
+    "--torch",
+    "torch_model",
+    metavar="FILE:CLASS",
+    help="Read a live PyTorch model: imports (runs) FILE, builds CLASS() and follows "
+    "its forward pass on zeros of --input. Needs torch.",
+)
+@click.option(
+    "--keras",
+    "keras_model",
+    metavar="FILE:NAME",
+    help="Read a Keras model: imports (runs) FILE and takes NAME, a model or a "
+    "function returning one. Needs keras.",
+)
+@click.option(
+    "--compare-frameworks",
+    "compare",
+    is_flag=True,
+    help="Beside each count that PyTorch and Keras work out differently (LSTM "
+    "biases, BatchNorm statistics), show the other framework's.",
+)
+@click.option(
+    "--fade",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="A faded worked example: leave the last N steps blank, the last one first "
+    "(text and markdown).",
+)
 def solve(
     spec: str | None,
     example_name: str | None,
@@ -152,9 +208,11 @@ def examples() -> None:
     epilog="Examples:\n\n\b\n  explainer layers\n  explainer layers --format markdown -o layers.md"
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
 def layers(fmt: str, output: Path | None) -> None:
-    """List every layer kind, its other names and its formulas as the worked solution writes them."""
+    """List every layer kind, its other names and its formulas as worked solutions write them."""
     from .catalogue import catalogue
     from .render import render_catalogue
 
@@ -196,28 +254,55 @@ def check(spec: str | None, example_name: str | None, input_shape: str | None) -
 @click.option("--count", type=int, default=10, show_default=True, help="Problems (1 to 1000).")
 @click.option("--topic", default="cnn", show_default=True, help="mlp, cnn or course.")
 @click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
-@click.option("--kinds", metavar="K,K",
-              help="Question kinds, taken in turn: table, params, shape, inverse, choice, "
-                   "error. Default: every kind the topic has.")
-@click.option("--format", "fmt", type=click.Choice(QUIZ_FORMATS), default="markdown",
-              show_default=True)
-@click.option("--answers", type=click.Choice(QUIZ_ANSWERS), default="separate",
-              show_default=True,
-              help="The key in its own file, or folded into the sheet (markdown, html).")
-@click.option("--students", type=click.Path(dir_okay=False, path_type=Path), metavar="CSV",
-              help="A roster with an id (or student_id) column: a variant per student, "
-                   "seeded from the id.")
-@click.option("--framework", type=click.Choice(("pytorch", "keras")), default="pytorch",
-              show_default=True, help="Whose layers the problems use (keras: not yet).")
-@click.option("--self-study", "self_study", is_flag=True,
-              help="With --format html: one page to practise alone, answers checked in the "
-                   "page, hints step by step (selfstudy.html; without -o, on standard output).")
-@click.option("--example", "example_name", metavar="NAME",
-              help="With --self-study: the table of a bundled example instead of generated "
-                   "problems.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="DIR",
-              help="Write the files into DIR. Without it, only --format json: one object on "
-                   "standard output.")
+@click.option(
+    "--kinds",
+    metavar="K,K",
+    help="Question kinds, taken in turn: table, params, shape, inverse, choice, "
+    "error. Default: every kind the topic has.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(QUIZ_FORMATS), default="markdown", show_default=True
+)
+@click.option(
+    "--answers",
+    type=click.Choice(QUIZ_ANSWERS),
+    default="separate",
+    show_default=True,
+    help="The key in its own file, or folded into the sheet (markdown, html).",
+)
+@click.option(
+    "--students",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="CSV",
+    help="A roster with an id (or student_id) column: a variant per student, seeded from the id.",
+)
+@click.option(
+    "--framework",
+    type=click.Choice(("pytorch", "keras")),
+    default="pytorch",
+    show_default=True,
+    help="Whose layers the problems use (keras: not yet).",
+)
+@click.option(
+    "--self-study",
+    "self_study",
+    is_flag=True,
+    help="With --format html: one page to practise alone, answers checked in the "
+    "page, hints step by step (selfstudy.html; without -o, on standard output).",
+)
+@click.option(
+    "--example",
+    "example_name",
+    metavar="NAME",
+    help="With --self-study: the table of a bundled example instead of generated problems.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write the files into DIR. Without it, only --format json: one object on standard output.",
+)
 def quiz(
     seed: int | None,
     count: int,
@@ -288,15 +373,28 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
         "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3"
     )
 )
-@click.option("--seed", type=int, help="The session's seed: the same answers give the same "
-                                       "session. Default: random (printed at the start).")
+@click.option(
+    "--seed",
+    type=int,
+    help="The session's seed: the same answers give the same "
+    "session. Default: random (printed at the start).",
+)
 @click.option("--topic", default="cnn", show_default=True, help="mlp, cnn or course.")
-@click.option("--difficulty", default="easy", show_default=True,
-              help="Where to start: easy, medium or hard. Two problems right at the first try "
-                   "step it up, a miss steps it down.")
+@click.option(
+    "--difficulty",
+    default="easy",
+    show_default=True,
+    help="Where to start: easy, medium or hard. Two problems right at the first try "
+    "step it up, a miss steps it down.",
+)
 @click.option("--count", type=int, default=5, show_default=True, help="Problems (1 to 1000).")
-@click.option("--fade", type=click.IntRange(min=0), default=0, metavar="N",
-              help="Worked solutions with their last N steps blank, to fill in one by one.")
+@click.option(
+    "--fade",
+    type=click.IntRange(min=0),
+    default=0,
+    metavar="N",
+    help="Worked solutions with their last N steps blank, to fill in one by one.",
+)
 def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: int) -> None:
     """Practise in the terminal: a problem, your answer, checked exactly. A wrong answer is
     matched against the usual mistakes; h shows a hint (a step's formula, then its numbers,
