@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -184,10 +185,26 @@ def _environment(fmt: str, digits: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
         **options,
     )
     env.filters.update(_filters(fmt, digits))
     return env
+
+
+@functools.cache
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the user's cache folder, as Python keeps .pyc files:
+    compiling them is most of a cold run's own time. Never the package folder; none at all
+    where the cache folder cannot be written. Jinja keys each entry by the template's source
+    checksum and its own version, so a stale entry is never used."""
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(root) / "explainer" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
 
 
 def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:

@@ -7,115 +7,85 @@ case and an oracle check in tests/. Nothing dispatches on names anywhere else.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ArgumentError, UnknownLayerError
-from .attention import MultiheadAttention, TransformerEncoderLayer
 from .base import Derivation, Layer, bind
-from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
-from .elementwise import (
-    ELU,
-    GELU,
-    Dropout,
-    Hardtanh,
-    Identity,
-    LeakyReLU,
-    LogSoftmax,
-    PReLU,
-    ReLU,
-    ReLU6,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Tanh,
-)
-from .embedding import Embedding
-from .linear import Linear
-from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
-from .pooling import (
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AdaptiveMaxPool1d,
-    AdaptiveMaxPool2d,
-    AvgPool1d,
-    AvgPool2d,
-    AvgPool3d,
-    MaxPool1d,
-    MaxPool2d,
-    MaxPool3d,
-)
-from .recurrent import GRU, LSTM, RNN
-from .reshape import Flatten, Unflatten
 
-KINDS: dict[str, type[Layer]] = {
-    kind.type_name(): kind
-    for kind in (
-        # convolutions
-        Conv1d,
-        Conv2d,
-        Conv3d,
-        ConvTranspose1d,
-        ConvTranspose2d,
-        # pooling
-        MaxPool1d,
-        MaxPool2d,
-        MaxPool3d,
-        AvgPool1d,
-        AvgPool2d,
-        AvgPool3d,
-        AdaptiveAvgPool1d,
-        AdaptiveAvgPool2d,
-        AdaptiveMaxPool1d,
-        AdaptiveMaxPool2d,
-        # fully connected, embedding
-        Linear,
-        Embedding,
-        # sequences: recurrent and attention
-        RNN,
-        LSTM,
-        GRU,
-        MultiheadAttention,
-        TransformerEncoderLayer,
-        # normalisation
-        BatchNorm1d,
-        BatchNorm2d,
-        LayerNorm,
-        GroupNorm,
-        InstanceNorm1d,
-        InstanceNorm2d,
-        # activations and dropout
-        ReLU,
-        Sigmoid,
-        Tanh,
-        Softmax,
-        LogSoftmax,
-        LeakyReLU,
-        PReLU,
-        ELU,
-        GELU,
-        SiLU,
-        ReLU6,
-        Hardtanh,
-        Identity,
-        Dropout,
-        # reshaping
-        Flatten,
-        Unflatten,
-    )
-}
+# Every kind, in the catalogue's order, and the module that defines it. A module is imported
+# the first time one of its kinds is used: a run that solves a CNN never loads the recurrent
+# or attention kinds (start-up time is a target of its own).
+_WHERE = {
+    # convolutions
+    "Conv1d": "conv", "Conv2d": "conv", "Conv3d": "conv",
+    "ConvTranspose1d": "conv", "ConvTranspose2d": "conv",
+    # pooling
+    "MaxPool1d": "pooling", "MaxPool2d": "pooling", "MaxPool3d": "pooling",
+    "AvgPool1d": "pooling", "AvgPool2d": "pooling", "AvgPool3d": "pooling",
+    "AdaptiveAvgPool1d": "pooling", "AdaptiveAvgPool2d": "pooling",
+    "AdaptiveMaxPool1d": "pooling", "AdaptiveMaxPool2d": "pooling",
+    # fully connected, embedding
+    "Linear": "linear", "Embedding": "embedding",
+    # sequences: recurrent and attention
+    "RNN": "recurrent", "LSTM": "recurrent", "GRU": "recurrent",
+    "MultiheadAttention": "attention", "TransformerEncoderLayer": "attention",
+    # normalisation
+    "BatchNorm1d": "norm", "BatchNorm2d": "norm", "LayerNorm": "norm", "GroupNorm": "norm",
+    "InstanceNorm1d": "norm", "InstanceNorm2d": "norm",
+    # activations and dropout
+    "ReLU": "elementwise", "Sigmoid": "elementwise", "Tanh": "elementwise",
+    "Softmax": "elementwise", "LogSoftmax": "elementwise", "LeakyReLU": "elementwise",
+    "PReLU": "elementwise", "ELU": "elementwise", "GELU": "elementwise", "SiLU": "elementwise",
+    "ReLU6": "elementwise", "Hardtanh": "elementwise", "Identity": "elementwise",
+    "Dropout": "elementwise",
+    # reshaping
+    "Flatten": "reshape", "Unflatten": "reshape",
+}  # fmt: skip
+
+
+class _Registry(Mapping[str, type[Layer]]):
+    """An explicit, ordered name -> kind mapping whose classes are imported on first use."""
+
+    def __init__(self, where: Mapping[str, str]) -> None:
+        self._where = where
+        self._loaded: dict[str, type[Layer]] = {}
+
+    def __getitem__(self, name: str) -> type[Layer]:
+        kind = self._loaded.get(name)
+        if kind is None:
+            module = importlib.import_module(f"{__name__}.{self._where[name]}")
+            kind = self._loaded[name] = getattr(module, name)
+        return kind
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where
+
+
+KINDS: Mapping[str, type[Layer]] = _Registry(_WHERE)
 
 
 @dataclass(frozen=True)
 class Alias:
     """Another dialect's name for a kind: its own positional arguments and fixed values."""
 
-    kind: type[Layer]
+    kind_name: str  # the registry name of the kind it stands for
     positional: tuple[str, ...]
     fixed: Mapping[str, Any] = field(default_factory=dict)
     copies: Mapping[str, str] = field(default_factory=dict)  # argument <- another argument
     meaning: str = ""
+
+    @property
+    def kind(self) -> type[Layer]:
+        return KINDS[self.kind_name]
 
     def translate(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
         if len(args) > len(self.positional):
@@ -135,25 +105,25 @@ class Alias:
 # The course's notation (the handout): FCwB(x), FC(x), Maxpool(x).
 ALIASES: dict[str, Alias] = {
     "FCwB": Alias(
-        Linear,
+        "Linear",
         ("out_features",),
         {"bias": True},
         meaning="fully connected layer of x neurons with bias",
     ),
     "FC": Alias(
-        Linear,
+        "Linear",
         ("out_features",),
         {"bias": False},
         meaning="fully connected layer of x neurons without bias",
     ),
     "Maxpool": Alias(
-        MaxPool1d,
+        "MaxPool1d",
         ("kernel_size",),
         copies={"stride": "kernel_size"},
         meaning="flat max pooling, window = stride = x",
     ),
     "GlobalAvgPool2d": Alias(
-        AdaptiveAvgPool2d,
+        "AdaptiveAvgPool2d",
         (),
         {"output_size": 1},
         meaning="global average pooling: one value per channel",
