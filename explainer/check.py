@@ -10,8 +10,9 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from .live import LiveModelError, torch_module
+from .live import torch_module
 from .solve import LayerResult, Solution
+from .spec import LayerCall
 
 # Kinds whose forward takes (query, key, value) rather than one input.
 _ATTENTION = {"MultiheadAttention"}
@@ -39,12 +40,41 @@ class Row:
 
 
 def check(solution: Solution) -> tuple[Row, ...]:
-    if solution.framework != "pytorch":
-        raise LiveModelError(
-            f"explainer check compares with PyTorch; {solution.framework} is not supported yet"
-        )
+    """Each layer beside the framework's own: PyTorch modules, or Keras layers for Keras."""
+    if solution.framework == "keras":
+        return tuple(_keras_row(layer) for layer in solution.layers)
     torch = torch_module()
     return tuple(_row(torch, layer) for layer in solution.layers)
+
+
+def _keras_row(layer: LayerResult) -> Row:
+    """Built symbolically (no weights allocated): Keras's own output shape and counts."""
+    from .live_keras import keras_module
+
+    keras = keras_module()
+    base = (layer.index, layer.name, layer.type, layer.output_shape)
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            built = _keras_layer(keras, layer.type, layer.args)
+            dtype = "int32" if layer.type == "Embedding" else "float32"
+            inputs = keras.Input(layer.input_shape, dtype=dtype)
+            if layer.type == "MultiHeadAttention":  # in a chain: self-attention
+                model = keras.Model(inputs, built(inputs, inputs))
+            else:
+                model = keras.Sequential([inputs, built])
+            shape = tuple(int(size) for size in model.output_shape[1:])
+    except (ValueError, TypeError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Row(*base[:3], base[3], None, layer.params, None, f"Keras refused it: {message}")
+    return Row(*base[:3], base[3], shape, layer.params, int(built.count_params()))
+
+
+def _keras_layer(keras: Any, kind: str, args: dict[str, Any]) -> Any:
+    values = dict(args)
+    inner = values.get("layer")
+    if isinstance(inner, LayerCall):  # Bidirectional(LSTM(64)): the inner layer first
+        values["layer"] = getattr(keras.layers, inner.call)(*inner.args, **dict(inner.kwargs))
+    return getattr(keras.layers, kind)(**values)
 
 
 def _row(torch: Any, layer: LayerResult) -> Row:

@@ -219,23 +219,39 @@ def layers(fmt: str, output: Path | None) -> None:
     _write(render_catalogue(catalogue("pytorch"), fmt), output)
 
 
-@main.command(epilog="Example:\n\n\b\n  explainer check --example handout-cnn")
+@main.command(
+    epilog=(
+        "Examples:\n\n\b\n  explainer check --example handout-cnn\n"
+        "  explainer check 'input(100) -> Embedding(1000, 16) -> LSTM(8) -> Dense(1)' "
+        "--framework keras"
+    )
+)
 @click.argument("spec", required=False)
 @click.option("--example", "example_name", metavar="NAME", help="Check a bundled example.")
 @click.option("--input", "input_shape", metavar="SHAPE", help="Input shape without the batch.")
-def check(spec: str | None, example_name: str | None, input_shape: str | None) -> None:
-    """Build SPEC in real PyTorch, run zeros through each layer and compare its shape and
-    parameter count with ours. Exit code 1 on any difference. Needs torch."""
+@click.option(
+    "--framework",
+    type=click.Choice(FRAMEWORKS),
+    default=None,
+    help="The dialect of SPEC, and so the framework to check against.",
+)
+def check(
+    spec: str | None, example_name: str | None, input_shape: str | None, framework: str | None
+) -> None:
+    """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
+    built symbolically) and compare every shape and parameter count with ours. Exit code 1 on
+    any difference. Needs torch, or keras for the Keras dialect."""
     from .check import check as run_check
     from .render import render_check
 
     if example_name is not None:
         _spec_text(spec, example_name)
-        solution = api.solve_example(example_name, input_shape)
+        solution = api.solve_example(example_name, input_shape, framework)
     else:
-        solution = api.solve_spec(_spec_text(spec, None), input_shape)
+        text = _spec_text(spec, None)
+        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
     rows = run_check(solution)
-    click.echo(render_check(rows), nl=False)
+    click.echo(render_check(rows, solution.framework), nl=False)
     if not all(row.agrees for row in rows):
         sys.exit(1)
 

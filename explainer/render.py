@@ -82,9 +82,11 @@ def render_catalogue(entries: tuple[Entry, ...], fmt: str = "text", digits: str 
     return template.render(entries=entries)
 
 
-def render_check(rows: tuple[Row, ...]) -> str:
+def render_check(rows: tuple[Row, ...], framework: str = "pytorch") -> str:
     """`explainer check`: our shape and count beside the framework's, layer by layer."""
-    return _environment("text", "western").get_template("check.txt").render(rows=rows)
+    name = {"pytorch": "PyTorch", "keras": "Keras"}[framework]
+    template = _environment("text", "western").get_template("check.txt")
+    return template.render(rows=rows, framework=name)
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:

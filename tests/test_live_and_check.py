@@ -158,7 +158,7 @@ def test_check_reports_a_difference_and_exits_1(monkeypatch: pytest.MonkeyPatch)
     broken = dataclasses.replace(solution, layers=(wrong, *solution.layers[1:]))
     rows = check(broken)
     assert [row.agrees for row in rows] == [False] + [True] * 5
-    monkeypatch.setattr(api, "solve_example", lambda name, shape=None: broken)
+    monkeypatch.setattr(api, "solve_example", lambda name, shape=None, framework=None: broken)
     result = CliRunner().invoke(main, ["check", "--example", "handout-mlp"])
     assert result.exit_code == 1
     assert "DIFFERENT" in result.stdout

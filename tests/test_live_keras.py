@@ -77,3 +77,20 @@ def test_cli_reads_a_keras_model(tmp_path: Path) -> None:
     both = CliRunner().invoke(main, [*args, "--example", "handout-mlp"])
     assert both.exit_code == 2
     assert "give only one of" in both.stderr
+
+
+def test_check_agrees_with_keras() -> None:
+    from explainer.bank import examples
+    from explainer.check import check
+
+    texts = [
+        "input(28, 28, 1) -> Conv2D(8, 3, strides=2, padding='same') -> BatchNormalization()"
+        " -> MaxPooling2D() -> Flatten() -> Dense(10)",
+        "input(20, 16) -> Bidirectional(GRU(8, return_sequences=True)) -> LayerNormalization()"
+        " -> MultiHeadAttention(2, 4) -> GlobalAveragePooling1D() -> Dense(3)",
+    ]
+    solutions = [api.solve_spec(text, framework="keras") for text in texts]
+    solutions += [api.solve_example(n) for n, e in examples().items() if e.framework == "keras"]
+    for solution in solutions:
+        rows = check(solution)
+        assert rows and all(row.agrees for row in rows), [r for r in rows if not r.agrees]
