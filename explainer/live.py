@@ -49,23 +49,28 @@ def torch_module() -> Any:
 
 def load(target: str) -> Any:
     """``path/to/model.py:Net`` -> an instance of Net, built with no arguments."""
+    torch_module()
+    return user_object("--torch", target, "ClassName")()
+
+
+def user_object(option: str, target: str, what: str) -> Any:
+    """``path/to/file.py:name`` -> that name, from the user's file, imported (and so run)."""
     path_text, _, name = target.rpartition(":")
     path = Path(path_text)
     if not path_text or not name:
-        raise LiveModelError(f"--torch {target!r}: write path/to/model.py:ClassName")
+        raise LiveModelError(f"{option} {target!r}: write path/to/model.py:{what}")
     if not path.is_file():
-        raise LiveModelError(f"--torch {target!r}: no file {path_text}")
-    torch_module()
+        raise LiveModelError(f"{option} {target!r}: no file {path_text}")
     spec = importlib.util.spec_from_file_location(f"explainer_user_model_{path.stem}", path)
     if spec is None or spec.loader is None:
-        raise LiveModelError(f"--torch {target!r}: {path_text} is not a Python file")
+        raise LiveModelError(f"{option} {target!r}: {path_text} is not a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)  # the user's own code, run because they asked for it
-    cls = getattr(module, name, None)
-    if cls is None:
-        raise LiveModelError(f"--torch {target!r}: {path_text} defines no {name}")
-    return cls()
+    found = getattr(module, name, None)
+    if found is None:
+        raise LiveModelError(f"{option} {target!r}: {path_text} defines no {name}")
+    return found
 
 
 def architecture(model: Any, input_shape: Shape) -> Architecture:

@@ -9,13 +9,10 @@ really reaches it.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
-from .live import LiveModelError
+from .live import LiveModelError, user_object
 from .spec import Architecture, LayerCall, LayerSpec, Shape
 
 
@@ -31,25 +28,11 @@ def keras_module() -> Any:
 
 
 def load(target: str) -> Any:
-    path_text, _, name = target.rpartition(":")
-    path = Path(path_text)
-    if not path_text or not name:
-        raise LiveModelError(f"--keras {target!r}: write path/to/model.py:name")
-    if not path.is_file():
-        raise LiveModelError(f"--keras {target!r}: no file {path_text}")
     keras = keras_module()
-    spec = importlib.util.spec_from_file_location(f"explainer_user_keras_{path.stem}", path)
-    if spec is None or spec.loader is None:
-        raise LiveModelError(f"--keras {target!r}: {path_text} is not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)  # the user's own code, run because they asked for it
-    found = getattr(module, name, None)
-    if found is None:
-        raise LiveModelError(f"--keras {target!r}: {path_text} defines no {name}")
+    found = user_object("--keras", target, "name")
     model = found if isinstance(found, keras.Model) else found()
     if not isinstance(model, keras.Model):
-        raise LiveModelError(f"--keras {target!r}: {name} is not a Keras model nor returns one")
+        raise LiveModelError(f"--keras {target!r}: it is not a Keras model nor returns one")
     return model
 
 
