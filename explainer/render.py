@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,23 @@ def render(solution: Solution, fmt: str = "text", digits: str = "western", fade:
         return json.dumps(to_json(solution), indent=2, ensure_ascii=False) + "\n"
     template = _environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
     return template.render(solution=solution, fade=blank_last(solution, fade))
+
+
+@dataclass(frozen=True)
+class SummaryLayout:
+    """The text summary table's widths: torchsummary's 20-column names, wider when a name
+    such as GlobalAveragePooling2D-3 needs it, so that the columns stay aligned."""
+
+    name_width: int
+    rule: str
+    double_rule: str
+
+
+def summary_layout(solution: Solution) -> SummaryLayout:
+    labels = [f"{layer.type}-{layer.index}" for layer in solution.layers]
+    width = max([20, *(len(label) + 1 for label in labels)])
+    total = width + 27 + 16 + 1
+    return SummaryLayout(width, "-" * total, "=" * total)
 
 
 def render_notebook(solution: Solution) -> str:
@@ -223,6 +241,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
+        "summary_layout": summary_layout,
         "sentence": lambda text: text[:1].upper() + text[1:],
         "mathnum": math_number,
         "formula": lambda step: printer(step).doprint(step.formula.expr),

@@ -212,3 +212,19 @@ def test_a_misspelt_name_fails_instead_of_printing_nothing(fmt: str, source: str
 )
 def test_markdown_escape(raw: str, escaped: str) -> None:
     assert _environment("markdown", "western").filters["md"](raw) == escaped
+
+
+def test_summary_columns_stay_aligned_for_long_type_names() -> None:
+    from explainer import api
+
+    text = render(
+        api.solve_spec(
+            "input(8, 8, 16) -> Conv2D(8, 3) -> GlobalAveragePooling2D() -> Dense(2)",
+            framework="keras",
+        ),
+        "text",
+    )
+    table = text.split("Summary\n", 1)[1].split("Total params", 1)[0].splitlines()
+    rows = [line for line in table if line and line[0] not in "-="]
+    assert len({len(row) for row in rows}) == 1, rows
+    assert "GlobalAveragePooling2D-2" in text
