@@ -50,6 +50,9 @@ def with_costs(solution: Solution, show: tuple[str, ...]) -> Solution:
     """The solution with each layer's cost steps and the totals, for what ``show`` names."""
     if not show:
         return solution
+    if "macs" in show and solution.framework != "pytorch":
+        # The Keras kinds have no MAC derivations yet; saying "0" would be wrong.
+        raise ArgumentError("--show macs works with the PyTorch dialect only, so far")
     layers = tuple(replace(layer, costs=layer_costs(layer, show)) for layer in solution.layers)
     return replace(solution, layers=layers, cost_totals=_totals(layers, show))
 

@@ -81,3 +81,11 @@ def test_macs_agree_with_torch_flop_counter(
         model(torch.zeros(1, *solution.input_shape))
     totals = {step.quantity: step.value for step in solution.cost_totals}
     assert counter.get_total_flops() == totals["total FLOPs"]
+
+
+def test_macs_are_refused_for_keras_rather_than_shown_as_zero() -> None:
+    solution = solve_spec("input(8) -> Dense(4)", framework="keras")
+    with pytest.raises(ArgumentError, match="PyTorch dialect only"):
+        with_costs(solution, ("macs",))
+    memory = with_costs(solution, ("memory",))
+    assert memory.layers[0].costs is not None and memory.layers[0].costs.param_bytes is not None
