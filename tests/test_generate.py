@@ -254,6 +254,37 @@ def test_hard_has_what_the_issue_promises() -> None:
     assert seen == {"no bias", "groups", "dilation", "stride", "uneven"}
 
 
+def test_sequence_and_norm_topics_have_what_the_issue_promises() -> None:
+    seen: set[str] = set()
+    for difficulty in DIFFICULTIES:
+        for topic in ("rnn", "norm", "attention"):
+            for problem in generate(2, 30, topic, difficulty, ["table"]).problems:
+                layers = problem.solution.layers
+                for r in layers:
+                    seen.add(f"{difficulty} {r.type}")
+                    if r.type in ("RNN", "LSTM", "GRU"):
+                        seen |= {f"{difficulty} layers {r.args['num_layers']}"}
+                        seen |= (
+                            {f"{difficulty} bidirectional"} if r.args["bidirectional"] else set()
+                        )
+                    if r.type in ("MultiheadAttention", "TransformerEncoderLayer"):
+                        heads = r.args.get("num_heads") or r.args["nhead"]
+                        assert r.output_shape[-1] % heads == 0
+                    if r.args.get("affine") is False or r.args.get("elementwise_affine") is False:
+                        seen.add(f"{difficulty} no affine")
+                if topic == "rnn" and difficulty == "easy":
+                    (cell,) = [r for r in layers if r.type in ("RNN", "LSTM", "GRU")]
+                    assert cell.args["hidden_size"] <= 8 and cell.args["input_size"] <= 8
+    assert {
+        "easy LSTM", "easy GRU", "easy RNN", "easy Embedding", "easy layers 1", "easy BatchNorm2d",
+        "easy BatchNorm1d", "easy MultiheadAttention", "easy LayerNorm",
+        "medium layers 2", "medium GroupNorm", "medium TransformerEncoderLayer",
+        "hard bidirectional", "hard no affine", "hard GroupNorm", "hard layers 3",
+    } <= seen  # fmt: skip
+    assert not {"easy layers 2", "easy bidirectional", "medium bidirectional"} & seen
+    assert not {"easy no affine", "medium no affine", "easy TransformerEncoderLayer"} & seen
+
+
 def test_the_course_topic_writes_the_course_notation() -> None:
     problem = problem_from_id("s7-i0-course-easy-table")
     assert problem.spec.startswith("input(") and problem.spec.endswith("→output")
@@ -307,7 +338,7 @@ def test_same_bytes_in_processes_with_different_hash_seeds() -> None:
         "import sys\n"
         "from explainer.generate import generate\n"
         "from explainer.generate.quiz_json import dumps\n"
-        "for topic in ('cnn', 'mlp', 'course'):\n"
+        "for topic in ('cnn', 'mlp', 'course', 'rnn', 'norm', 'attention'):\n"
         "    sys.stdout.write(dumps(generate(11, 6, topic, 'hard')))\n"
     )
     outputs = []
@@ -326,10 +357,9 @@ def test_same_bytes_in_processes_with_different_hash_seeds() -> None:
     ("options", "message"),
     [
         (
-            {"topic": "rnn"},
-            "topic 'rnn' is planned but not available yet; topics: mlp, cnn, course",
+            {"topic": "vision"},
+            "unknown topic 'vision'; topics: mlp, cnn, course, rnn, norm, attention",
         ),
-        ({"topic": "vision"}, "unknown topic 'vision'; topics: mlp, cnn, course"),
         ({"topic": "cnns"}, "did you mean 'cnn'"),
         ({"difficulty": "expert"}, "unknown difficulty 'expert'"),
         ({"count": 0}, "count must be an integer from 1 to 1000, got 0"),
@@ -341,6 +371,11 @@ def test_same_bytes_in_processes_with_different_hash_seeds() -> None:
         ({"kinds": ["tabel"]}, "unknown question kind 'tabel' (did you mean 'table'?)"),
         ({"kinds": "table"}, "kinds must be a list"),
         ({"topic": "course", "kinds": ["error"]}, "'error' does not apply to topic 'course'"),
+        ({"topic": "rnn", "kinds": ["inverse"]}, "'inverse' does not apply to topic 'rnn'"),
+        (
+            {"topic": "attention", "kinds": ["table", "inverse"]},
+            "'inverse' does not apply to topic 'attention': its layers' counts are quadratic",
+        ),
     ],
 )
 def test_bad_options_raise_a_clear_error(options: dict[str, object], message: str) -> None:
@@ -354,8 +389,9 @@ def test_bad_options_raise_a_clear_error(options: dict[str, object], message: st
 
 BAD_IDS = [
     "", "s7-i3-cnn-easy", "s07-i3-cnn-easy-table", "s7-i3-cnn-easy-table-x",
-    "S7-i3-cnn-easy-table", "s7-i-3-cnn-easy-table", "s7-i3-rnn-easy-table",
+    "S7-i3-cnn-easy-table", "s7-i-3-cnn-easy-table", "s7-i3-rnn-easy-inverse",
     "s7-i3-cnn-trivial-table", "s7-i3-cnn-easy-quiz", "s7-i3-course-easy-error",
+    "s7-i3-attention-hard-inverse", "s7-i3-lstm-easy-table",
     " s7-i3-cnn-easy-table", "s٧-i3-cnn-easy-table",
 ]  # fmt: skip
 

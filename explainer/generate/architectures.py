@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..parsing import format_chain
@@ -35,6 +35,9 @@ class Dense:
     pool_chance: float = 0.0
     exact: bool = True  # pooling windows divide the size evenly
     softmax: float = 0.0
+    norms: tuple[str, ...] = ()  # BatchNorm1d / LayerNorm after a hidden layer (topic norm)
+    norm_chance: float = 0.0
+    no_affine: float = 0.0  # chance of a normalisation without γ and β
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,46 @@ class Conv:
     groups: float = 0.0
     dropout: float = 0.3
     max_features: int = 8192  # more blocks while Flatten would give more than this
+    norms: tuple[str, ...] = ()  # BatchNorm2d / GroupNorm after a convolution (topic norm)
+    norm_chance: float = 0.0
+    no_affine: float = 0.0
+
+
+@dataclass(frozen=True)
+class Recurrent:
+    """A sequence of token ids through an Embedding, or of feature vectors, then recurrent
+    layers and a Linear head on every step's output."""
+
+    lengths: tuple[int, ...]
+    features: tuple[int, ...]  # the input's features per step, without an Embedding
+    vocabularies: tuple[int, ...]
+    embeddings: tuple[int, ...]
+    embedding_chance: float
+    cells: tuple[str, ...]
+    hidden: tuple[int, ...]
+    layers: tuple[int, ...]  # num_layers to choose from
+    head: Dense
+    bidirectional: float = 0.0
+    no_bias: float = 0.0
+    projection: float = 0.0  # chance of an LSTM with proj_size
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A sequence (L, E), or token ids through an Embedding, then self-attention blocks
+    (MultiheadAttention and LayerNorm, or TransformerEncoderLayer) and a Linear head."""
+
+    lengths: tuple[int, ...]
+    widths: tuple[tuple[int, tuple[int, ...]], ...]  # E and the head counts that divide it
+    vocabularies: tuple[int, ...]
+    embedding_chance: float
+    blocks: tuple[int, int]
+    encoder_chance: float  # a block is a TransformerEncoderLayer (else attention + LayerNorm)
+    feedforward: tuple[int, ...]  # dim_feedforward as a multiple of E
+    head: Dense
+    no_bias: float = 0.0
+    bias_kv: float = 0.0
+    gelu: float = 0.0
 
 
 _MAX2 = ("MaxPool2d", 2, None, 0, False)
@@ -108,6 +151,72 @@ COURSE = {
 }  # fmt: skip
 
 
+_NORM_CNN = {
+    "easy": replace(CNN["easy"], norms=("BatchNorm2d",), norm_chance=1.0,
+                    head=replace(CNN["easy"].head, norms=("BatchNorm1d",), norm_chance=0.7)),
+    "medium": replace(CNN["medium"], norms=("BatchNorm2d", "BatchNorm2d", "GroupNorm"),
+                      norm_chance=0.9, no_bias=0.4,
+                      head=replace(CNN["medium"].head, norms=("BatchNorm1d", "LayerNorm"),
+                                   norm_chance=0.7)),
+    "hard": replace(CNN["hard"], norms=("BatchNorm2d", "GroupNorm", "InstanceNorm2d"),
+                    norm_chance=0.9, no_affine=0.3,
+                    head=replace(CNN["hard"].head, norms=("BatchNorm1d", "LayerNorm"),
+                                 norm_chance=0.7, no_affine=0.3)),
+}  # fmt: skip
+_NORM_MLP = {
+    "easy": replace(MLP["easy"], norms=("BatchNorm1d",), norm_chance=1.0),
+    "medium": replace(MLP["medium"], norms=("BatchNorm1d", "LayerNorm"), norm_chance=0.9),
+    "hard": replace(MLP["hard"], norms=("BatchNorm1d", "LayerNorm"), norm_chance=0.9,
+                    no_affine=0.35),
+}  # fmt: skip
+NORM = {difficulty: (_NORM_CNN[difficulty], _NORM_MLP[difficulty]) for difficulty in _NORM_CNN}
+
+RNN = {
+    "easy": Recurrent(
+        lengths=(5, 10, 20), features=(2, 3, 4, 5, 8), vocabularies=(10, 20, 50, 100),
+        embeddings=(2, 3, 4, 5, 8), embedding_chance=0.5, cells=("RNN", "LSTM", "GRU"),
+        hidden=(2, 3, 4, 5, 8), layers=(1,),
+        head=Dense((), (0, 0), (), (1, 2, 3), ("ReLU",), dropout=0.0),
+    ),
+    "medium": Recurrent(
+        lengths=(20, 50, 100), features=(16, 32, 64), vocabularies=(1000, 5000, 10000),
+        embeddings=(32, 50, 64, 100, 128), embedding_chance=0.6, cells=("RNN", "LSTM", "GRU"),
+        hidden=(32, 64, 100, 128, 256), layers=(1, 2),
+        head=Dense((), (0, 1), (16, 32, 64), (2, 5, 10), ("ReLU", "Tanh")),
+    ),
+    "hard": Recurrent(
+        lengths=(30, 64, 128, 200), features=(13, 40, 80, 128), vocabularies=(5000, 20000, 30522),
+        embeddings=(50, 100, 128, 300), embedding_chance=0.6, cells=("RNN", "LSTM", "GRU", "LSTM"),
+        hidden=(50, 64, 100, 128, 256, 300), layers=(1, 2, 2, 3), bidirectional=0.6,
+        no_bias=0.25, projection=0.2,
+        head=Dense((), (0, 2), (32, 50, 64, 100, 128), (2, 3, 7, 10), ("ReLU", "Tanh"),
+                   no_bias=0.3),
+    ),
+}  # fmt: skip
+
+ATTENTION = {
+    "easy": Attention(
+        lengths=(3, 4, 5, 10), widths=((4, (1, 2)), (6, (2, 3)), (8, (2, 4)), (16, (2, 4))),
+        vocabularies=(), embedding_chance=0.0, blocks=(1, 1), encoder_chance=0.0,
+        feedforward=(), head=Dense((), (0, 0), (), (2, 3, 10), ("ReLU",), dropout=0.0),
+    ),
+    "medium": Attention(
+        lengths=(10, 20, 50), widths=((32, (2, 4, 8)), (64, (4, 8)), (128, (4, 8))),
+        vocabularies=(1000, 5000, 10000), embedding_chance=0.4, blocks=(1, 2),
+        encoder_chance=0.5, feedforward=(2, 4),
+        head=Dense((), (0, 1), (16, 32, 64), (2, 5, 10), ("ReLU",)),
+    ),
+    "hard": Attention(
+        lengths=(16, 64, 128, 512), widths=((96, (3, 4, 6, 8)), (256, (4, 8)), (384, (6, 12)),
+                                            (512, (8, 16)), (768, (12,))),
+        vocabularies=(5000, 30522, 50257), embedding_chance=0.5, blocks=(1, 3),
+        encoder_chance=0.6, feedforward=(2, 3, 4), no_bias=0.25, bias_kv=0.2, gelu=0.3,
+        head=Dense((), (0, 2), (64, 100, 128, 256), (2, 3, 7, 10), ("ReLU", "Tanh"),
+                   no_bias=0.3),
+    ),
+}  # fmt: skip
+
+
 class _Stack:
     """A stack under construction; each new layer's output shape comes from the engine."""
 
@@ -127,16 +236,30 @@ class _Stack:
 
 def build(rng: random.Random, topic: str, difficulty: str) -> Architecture:
     """A random valid stack of ``topic`` at ``difficulty``."""
+    if topic == "rnn":
+        return _recurrent(rng, RNN[difficulty])
+    if topic == "attention":
+        return _attention(rng, ATTENTION[difficulty])
+    if topic == "norm":
+        conv, dense = NORM[difficulty]
+        if rng.random() < 0.4:
+            stack = _Stack((rng.choice(dense.inputs),))
+            _dense(rng, stack, dense, course=False)
+            return stack.architecture()
+        return _cnn(rng, conv)
     if topic == "cnn":
-        conv = CNN[difficulty]
-        stack = _Stack(rng.choice(conv.inputs))
-        _conv_blocks(rng, stack, conv)
-        stack.add("Flatten")
-        _dense(rng, stack, conv.head, course=False)
-    else:
-        dense = (COURSE if topic == "course" else MLP)[difficulty]
-        stack = _Stack((rng.choice(dense.inputs),))
-        _dense(rng, stack, dense, course=topic == "course")
+        return _cnn(rng, CNN[difficulty])
+    dense = (COURSE if topic == "course" else MLP)[difficulty]
+    stack = _Stack((rng.choice(dense.inputs),))
+    _dense(rng, stack, dense, course=topic == "course")
+    return stack.architecture()
+
+
+def _cnn(rng: random.Random, conv: Conv) -> Architecture:
+    stack = _Stack(rng.choice(conv.inputs))
+    _conv_blocks(rng, stack, conv)
+    stack.add("Flatten")
+    _dense(rng, stack, conv.head, course=False)
     return stack.architecture()
 
 
@@ -158,6 +281,8 @@ def _conv_blocks(rng: random.Random, stack: _Stack, p: Conv) -> None:
         if not _conv(rng, stack, p):
             break
         done += 1
+        if p.norms and rng.random() < p.norm_chance:
+            _norm(rng, stack, rng.choice(p.norms), p.no_affine)
         if rng.random() < p.dropout:
             stack.add("Dropout", rng.choice(p.head.rates))
         stack.add(rng.choice(p.activations))
@@ -259,6 +384,8 @@ def _dense(rng: random.Random, stack: _Stack, p: Dense, *, course: bool) -> None
             rng.choice([w for w in p.widths if w < features] or p.widths[:1]),
             course=course,
         )
+        if p.norms and rng.random() < p.norm_chance:
+            _norm(rng, stack, rng.choice(p.norms), p.no_affine)
         if rng.random() < p.dropout:
             stack.add("Dropout", rng.choice(p.rates))
         if not course or rng.random() < 0.6:
@@ -285,3 +412,79 @@ def _course_pool(rng: random.Random, stack: _Stack, p: Dense) -> None:
     windows = [x for x in p.pools if _fits(stack.shape[-1], x, x, 0, 1, p.exact)]
     if windows:
         stack.add("Maxpool", rng.choice(windows))
+
+
+# -- normalisation, recurrent and attention layers --------------------------------------------
+
+
+def _norm(rng: random.Random, stack: _Stack, call: str, no_affine: float) -> None:
+    """A normalisation of the current shape's channels (or features), written explicitly."""
+    channels = stack.shape[0]
+    off = rng.random() < no_affine
+    if call == "GroupNorm":
+        groups = [g for g in (2, 4, 8, channels) if 1 < g <= channels and channels % g == 0]
+        if not groups:
+            call = "BatchNorm2d"
+        else:
+            kwargs = {"affine": False} if off else {}
+            stack.add(call, rng.choice(sorted(set(groups))), channels, **kwargs)
+            return
+    if call == "LayerNorm":
+        stack.add(call, stack.shape[-1], **({"elementwise_affine": False} if off else {}))
+    elif call == "InstanceNorm2d":  # PyTorch's default is affine=False: with γ and β, say so
+        stack.add(call, channels, **({} if off else {"affine": True}))
+    else:
+        stack.add(call, channels, **({"affine": False} if off else {}))
+
+
+def _recurrent(rng: random.Random, p: Recurrent) -> Architecture:
+    length = rng.choice(p.lengths)
+    if rng.random() < p.embedding_chance:
+        stack = _Stack((length,))
+        stack.add("Embedding", rng.choice(p.vocabularies), rng.choice(p.embeddings))
+    else:
+        stack = _Stack((length, rng.choice(p.features)))
+    cell = rng.choice(p.cells)
+    hidden = rng.choice(p.hidden)
+    kwargs: dict[str, Any] = {}
+    layers = rng.choice(p.layers)
+    if layers > 1:
+        kwargs["num_layers"] = layers
+    if rng.random() < p.no_bias:
+        kwargs["bias"] = False
+    if rng.random() < p.bidirectional:
+        kwargs["bidirectional"] = True
+    if cell == "LSTM" and rng.random() < p.projection:
+        kwargs["proj_size"] = rng.choice([s for s in (16, 32, 50, 64) if s < hidden] or [1])
+    stack.add(cell, stack.shape[-1], hidden, **kwargs)
+    _dense(rng, stack, p.head, course=False)
+    return stack.architecture()
+
+
+def _attention(rng: random.Random, p: Attention) -> Architecture:
+    length = rng.choice(p.lengths)
+    width, heads = rng.choice(p.widths)
+    if rng.random() < p.embedding_chance:
+        stack = _Stack((length,))
+        stack.add("Embedding", rng.choice(p.vocabularies), width)
+    else:
+        stack = _Stack((length, width))
+    for _ in range(rng.randint(*p.blocks)):
+        kwargs: dict[str, Any] = {}
+        if rng.random() < p.encoder_chance:
+            if rng.random() < p.gelu:
+                kwargs["activation"] = "gelu"
+            if rng.random() < p.no_bias:
+                kwargs["bias"] = False
+            feedforward = width * rng.choice(p.feedforward)
+            stack.add("TransformerEncoderLayer", width, rng.choice(heads),
+                      dim_feedforward=feedforward, **kwargs)  # fmt: skip
+        else:
+            if rng.random() < p.no_bias:
+                kwargs["bias"] = False
+            if rng.random() < p.bias_kv:
+                kwargs["add_bias_kv"] = True
+            stack.add("MultiheadAttention", width, rng.choice(heads), **kwargs)
+            stack.add("LayerNorm", width)
+    _dense(rng, stack, p.head, course=False)
+    return stack.architecture()

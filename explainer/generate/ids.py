@@ -5,7 +5,7 @@ A problem id names everything that regenerates the problem::
     s7-i3-cnn-easy-table
     │  │  │   │    └ kind: table | params | shape | inverse | choice | error
     │  │  │   └ difficulty: easy | medium | hard
-    │  │  └ topic: mlp | cnn | course
+    │  │  └ topic: mlp | cnn | course | rnn | norm | attention
     │  └ index: the problem's place in the seed's sequence (0, 1, ...)
     └ seed: a non-negative integer
 
@@ -20,13 +20,27 @@ from dataclasses import dataclass
 
 from ..errors import ExplainerError, did_you_mean
 
-TOPICS = ("mlp", "cnn", "course")
-PLANNED_TOPICS = ("rnn", "norm", "attention")  # named in the issue; they come with their layers
+TOPICS = ("mlp", "cnn", "course", "rnn", "norm", "attention")
+PLANNED_TOPICS: tuple[str, ...] = ()  # topics named before their layers exist: none now
 DIFFICULTIES = ("easy", "medium", "hard")
 KINDS = ("table", "params", "shape", "inverse", "choice", "error")
-# The course notation never writes a layer's input size, so nothing in it can contradict
-# the incoming shape: find-the-error needs the explicit in_features / in_channels.
-_NOT_FOR = {"course": ("error",)}
+# Kinds that do not apply to a topic, and why.
+_NO_INPUT_SIZE = (
+    "its notation never writes a layer's input size, so no layer can contradict the incoming shape"
+)
+# Inverse problems solve a count that is linear in the unknown (filters, neurons) or in its
+# square alone (a square kernel); a hidden size or an embedding width enters its layer's count
+# both squared and linearly (4·(h·(x + h) + 2h), 4E² + 4E), which the inverse machinery does
+# not solve, and the head's neurons alone would not be a question about the topic.
+_QUADRATIC = (
+    "its layers' counts are quadratic in their sizes (the hidden size, the embedding width), "
+    "which inverse problems do not solve"
+)
+_NOT_FOR = {
+    "course": {"error": _NO_INPUT_SIZE},
+    "rnn": {"inverse": _QUADRATIC},
+    "attention": {"inverse": _QUADRATIC},
+}
 
 MAX_COUNT = 1000
 _ID = re.compile(r"s(0|[1-9][0-9]{0,17})-i(0|[1-9][0-9]{0,8})-([a-z]+)-([a-z]+)-([a-z]+)")
@@ -84,17 +98,15 @@ def check_options(topic: str, difficulty: str, kinds: tuple[str, ...]) -> None:
         raise GenerateError(f"no question kinds given; kinds: {', '.join(KINDS)}")
     for kind in kinds:
         _one_of("question kind", kind, KINDS)
-        if kind in _NOT_FOR.get(topic, ()):
-            raise GenerateError(
-                f"question kind {kind!r} does not apply to topic {topic!r}: its notation never "
-                "writes a layer's input size, so no layer can contradict the incoming shape"
-            )
+        why = _NOT_FOR.get(topic, {}).get(kind)
+        if why is not None:
+            raise GenerateError(f"question kind {kind!r} does not apply to topic {topic!r}: {why}")
 
 
 def kinds_for(topic: str) -> tuple[str, ...]:
     """Every kind that applies to ``topic``, in the order of KINDS."""
     _check_topic(topic)
-    return tuple(kind for kind in KINDS if kind not in _NOT_FOR.get(topic, ()))
+    return tuple(kind for kind in KINDS if kind not in _NOT_FOR.get(topic, {}))
 
 
 def _check_topic(topic: str) -> None:

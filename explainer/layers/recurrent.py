@@ -17,6 +17,7 @@ from .base import (
     Comparison,
     Derivation,
     Layer,
+    Misconception,
     boolean,
     nonnegative_int,
     one_of,
@@ -128,6 +129,61 @@ class _Recurrent(Layer):
             steps = (replace(one, quantity="one direction"), both)
         note = f"Keras counts {steps[-1].value:,}: one bias vector per gate instead of two"
         return Comparison("keras", steps, 0, note)
+
+    def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
+        """Classic slips on a recurrent count: Keras's one bias per gate, the gates or the
+        recurrent weight forgotten, one direction only, every layer read as the first."""
+        from .misconceptions import keep
+
+        if self.projection:
+            return ()
+        g, d = self.gates, self.directions
+        both = "D*" if d == 2 else ""
+        bias = " + 2*h" if self.bias else ""
+        slips: list[tuple[str, str, str]] = []
+        if self.num_layers > 1:
+            slips.append((
+                "later-layers-as-first",
+                "every layer counted with input_size inputs, not the D·H outputs of the one below",
+                f"{both}N*g*(h*(x + h){bias})",
+            ))  # fmt: skip
+        else:
+            if self.bias:
+                slips.append((
+                    "one-bias-per-gate",
+                    "one bias vector per gate (Keras's count) instead of PyTorch's two",
+                    f"{both}g*(h*(x + h) + h)",
+                ))  # fmt: skip
+            else:
+                slips.append((
+                    "bias-added",
+                    "biases counted although bias=False",
+                    f"{both}g*(h*(x + h) + 2*h)",
+                ))  # fmt: skip
+            if g > 1:
+                slips.append((
+                    "gates-forgotten",
+                    f"the gates forgotten: one set of weights instead of g = {g}",
+                    f"{both}(h*(x + h){bias})",
+                ))  # fmt: skip
+            slips.append((
+                "recurrent-weight-forgotten",
+                "the recurrent h×h weight forgotten",
+                f"{both}g*(h*x{bias})",
+            ))  # fmt: skip
+            if d == 2:
+                slips.append((
+                    "one-direction",
+                    "bidirectional=True ignored: one direction counted",
+                    f"g*(h*(x + h){bias})",
+                ))  # fmt: skip
+        values = {**self._values(self.input_size), "D": d, "N": self.num_layers}
+        meanings = self._meanings(FIRST_INPUT)
+        made = [
+            Misconception(key, what, derive("parameters", text, values, meanings, what))
+            for key, what, text in slips
+        ]
+        return keep(made, self.derive(shape).params)
 
     def _values(self, inputs: int) -> dict[str, int]:
         return {"g": self.gates, "h": self.hidden_size, "x": inputs, "p": self.projection}
