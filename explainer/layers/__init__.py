@@ -132,6 +132,7 @@ ALIASES: dict[str, Alias] = {
 
 
 FRAMEWORKS = ("pytorch", "keras")
+_TITLES = {"pytorch": "PyTorch", "keras": "Keras"}
 
 
 def registry(framework: str) -> tuple[Mapping[str, type[Layer]], Mapping[str, Alias]]:
@@ -163,6 +164,12 @@ def resolve(name: str, framework: str = "pytorch") -> tuple[type[Layer], Alias |
     kinds, aliases = registry(framework)
     exact = name if name in kinds or name in aliases else _by_lower(framework).get(name.lower())
     if exact is None:
+        other = "keras" if framework == "pytorch" else "pytorch"
+        if name in registry(other)[0]:
+            raise UnknownLayerError(
+                f"{name!r} is a {_TITLES[other]} layer: use --framework {other}, or the "
+                f"{_TITLES[framework]} name"
+            )
         raise UnknownLayerError.for_name(name, [*kinds, *aliases])
     if exact in aliases:
         return aliases[exact].kind, aliases[exact]
