@@ -25,6 +25,7 @@ from explainer.parsing import parse
 Shape = tuple[int, ...]
 COMBOS = [(t, d, k) for t in TOPICS for d in DIFFICULTIES for k in kinds_for(t)]
 COURSE_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+SELF_ATTENTION = {"MultiheadAttention"}  # called as m(x, x, x)
 
 
 def module(call: str, args: tuple[Any, ...], kwargs: dict[str, Any], shape: Shape) -> Any:
@@ -36,16 +37,32 @@ def module(call: str, args: tuple[Any, ...], kwargs: dict[str, Any], shape: Shap
     return getattr(torch.nn, COURSE_ACTIVATIONS.get(call, call))(*args, **kwargs)
 
 
-def run(spec: str) -> list[tuple[Shape, int]]:
-    """Each layer's (output shape without the batch, parameter count), computed by torch."""
+def first_input(spec: str) -> Any:
+    """A batch of one zero input: token ids (integers) where an Embedding reads them."""
     architecture = parse(spec)
     assert architecture.input_shape is not None
-    x = torch.zeros(1, *architecture.input_shape)
+    ids = bool(architecture.layers) and architecture.layers[0].call == "Embedding"
+    return torch.zeros(1, *architecture.input_shape, dtype=torch.long if ids else torch.float32)
+
+
+def forward(m: Any, call: str, x: Any) -> Any:
+    """The layer on ``x``; recurrent layers and attention return tuples: their output first.
+    Sequence layers (batch_first=False) read the batch of one as one step over a batch of L;
+    the output (1, L, Y) still ends in the batch-less (L, Y)."""
+    with warnings.catch_warnings():  # an LSTM with proj_size: oneDNN falls back, and says so
+        warnings.filterwarnings("ignore", message="LSTM with projections", category=UserWarning)
+        out = m(x, x, x) if call in SELF_ATTENTION else m(x)
+    return out[0] if isinstance(out, tuple) else out
+
+
+def run(spec: str) -> list[tuple[Shape, int]]:
+    """Each layer's (output shape without the batch, parameter count), computed by torch."""
+    x = first_input(spec)
     rows = []
     with torch.no_grad():
-        for layer in architecture.layers:
+        for layer in parse(spec).layers:
             m = module(layer.call, layer.args, dict(layer.kwargs), tuple(x.shape[1:])).eval()
-            x = m(x)
+            x = forward(m, layer.call, x)
             rows.append((tuple(x.shape[1:]), sum(p.numel() for p in m.parameters())))
     return rows
 
@@ -105,15 +122,13 @@ def check_error(problem: Problem) -> None:
     """torch refuses the faulty stack, at the faulty layer."""
     fault = problem.fault
     assert fault is not None
-    layers = parse(problem.spec)
-    assert layers.input_shape is not None
-    x = torch.zeros(1, *layers.input_shape)
+    x = first_input(problem.spec)
     with torch.no_grad():
-        for index, layer in enumerate(layers.layers, 1):
-            m = module(layer.call, layer.args, dict(layer.kwargs), tuple(x.shape[1:]))
-            if index == fault.layer:
-                with pytest.raises(RuntimeError):
-                    m(x)
+        for index, layer in enumerate(parse(problem.spec).layers, 1):
+            m = module(layer.call, layer.args, dict(layer.kwargs), tuple(x.shape[1:])).eval()
+            if index == fault.layer:  # attention checks its embedding width with an assert
+                with pytest.raises((RuntimeError, AssertionError)):
+                    forward(m, layer.call, x)
                 return
-            x = m(x)
+            x = forward(m, layer.call, x)
     pytest.fail("the faulty layer was never reached")
