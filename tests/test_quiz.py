@@ -668,7 +668,7 @@ def test_blank_roster_rows_are_skipped() -> None:
     ("args", "message"),
     [
         (["--topic", "cnnn"], "unknown topic 'cnnn' (did you mean 'cnn'?); topics: mlp, cnn"),
-        (["--topic", "rnn"], "topic 'rnn' is planned but not available yet"),
+        (["--topic", "rnn", "--kinds", "inverse"], "'inverse' does not apply to topic 'rnn'"),
         (["--count", "0"], "count must be an integer from 1 to 1000, got 0"),
         (["--count", "1001"], "count must be an integer from 1 to 1000, got 1001"),
         (["--seed", "-1"], "seed must be a non-negative integer, got -1"),
