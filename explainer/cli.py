@@ -268,7 +268,9 @@ def check(
 )
 @click.option("--seed", type=int, help="The quiz's seed, printed on every sheet. Default: random.")
 @click.option("--count", type=int, default=10, show_default=True, help="Problems (1 to 1000).")
-@click.option("--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention.")
+@click.option(
+    "--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention."
+)
 @click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
 @click.option(
     "--kinds",
@@ -395,7 +397,9 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     help="The session's seed: the same answers give the same "
     "session. Default: random (printed at the start).",
 )
-@click.option("--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention.")
+@click.option(
+    "--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention."
+)
 @click.option(
     "--difficulty",
     default="easy",
