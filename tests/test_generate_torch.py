@@ -14,7 +14,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
     torch = pytest.importorskip("torch")
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from explainer.generate import DIFFICULTIES, TOPICS, Problem, ProblemId, problem_from_id
@@ -84,6 +84,9 @@ def expected(problem: Problem, rows: list[tuple[Shape, int]], question: Any) -> 
 
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(combo=st.sampled_from(COMBOS), seed=st.integers(0, 10**9), index=st.integers(0, 200))
+# A GroupNorm(affine=False) with a wrong num_channels once posed as the error: torch never
+# notices it (nothing is sized by it), so weightless layers are no longer chosen.
+@example(combo=("norm", "hard", "error"), seed=2285, index=0)
 def test_answers_match_torch(combo: tuple[str, str, str], seed: int, index: int) -> None:
     problem = problem_from_id(str(ProblemId(seed, index, *combo)))
     rows = run(problem.solved_spec)

@@ -54,6 +54,10 @@ def pose(rng: random.Random, stacked: Stacked) -> Posed | None:
 def _slips(stacked: Stacked) -> Iterator[Slip]:
     results = stacked.solution.layers
     for result in results:
+        if not result.params:
+            # Without weights (GroupNorm(affine=False), say) nothing is sized by the argument,
+            # so the framework itself would never notice the contradiction: not a fair error.
+            continue
         for argument, infer in type(result.layer).inferred.items():
             if not is_written(result.spec, argument):
                 continue
