@@ -14,11 +14,6 @@ from .live import torch_module
 from .solve import LayerResult, Solution
 from .spec import LayerCall
 
-# Kinds whose forward takes (query, key, value) rather than one input.
-_ATTENTION = {"MultiheadAttention"}
-# Kinds whose input is integer ids.
-_IDS = {"Embedding"}
-
 
 @dataclass(frozen=True)
 class Row:
@@ -56,9 +51,9 @@ def _keras_row(layer: LayerResult) -> Row:
     try:
         with keras.StatelessScope(initialize_variables=False):
             built = _keras_layer(keras, layer.type, layer.args)
-            dtype = "int32" if layer.type == "Embedding" else "float32"
+            dtype = "int32" if layer.layer.input_kind == "ids" else "float32"
             inputs = keras.Input(layer.input_shape, dtype=dtype)
-            if layer.type == "MultiHeadAttention":  # in a chain: self-attention
+            if layer.layer.input_kind == "self-attention":
                 model = keras.Model(inputs, built(inputs, inputs))
             else:
                 model = keras.Sequential([inputs, built])
@@ -95,10 +90,10 @@ def _row(torch: Any, layer: LayerResult) -> Row:
 
 
 def _forward(torch: Any, module: Any, layer: LayerResult) -> Any:
-    dtype = torch.long if layer.type in _IDS else torch.float32
+    dtype = torch.long if layer.layer.input_kind == "ids" else torch.float32
     # A batch of two: batch normalisation without running statistics needs more than one value.
     x = torch.zeros(2, *layer.input_shape, dtype=dtype)
-    if layer.type in _ATTENTION:
+    if layer.layer.input_kind == "self-attention":
         args = layer.args
         width = args["embed_dim"]
         key = torch.zeros(*x.shape[:-1], args.get("kdim") or width)

@@ -62,6 +62,8 @@ def _sum(parts: list[Step], meanings: dict[str, str], why: str) -> Step:
 class MultiheadAttention(Layer):
     """Multi-head attention; here self-attention over an (L, E) input."""
 
+    input_kind: ClassVar[str] = "self-attention"
+
     embed_dim: int
     num_heads: int
     dropout: float = 0.0

@@ -86,6 +86,9 @@ class Layer:
     summary: ClassVar[str] = ""  # one line for `explainer layers` and the README
     # A small spec whose worked solution shows the kind's formulas in `explainer layers`.
     example: ClassVar[str] = ""
+    # What a forward pass feeds it, for `explainer check`: "values", integer token "ids", or
+    # "self-attention" (the same tensor as query, key and value).
+    input_kind: ClassVar[str] = "values"
 
     @classmethod
     def type_name(cls) -> str:
@@ -244,7 +247,3 @@ def one_of(name: str, value: Any, choices: tuple[Any, ...]) -> Any:
         options = ", ".join(repr(c) for c in choices)
         raise ArgumentError(f"{name} must be one of {options}, got {value!r}")
     return value
-
-
-def no_params(type_name: str, reason: str = "it has no weights") -> str:
-    return f"{type_name} has no weights: 0" if reason == "it has no weights" else reason

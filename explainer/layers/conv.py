@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Any, ClassVar, Protocol
 
 from ..errors import ArgumentError, ShapeError
@@ -197,9 +198,7 @@ def _why(conv: _Filters, kernel: tuple[int, ...], grouped: bool) -> str:
     d, g = conv.in_channels, conv.groups
     names = "·".join(KERNEL_SYMBOLS[conv.spatial])
     sizes = "·".join(str(k) for k in reversed(kernel))
-    volume = 1
-    for k in kernel:
-        volume *= k
+    volume = prod(kernel)
     if grouped:
         per_filter = (
             f"{names}·(d/g) = {sizes}·{d // g} = {volume * (d // g)} weights "

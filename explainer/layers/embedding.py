@@ -17,6 +17,8 @@ MEANINGS = {"V": "vocabulary size (num_embeddings)", "E": "embedding dimension"}
 class Embedding(Layer):
     """Maps each integer id of the input to a vector of embedding_dim values."""
 
+    input_kind: ClassVar[str] = "ids"
+
     num_embeddings: int
     embedding_dim: int
     padding_idx: int | None = None

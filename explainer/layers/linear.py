@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import ClassVar
 
 from ..spec import Shape
@@ -56,10 +57,7 @@ class Linear(Layer):
         return misconceptions.for_linear(self, self.derive(shape).params)
 
     def macs(self, shape: Shape, output: Shape) -> Step:
-        rows = 1
-        for size in shape[:-1]:
-            rows *= size
-        values = {"N": rows, "i": self.in_features, "o": self.out_features}
+        values = {"N": prod(shape[:-1]), "i": self.in_features, "o": self.out_features}
         meanings = {**MEANINGS, "N": "vectors the layer is applied to"}
         text = "N*i*o" if shape[:-1] else "i*o"
         why = "one multiply-add per weight and input vector; the bias is an addition, not a MAC"

@@ -7,6 +7,7 @@ them as non-trainable parameters. The Keras dialect adds them through its conven
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Any, ClassVar
 
 from ..errors import ArgumentError, ShapeError
@@ -105,10 +106,7 @@ class _InstanceNorm(_BatchNorm):
     track_running_stats: bool = False
 
     def derive(self, shape: Shape) -> Derivation:
-        positions = 1
-        for size in shape[1:]:
-            positions *= size
-        if positions == 1:
+        if prod(shape[1:]) == 1:
             raise ShapeError(
                 f"instance normalisation averages over the positions of each channel, and "
                 f"{list(shape)} has only one"
@@ -211,9 +209,7 @@ class LayerNorm(Layer):
         keep = "normalising keeps the shape"
         if not self.elementwise_affine:
             return Derivation(shape, 0, (), keep, "elementwise_affine=False: no weights: 0")
-        size = 1
-        for d in dims:
-            size *= d
+        size = prod(dims)
         values = {"N": size}
         if self.bias:
             step = derive(

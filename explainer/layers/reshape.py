@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Any, ClassVar
 
 from ..errors import ArgumentError, ShapeError
@@ -103,9 +104,7 @@ class Unflatten(Layer):
             )
         size = shape[dim - 1]
         sizes = tuple(self.unflattened_size)
-        known = 1
-        for s in sizes:
-            known *= s if s != -1 else 1
+        known = prod(s for s in sizes if s != -1)
         if -1 in sizes:
             if size % known:
                 raise ShapeError(

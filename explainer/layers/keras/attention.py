@@ -33,6 +33,8 @@ def _projections(count: int, size: str, bias: bool) -> str:
 class MultiHeadAttention(KerasLayer):
     """Query, key and value projections to H heads, attention, and an output projection."""
 
+    input_kind: ClassVar[str] = "self-attention"
+
     num_heads: int
     key_dim: int
     value_dim: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
@@ -50,6 +51,8 @@ class Dense(KerasLayer):
 @dataclass(frozen=True)
 class Embedding(KerasLayer):
     """One learnt vector of output_dim values for each of input_dim ids."""
+
+    input_kind: ClassVar[str] = "ids"
 
     input_dim: int
     output_dim: int
@@ -202,9 +205,7 @@ class LayerNormalization(KerasLayer):
 
     def _derive(self, shape: Shape) -> Derivation:
         indices = {_axis(a, shape) for a in self._axes()}
-        size = 1
-        for index in indices:
-            size *= shape[index]
+        size = prod(shape[index] for index in indices)
         keep = "normalising keeps the shape"
         if not (self.center or self.scale):
             return Derivation(shape, 0, (), keep, "center=False and scale=False: no weights: 0")
