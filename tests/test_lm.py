@@ -441,3 +441,20 @@ def test_golden_lm_has_no_stale_files() -> None:
     expected = {f"{name}.{EXTENSIONS[fmt]}" for name in ("gpt2", "mistral-7b") for fmt in FORMATS}
     present = {p.name for p in (GOLDEN_DIR.parent / "golden_lm").rglob("*") if p.is_file()}
     assert present == expected
+
+
+@pytest.mark.parametrize("name", ["gpt2", "llama-2-7b"])
+def test_latex_compiles_without_overfull_lines(name: str, tmp_path: Any) -> None:
+    import shutil
+    import subprocess
+
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base)")
+    source = CliRunner().invoke(main, ["solve", "--hf", name, "--format", "latex"]).stdout
+    (tmp_path / "lm.tex").write_text(source, encoding="utf-8")
+    command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "lm.tex"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    log = (tmp_path / "lm.log").read_text(encoding="utf-8", errors="replace")
+    assert result.returncode == 0, log[-2000:]
+    assert "Overfull \\hbox" not in log
