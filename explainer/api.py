@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .bank import Example, HFExample, example, examples
@@ -19,11 +20,13 @@ def solve_spec(
     input_shape: str | tuple[int, ...] | None = None,
     title: str = "",
     framework: str = "pytorch",
+    let: Mapping[str, int] | None = None,
 ) -> Solution:
     """Parse and solve ``text``; ``input_shape`` ("1,28,28" or a tuple) overrides input(...).
 
     ``framework`` ("pytorch" or "keras") says whose layer names, shapes (channels-first or
-    channels-last) and counting rules the spec uses."""
+    channels-last) and counting rules the spec uses. A spec may name sizes (``Linear(h)``):
+    its solution is then a formula in them, unless ``let`` gives them numbers."""
     architecture = parse(text).with_framework(framework)
     if isinstance(input_shape, str):
         try:
@@ -33,6 +36,10 @@ def solve_spec(
         architecture = architecture.with_input(shape)
     elif input_shape is not None:
         architecture = architecture.with_input(tuple(input_shape))
+    if let:
+        from .symbolic import let as put_numbers
+
+        architecture = put_numbers(architecture, let)
     return solve(architecture, title)
 
 

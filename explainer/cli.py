@@ -20,6 +20,7 @@ from . import api
 from .costs import parse_show
 from .errors import ExplainerError
 from .layers import FRAMEWORKS
+from .parsing.shapes import parse_let
 from .quizzes import ANSWERS as QUIZ_ANSWERS
 from .quizzes import FORMATS as QUIZ_FORMATS
 from .render import DIGITS, EXTENSIONS, FORMATS
@@ -62,6 +63,7 @@ def main() -> None:
         "  explainer solve 'input(100) -> Embedding(10000, 128) -> LSTM(64) -> Dense(1)' "
         "--framework keras\n"
         "  explainer solve --example handout-mlp --fade 2\n"
+        "  explainer solve 'input(d) -> Linear(h) -> ReLU -> Linear(c)' --let d=784,h=128\n"
         "  explainer solve --hf config.json\n"
         "  explainer solve --hf mistral-7b --format markdown"
     )
@@ -147,6 +149,13 @@ def main() -> None:
     "(text and markdown).",
 )
 @click.option(
+    "--let",
+    "let_values",
+    metavar="NAME=N,...",
+    help="Numbers for sizes that SPEC names (Linear(h), input(3, W, W)); the names "
+    "left out stay in the formulas.",
+)
+@click.option(
     "--hf",
     "hf_config",
     metavar="FILE",
@@ -169,6 +178,7 @@ def solve(
     compare: bool,
     fade: int,
     hf_config: str | None = None,
+    let_values: str | None = None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
 
@@ -202,7 +212,10 @@ def solve(
         solution = api.solve_example(example_name, input_shape, framework)
     else:
         text = _spec_text(spec, example_name)
-        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+        let = parse_let(let_values) if let_values is not None else None
+        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch", let=let)
+    if let_values is not None and (spec is None or example_name or problem_id):
+        raise ExplainerError("--let gives numbers to the sizes that SPEC names: give a SPEC")
     if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
         from .costs import with_costs
         from .render import render

@@ -43,13 +43,37 @@ class Formula:
 
     def substitute(self, values: Mapping[str, int]) -> Any:
         """The formula with numbers in place of symbols, in written order, unevaluated."""
-        mapping = {sympy.Symbol(name): sympy.Integer(value) for name, value in values.items()}
+        mapping = {sympy.Symbol(name): _number(value) for name, value in values.items()}
         return _replace(self.expr, mapping)[0]
 
 
+def _number(value: Any) -> Any:
+    """An int as a sympy Integer; a named size's expression (explainer.symbolic) in reading
+    order."""
+    return ordered(value) if isinstance(value, sympy.Basic) else sympy.Integer(value)
+
+
+def ordered(expr: Any) -> Any:
+    """A formula that sympy has worked out (a value in named sizes), its sums rearranged in
+    sympy's reading order, highest degree first (``10k·⌊W/2⌋² + 76k + 10``), for printing."""
+    if expr.is_Atom:
+        return expr
+    args = [ordered(arg) for arg in (expr.as_ordered_terms() if expr.is_Add else expr.args)]
+    if expr.is_Add or expr.is_Mul or expr.is_Pow:
+        return expr.func(*args, evaluate=False)
+    return expr.func(*args)
+
+
 def evaluate_exact(expr: Any) -> int:
-    """The exact integer value of a substituted formula."""
+    """The exact integer value of a substituted formula.
+
+    With named sizes (explainer.symbolic) in it, the value is their expanded expression, an
+    integer for every value of the names, as a sympy expression instead of an int."""
     value = _exact(expr)
+    if value.free_symbols:
+        from .symbolic import exact
+
+        return exact(value)  # type: ignore[no-any-return]
     if not value.is_Integer:  # every formula we ship ends in an integer; anything else is a bug
         raise ValueError(f"formula did not evaluate to an integer: {expr} = {value}")
     return int(value)

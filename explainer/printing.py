@@ -18,6 +18,7 @@ from .formula import Path
 NumberFormat = Callable[[int], str]
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 # Precedence: higher binds tighter.
 _SUM, _PRODUCT, _ATOM = 1, 2, 3
@@ -52,6 +53,11 @@ class UnicodePrinter:
             return self.floor(self._print(expr.args[0], (*path, 0)))
         if isinstance(expr, sympy.ceiling):
             return self.ceil(self._print(expr.args[0], (*path, 0)))
+        # What only a formula in named sizes (explainer.symbolic) holds, in sympy's own order.
+        if expr.is_Pow and expr.args[1].is_Integer and expr.args[1] > 1:
+            return self.power(self._operand(expr.args[0], (*path, 0), _ATOM), int(expr.args[1]))
+        if expr.is_Rational:
+            return self.divide(self._integer(int(expr.p)), self._integer(int(expr.q)), expr)
         raise TypeError(f"no ordered printing for {type(expr).__name__}")
 
     def _integer(self, value: int) -> str:
@@ -74,6 +80,12 @@ class UnicodePrinter:
         negated = _negated(expr)
         if negated is not None:
             return self.minus + self._operand(negated, (*path, 1), _PRODUCT)
+        head = expr.args[0]
+        if head.is_Rational and not head.is_Integer:  # sympy's W/2 is (1/2)·W
+            rest = sympy.Mul(*expr.args[1:], evaluate=False) if len(expr.args) > 2 else expr.args[1]
+            top = rest if head.p == 1 else sympy.Mul(head.p, rest, evaluate=False)
+            body = self._operand(top, path, _PRODUCT)
+            return self.divide(body, self._integer(int(head.q)), head)
         numerator, denominators = _split_division(expr, path)
         text = self._product(numerator)
         for factor, fpath in denominators:
@@ -87,7 +99,9 @@ class UnicodePrinter:
             body = self._operand(factor, fpath, _PRODUCT)
             if previous is None:
                 text = body
-            elif previous.is_Integer and factor.is_Symbol:
+            elif previous.is_Integer and (
+                factor.is_Symbol or (factor.is_Pow and factor.args[0].is_Symbol)
+            ):
                 text += self.juxtapose(body)  # 2P, as the course writes it
             else:
                 text += self.times + body
@@ -107,6 +121,9 @@ class UnicodePrinter:
 
     def paren(self, text: str) -> str:
         return f"({text})"
+
+    def power(self, base: str, exponent: int) -> str:
+        return base + str(exponent).translate(_SUPERSCRIPTS)
 
     def floor(self, text: str) -> str:
         return f"⌊{text}⌋"
@@ -132,6 +149,9 @@ class LatexPrinter(UnicodePrinter):
         if not sub and head[:1].isalpha() and head[1:].isdigit():
             head, sub = head[:1], head[1:]
         return f"{head}_{{{sub}}}" if sub else name
+
+    def power(self, base: str, exponent: int) -> str:
+        return f"{{{base}}}^{{{exponent}}}"
 
     def floor(self, text: str) -> str:
         return rf"\left\lfloor {text} \right\rfloor"
@@ -160,9 +180,15 @@ def _balanced(text: str) -> bool:
 
 
 def _negated(expr: Any) -> Any:
-    """``x`` for a node that is ``-1·x`` (how subtraction is stored), else None."""
+    """``x`` for a node that is ``-1·x`` (how subtraction is stored), else None; in a formula
+    of named sizes, sympy's own ``-4`` and ``-2·W`` too."""
     if expr.is_Mul and len(expr.args) == 2 and expr.args[0] == sympy.Integer(-1):
         return expr.args[1]
+    if expr.is_Number and expr < 0:
+        return -expr
+    if expr.is_Mul and expr.args[0].is_Number and expr.args[0] < 0:
+        factors = expr.args[1:] if expr.args[0] == -1 else (-expr.args[0], *expr.args[1:])
+        return sympy.Mul(*factors, evaluate=False) if len(factors) > 1 else factors[0]
     return None
 
 

@@ -20,6 +20,7 @@ import jinja2
 
 from .errors import ExplainerError
 from .fade import blank_last
+from .formula import ordered
 from .pictures import bar_chart, shape_diagram
 from .printing import LatexPrinter, UnicodePrinter
 from .resources import resource_dir
@@ -167,6 +168,8 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 
 def to_json(solution: Solution) -> dict[str, Any]:
     """The JSON contract that other tools (and our own checks) read."""
+    if solution.size_names:
+        return _symbolic_json(solution)
     return {
         "input_shape": list(solution.input_shape),
         "framework": solution.framework,
@@ -178,6 +181,49 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "total": step_json(solution.total),
         "notes": list(solution.notes),
     }
+
+
+def _symbolic_json(solution: Solution) -> dict[str, Any]:
+    """With named sizes: every count as null beside its formula, ``"params_expr"`` (sympy's
+    ``str`` of the expanded expression, which any sympy reads back); shapes as such strings."""
+    layers = [_layer_json(layer) for layer in solution.layers]
+    for layer in layers:
+        names = {"params": "params_expr", "trainable_params": "trainable_expr"}
+        for key in ("params", "trainable_params", "non_trainable_params"):
+            value = layer[key]
+            layer[key] = value if isinstance(value, int) else None
+            layer[names.get(key, "non_trainable_expr")] = _expr(value)
+        layer["input_shape"] = [_json_number(s) for s in layer["input_shape"]]
+        layer["output_shape"] = [_json_number(s) for s in layer["output_shape"]]
+    return {
+        "input_shape": [_json_number(size) for size in solution.input_shape],
+        "framework": solution.framework,
+        "notation": solution.notation,
+        "size_names": list(solution.size_names),
+        "assumptions": [str(condition) for condition in solution.assumptions],
+        "layers": layers,
+        "total_params": None,
+        "total_expr": _expr(solution.total_params),
+        "trainable_params": None,
+        "trainable_expr": _expr(solution.trainable_params),
+        "non_trainable_params": None,
+        "non_trainable_expr": _expr(solution.non_trainable_params),
+        "total": step_json(solution.total),
+        "notes": list(solution.notes),
+    }
+
+
+def _expr(value: Any) -> str:
+    import sympy
+
+    return str(sympy.expand(value))
+
+
+def _json_number(value: Any) -> Any:
+    """An int as it is; a formula in named sizes as sympy's str of it."""
+    if isinstance(value, int) or getattr(value, "is_Integer", False):
+        return int(value)
+    return str(value)
 
 
 def _layer_json(layer: LayerResult) -> dict[str, Any]:
@@ -205,11 +251,11 @@ def step_json(step: Step) -> dict[str, Any]:
         "quantity": step.quantity,
         "formula": text.doprint(step.formula.expr),
         "substituted": text.doprint(step.substituted),
-        "value": step.value,
+        "value": _json_number(step.value),
         "formula_latex": latex.doprint(step.formula.expr),
         "substituted_latex": latex.doprint(step.substituted),
         "symbols": [
-            {"symbol": symbol, "meaning": meaning, "value": value}
+            {"symbol": symbol, "meaning": meaning, "value": _json_number(value)}
             for symbol, meaning, value in step.legend
         ],
         "why": step.why,
@@ -225,6 +271,8 @@ def _jsonable(value: Any) -> Any:
         }
     if isinstance(value, tuple | list):
         return [_jsonable(item) for item in value]
+    if hasattr(value, "free_symbols"):  # a named size (explainer.symbolic)
+        return _json_number(value)
     return value
 
 
@@ -277,9 +325,11 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
     latex = fmt in ("latex", "markdown")
-    number = functools.partial(group_digits, digits=digits)
+    number = _or_formula(functools.partial(group_digits, digits=digits), fmt, "text")
     math_number = (
-        functools.partial(group_digits, digits=digits, separator="{,}") if latex else number
+        _or_formula(functools.partial(group_digits, digits=digits, separator="{,}"), fmt, "math")
+        if latex
+        else number
     )
 
     def printer(step: Step) -> UnicodePrinter:
@@ -295,17 +345,63 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "formula": lambda step: printer(step).doprint(step.formula.expr),
         "substituted": lambda step: printer(step).doprint(step.substituted),
         "symbol": lambda name: (LatexPrinter() if latex else UnicodePrinter()).symbol(name),
-        "shape": lambda shape: "×".join(str(size) for size in shape),
-        "batch_shape": lambda shape: "[" + ", ".join(str(s) for s in (-1, *shape)) + "]",
+        "shape": lambda shape: "×".join(map(_plain_size, shape)),
+        "batch_shape": lambda shape: "[" + ", ".join(map(_plain_size, (-1, *shape))) + "]",
+        # A size or a condition on named sizes (explainer.symbolic), as math of the format.
+        "size": _or_formula(str, fmt, "math"),
+        "condition": functools.partial(_condition, LatexPrinter() if latex else UnicodePrinter()),
         "call": _call,
         "tex": _tex_escape,
         "md": _markdown_escape,
         # Pictures: their geometry as data (explainer.pictures), and its numbers as text.
-        "shape_diagram": shape_diagram,
-        "bar_chart": bar_chart,
+        "shape_diagram": lambda solution: None if solution.size_names else shape_diagram(solution),
+        "bar_chart": lambda solution: None if solution.size_names else bar_chart(solution),
         "coord": _coordinate,
         "percent": _percent,
     }
+
+
+def _or_formula(plain: Callable[[int], str], fmt: str, context: str) -> Callable[[Any], str]:
+    """``plain`` for a number; a formula in named sizes (explainer.symbolic) printed as math:
+    LaTeX inside math (and, in LaTeX running text, inside \\( \\)), Unicode elsewhere."""
+
+    def show(value: Any) -> str:
+        if isinstance(value, int) or getattr(value, "is_Integer", False):
+            return plain(int(value))
+        if fmt == "latex" or (fmt == "markdown" and context == "math"):
+            grouped = (
+                (lambda n: plain(n).replace(",", "{,}")) if "{,}" not in plain(1000) else plain
+            )
+            text = LatexPrinter(number=grouped).doprint(ordered(value))
+            return text if context == "math" else rf"\({text}\)"
+        return UnicodePrinter(number=plain).doprint(ordered(value))
+
+    return show
+
+
+def _math_grouping(plain: Callable[[int], str]) -> Callable[[int], str]:
+    """Digit groups as LaTeX math writes them: 100{,}480."""
+    return lambda n: plain(n) if "{,}" in plain(1000) else plain(n).replace(",", "{,}")
+
+
+def _plain_size(size: Any) -> str:
+    return str(size) if isinstance(size, int) else UnicodePrinter().doprint(ordered(size))
+
+
+def _condition(printer: UnicodePrinter, condition: Any) -> str:
+    """``W ≥ 2``: a relation between named sizes, each side by the format's printer."""
+    symbols = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "!=": "≠"}
+    if isinstance(printer, LatexPrinter):
+        symbols = {
+            "<": "<",
+            "<=": r"\geq"[:0] + r"\leq",
+            ">": ">",
+            ">=": r"\geq",
+            "==": "=",
+            "!=": r"\neq",
+        }
+    left, right = (printer.doprint(ordered(side)) for side in condition.args)
+    return f"{left} {symbols[condition.rel_op]} {right}"
 
 
 def _coordinate(value: Fraction) -> str:

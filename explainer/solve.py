@@ -5,9 +5,10 @@ The only place formulas are evaluated. Nothing here formats text for people.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from . import symbolic
 from .errors import ExplainerError, InputShapeError
 from .formula import sum_formula
 from .layers import ALIASES, Layer, bind, resolve
@@ -63,6 +64,10 @@ class Solution:
     framework: str = "pytorch"
     title: str = ""  # the bank example's title, when solving one
     cost_totals: tuple[Step, ...] = ()  # totals of the cost steps, when asked for
+    # Named sizes (explainer.symbolic): their names, and the conditions on them assumed where
+    # a check could not be decided for every value (a kernel no larger than the input).
+    size_names: tuple[str, ...] = ()
+    assumptions: tuple[Any, ...] = ()
 
     @property
     def total_params(self) -> int:
@@ -95,6 +100,15 @@ class Solution:
 
 
 def solve(architecture: Architecture, title: str = "") -> Solution:
+    named = symbolic.names(architecture)
+    if not named:
+        return _solve(architecture, title)
+    with symbolic.recording() as assumed:
+        solution = _solve(symbolic.symbolic(architecture), title)
+    return replace(solution, size_names=named, assumptions=tuple(assumed))
+
+
+def _solve(architecture: Architecture, title: str) -> Solution:
     if architecture.input_shape is None:
         first = architecture.layers[0] if architecture.layers else None
         raise InputShapeError(
@@ -110,6 +124,11 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
             result = _solve_layer(index, spec, shape, origin, architecture.framework)
         except ExplainerError as exc:
             raise exc.at(f"{spec.where}: layer {index}, {spec.text}") from None
+        except TypeError as exc:  # sympy cannot decide a check on named sizes
+            if not symbolic.active():
+                raise
+            where = f"{spec.where}: layer {index}, {spec.text}"
+            raise symbolic.undecidable(exc).at(where) from None
         results.append(result)
         shape = result.output_shape
     return Solution(

@@ -56,3 +56,14 @@ class Architecture:
 
     def with_framework(self, framework: str) -> Architecture:
         return replace(self, framework=framework)
+
+
+@dataclass(frozen=True)
+class SizeName:
+    """A size written as a name (``Linear(h)``, ``input(3, W, W)``): left unknown, so that the
+    solution is a formula in it (explainer.symbolic). Pure data, like every argument."""
+
+    name: str
+
+    def __repr__(self) -> str:  # chain notation, so that format_chain round-trips
+        return self.name

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from ..errors import ArgumentError, ShapeError, did_you_mean
 from ..spec import Shape
 from ..steps import Step
+from ..symbolic import size_at_least
 
 MISSING = dataclasses.MISSING
 
@@ -210,12 +211,16 @@ def _unit(name: str) -> str:
 
 
 def positive_int(name: str, value: Any) -> int:
+    if size_at_least(name, value, 1):  # a named size (explainer.symbolic)
+        return value  # type: ignore[no-any-return]
     if type(value) is not int or value < 1:
         raise ArgumentError(f"{name} must be a positive integer, got {value!r}")
     return value
 
 
 def nonnegative_int(name: str, value: Any) -> int:
+    if size_at_least(name, value, 0):
+        return value  # type: ignore[no-any-return]
     if type(value) is not int or value < 0:
         raise ArgumentError(f"{name} must be a non-negative integer, got {value!r}")
     return value
@@ -224,7 +229,9 @@ def nonnegative_int(name: str, value: Any) -> int:
 def int_tuple(name: str, value: Any, n: int, *, minimum: int) -> tuple[int, ...]:
     """An int or a tuple of ``n`` ints, each at least ``minimum``, as a tuple of ``n``."""
     items = value if isinstance(value, tuple | list) else (value,) * n
-    if len(items) != n or any(type(v) is not int or v < minimum for v in items):
+    if len(items) != n or any(
+        not size_at_least(name, v, minimum) and (type(v) is not int or v < minimum) for v in items
+    ):
         kind = "positive" if minimum > 0 else "non-negative"
         raise ArgumentError(f"{name} must be a {kind} integer or a tuple of {n}, got {value!r}")
     return tuple(items)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import Step, derive
+from ..symbolic import same
 from .base import Comparison, Derivation, Layer, boolean, positive_int
 
 AFFINE = "2*C"
@@ -106,7 +107,7 @@ class _InstanceNorm(_BatchNorm):
     track_running_stats: bool = False
 
     def derive(self, shape: Shape) -> Derivation:
-        if prod(shape[1:]) == 1:
+        if same(prod(shape[1:]), 1):  # with named sizes: maybe an assumption
             raise ShapeError(
                 f"instance normalisation averages over the positions of each channel, and "
                 f"{list(shape)} has only one"

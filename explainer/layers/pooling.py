@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
+from ..symbolic import fails
 from .base import Derivation, Layer, Misconception, boolean, int_tuple
 from .sizes import AXES, Window, window_steps
 
@@ -173,7 +174,7 @@ class AvgPool3d(AvgPool2d):
         # PyTorch's avg_pool3d, unlike the 1-D and 2-D ones, wants the kernel to fit the
         # input before padding.
         for axis, size, window in zip(AXES[3], shape[-3:], self._windows(), strict=True):
-            if window.kernel > size:
+            if fails(window.kernel > size):  # with a named size: maybe an assumption
                 raise ShapeError(
                     f"kernel {window.kernel} is larger than the input {axis} {size}; "
                     "PyTorch's AvgPool3d does not count the padding here"

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import derive
+from ..symbolic import differ, size_at_least
 from .base import Derivation, Layer
 
 NAMES = {3: ("C", "H", "W"), 2: ("C", "L")}
@@ -87,7 +88,11 @@ class Unflatten(Layer):
         if (
             not isinstance(sizes, tuple | list)
             or not sizes
-            or any(type(s) is not int or (s < 1 and s != -1) for s in sizes)
+            or any(
+                not size_at_least("unflattened_size", s, 1)
+                and (type(s) is not int or (s < 1 and s != -1))
+                for s in sizes
+            )
             or list(sizes).count(-1) > 1
         ):
             raise ArgumentError(
@@ -112,7 +117,7 @@ class Unflatten(Layer):
                     "divide it"
                 )
             sizes = tuple(size // known if s == -1 else s for s in sizes)
-        elif known != size:
+        elif differ(known, size):
             raise ShapeError(
                 f"unflattened_size {list(sizes)} multiplies to {known}, but dimension "
                 f"{self.dim} has {size}"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import ShapeError
 from ..steps import Step, derive
+from ..symbolic import decided, fails, is_symbolic
 
 SIZE = "floor((W - F + 2*P)/S + 1)"
 SIZE_CEIL = "ceil((W - F + 2*P)/S + 1)"
@@ -56,7 +57,7 @@ def _axis(axis: str, size: int, w: Window, ceil_mode: bool) -> tuple[int, tuple[
     span = w.dilation * (w.kernel - 1) + 1
     # PyTorch needs at least one window; with ceil_mode it may overhang by up to S - 1.
     overhang = w.stride - 1 if ceil_mode else 0
-    if span > size + 2 * w.padding + overhang:
+    if fails(span > size + 2 * w.padding + overhang):  # with named sizes: maybe an assumption
         dilated = f" (dilation {w.dilation} spans {span})" if w.dilation > 1 else ""
         allowed = ""
         if ceil_mode:
@@ -68,7 +69,7 @@ def _axis(axis: str, size: int, w: Window, ceil_mode: bool) -> tuple[int, tuple[
     values = {"W": size, "F": w.kernel, "P": w.padding, "S": w.stride, "D": w.dilation}
     text = _formula(w.dilation, ceil_mode)
     step = derive(f"output {axis}", text, values, MEANINGS, _why(size, w, span, ceil_mode))
-    if ceil_mode and (step.value - 1) * w.stride >= size + w.padding:
+    if ceil_mode and decided((step.value - 1) * w.stride >= size + w.padding, "ceil_mode=True"):
         # PyTorch: the last window must start inside the input or the left padding.
         why = (
             f"the last window would start at {(step.value - 1) * w.stride}, past the input "
@@ -86,6 +87,8 @@ def _formula(dilation: int, ceil_mode: bool) -> str:
 
 
 def _why(size: int, w: Window, span: int, ceil_mode: bool) -> str:
+    if is_symbolic(size):
+        return "the floor keeps whole windows only" if not ceil_mode else "ceil_mode=True"
     if span > size + 2 * w.padding:
         return "ceil_mode=True keeps one window even though it overhangs the padded input"
     slack = (size + 2 * w.padding - span) % w.stride

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SpecSyntaxError
-from ..spec import LayerCall
+from ..spec import LayerCall, SizeName
 
 _INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
     ast.Add: operator.add,
@@ -44,6 +44,8 @@ def literal(node: ast.expr, place: Place) -> Any:
             if isinstance(node.op, ast.FloorDiv) and right == 0:
                 raise SpecSyntaxError(f"{ast.unparse(node)!r} divides by zero", place.of(node))
             return _INT_OPS[type(node.op)](left, right)
+    if isinstance(node, ast.Name):  # a named size: Linear(h), input(3, W, W)
+        return SizeName(node.id)
     if isinstance(node, ast.Call) and layer_name(node.func) is not None:
         return _nested_call(node, place)  # Bidirectional(LSTM(64)): data, never called
     raise SpecSyntaxError(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..errors import InputShapeError
-from ..spec import Shape
+from ..spec import Shape, SizeName
 
 _SEPARATOR = re.compile(r"[,x×*]")
 
@@ -36,9 +36,32 @@ def check_shape(sizes: tuple[object, ...], text: str | None = None) -> Shape:
     if not sizes:
         raise InputShapeError("input shape is empty: give sizes such as input(1, 28, 28)")
     for position, size in enumerate(sizes, 1):
+        if isinstance(size, SizeName):  # a named size: the solution is a formula in it
+            continue
         if type(size) is not int or size < 1:
             raise InputShapeError(
                 f"input shape ({shown}): size {position} is {size!r}; sizes must be positive "
                 "integers"
             )
     return tuple(sizes)  # type: ignore[arg-type]
+
+
+_LET = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*([+-]?\d+)\s*")
+
+
+def parse_let(text: str) -> dict[str, int]:
+    """``d=784,h=128`` -> {"d": 784, "h": 128}: the numbers of named sizes (``--let``)."""
+    values: dict[str, int] = {}
+    for position, part in enumerate(text.split(","), 1):
+        match = _LET.fullmatch(part)
+        if match is None:
+            raise InputShapeError(
+                f"--let {text!r}: item {position} is {part.strip()!r}, not NAME=INTEGER"
+            )
+        name, value = match[1], int(match[2])
+        if value < 1:
+            raise InputShapeError(f"--let {name}={value}: a size must be a positive integer")
+        if name in values:
+            raise InputShapeError(f"--let {text!r}: {name} is given twice")
+        values[name] = value
+    return values
