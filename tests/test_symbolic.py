@@ -223,3 +223,22 @@ def test_names_that_are_all_given_solve_like_numbers() -> None:
     architecture = parse(MLP)
     numbers = with_values(architecture, {"d": 5, "h": 3, "c": 2})
     assert solve(numbers).total_params == 5 * 3 + 3 + 3 * 2 + 2
+
+
+def test_vgg16_in_w_is_the_bundled_count_at_224_and_the_plain_count_elsewhere() -> None:
+    from explainer.bank import example
+
+    spec = example("vgg-16").spec.replace("Linear(512 * 7 * 7, 4096)", "Linear(4096)")
+    solution = solve(parse("input(3, W, W)\n" + spec))
+    assert substituted(solution.total_params, {"W": 224}) == example("vgg-16").total_params
+    for width in (32, 100, 257):
+        plain = solve(parse(f"input(3, {width}, {width})\n" + spec))
+        assert substituted(solution.total_params, {"W": width}) == plain.total_params
+
+
+def test_a_written_size_that_the_shape_must_match_becomes_an_assumption() -> None:
+    from explainer.bank import example
+
+    solution = solve(parse("input(3, W, W)\n" + example("vgg-16").spec))
+    assert solution.total_params == example("vgg-16").total_params
+    assert any(isinstance(c, sympy.Eq) for c in solution.assumptions)

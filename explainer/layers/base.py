@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from ..errors import ArgumentError, ShapeError, did_you_mean
 from ..spec import Shape
 from ..steps import Step
-from ..symbolic import size_at_least
+from ..symbolic import differ, size_at_least
 
 MISSING = dataclasses.MISSING
 
@@ -153,7 +153,7 @@ def bind(
         actual = infer(shape)
         if name not in values:
             values[name] = actual
-        elif values[name] != actual:
+        elif differ(values[name], actual):  # named sizes: maybe an assumption
             raise ArgumentError(
                 f"{name}={values[name]!r} contradicts the incoming shape {list(shape)}: "
                 f"{origin} has {actual} {_unit(name)}"
