@@ -2,17 +2,22 @@
 
 Each layer is built from the JSON contract (``torch.nn.<type>(**args)``), a batch of zeros
 goes through it, and the output shape and parameter count are compared with the solver's.
+`explainer check --torch FILE:Class` holds a live model's worked solution to the model's own
+modules instead: the shape each gave in the forward pass, its parameters, trainable ones too.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .live import torch_module
 from .solve import LayerResult, Solution
 from .spec import LayerCall
+
+if TYPE_CHECKING:
+    from .live import Reading
 
 
 @dataclass(frozen=True)
@@ -25,13 +30,54 @@ class Row:
     ours_params: int
     real_params: int | None
     error: str = ""
+    # A live model's rows also compare what is trainable (requires_grad); None elsewhere.
+    ours_trainable: int | None = None
+    real_trainable: int | None = None
 
     @property
     def agrees(self) -> bool:
-        return not self.error and (self.ours_shape, self.ours_params) == (
+        return not self.error and (self.ours_shape, self.ours_params, self.ours_trainable) == (
             self.real_shape,
             self.real_params,
+            self.real_trainable,
         )
+
+
+@dataclass(frozen=True)
+class Total:
+    """The whole model's count and its trainable part: ours, and the framework's own."""
+
+    ours: int
+    real: int
+    ours_trainable: int
+    real_trainable: int
+
+    @property
+    def agrees(self) -> bool:
+        return (self.ours, self.ours_trainable) == (self.real, self.real_trainable)
+
+
+def check_live(solution: Solution, reading: Reading) -> tuple[tuple[Row, ...], Total]:
+    """A live model's rows beside its modules: the output shape PyTorch gave, and the
+    parameters PyTorch counts at that row (each counted once), trainable ones too."""
+    rows = tuple(
+        Row(
+            layer.index,
+            layer.name,
+            layer.type,
+            layer.output_shape,
+            real.shape if real.shape is not None else layer.output_shape,
+            layer.params,
+            real.params,
+            ours_trainable=layer.trainable_params,
+            real_trainable=real.trainable,
+        )
+        for layer, real in zip(solution.layers, reading.rows, strict=True)
+    )
+    total = Total(
+        solution.total_params, reading.total, solution.trainable_params, reading.trainable
+    )
+    return rows, total
 
 
 def check(solution: Solution) -> tuple[Row, ...]:

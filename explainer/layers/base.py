@@ -89,6 +89,9 @@ class Layer:
     # What a forward pass feeds it, for `explainer check`: "values", integer token "ids", or
     # "self-attention" (the same tensor as query, key and value).
     input_kind: ClassVar[str] = "values"
+    # The library whose module of this class name the kind reads in a live model: a user's own
+    # class that happens to be called Linear is not taken for torch's.
+    origin: ClassVar[str] = "torch.nn"
 
     @classmethod
     def type_name(cls) -> str:
