@@ -8,10 +8,12 @@ modules instead: the shape each gave in the forward pass, its parameters, traina
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .layers import Layer
 from .live import torch_module
 from .solve import LayerResult, Solution
 from .spec import LayerCall
@@ -123,16 +125,25 @@ def _row(torch: Any, layer: LayerResult) -> Row:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's advice on valid layers is not ours to show
-            module = getattr(torch.nn, layer.type)(**layer.args)
+            module = module_class(torch, type(layer.layer), layer.type)(**layer.args)
             module.eval()
             with torch.no_grad():
                 out = _forward(torch, module, layer)
     except (RuntimeError, ValueError, TypeError, AssertionError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return Row(*base[:3], base[3], None, layer.params, None, f"torch refused it: {message}")
+    except ImportError as exc:  # torchvision's layers need torchvision
+        return Row(*base[:3], base[3], None, layer.params, None, f"cannot build it: {exc}")
     shape = tuple(int(size) for size in out.shape[1:])
     params = sum(p.numel() for p in module.parameters())
     return Row(*base[:3], base[3], shape, layer.params, params)
+
+
+def module_class(torch: Any, kind: type[Layer], name: str) -> Any:
+    """The class a kind stands for: torch.nn's, or torchvision's for its own stock layers."""
+    if kind.source == "torch.nn":
+        return getattr(torch.nn, name)
+    return getattr(importlib.import_module(kind.source), name)
 
 
 def _forward(torch: Any, module: Any, layer: LayerResult) -> Any:

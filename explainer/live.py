@@ -192,10 +192,17 @@ def read(model: Any, input_shape: Shape, input_dtype: str | None = None) -> Read
     ``input_dtype`` says so or the model starts with an embedding) and count beside it."""
     torch = torch_module()
     units, held = _survey(model)
-    calls = _run(torch, model, units, input_shape, _dtype(torch, units, input_dtype))
+    dtype = _dtype(torch, units, input_dtype)
+    calls = _run(torch, model, units, input_shape, dtype)
     rows = _Rows(units, held)
     for index, in_shape, out_shape in calls:
         rows.call(units[index], in_shape, out_shape)
+    missed = [i for i, unit in enumerate(units) if rows.missed(unit)]
+    if missed:  # auxiliary heads (GoogLeNet, Inception v3) run only while training
+        for index, in_shape, out_shape in _run_training(
+            torch, model, units, missed, input_shape, dtype
+        ):
+            rows.call(units[index], in_shape, out_shape, training=True)
     rows.finish()
     if not rows.specs:
         raise LiveModelError("the model has no layers and no parameters to count")
@@ -276,6 +283,42 @@ def _run(
     return calls
 
 
+def _run_training(
+    torch: Any,
+    model: Any,
+    units: list[Unit],
+    wanted: list[int],
+    input_shape: Shape,
+    dtype: Any,
+) -> list[tuple[int, Shape | None, Shape | None]]:
+    """The calls of the ``wanted`` units in one training-mode pass (a batch of two: batch
+    normalisation needs more than one value). The model's buffers (running statistics) are
+    put back as they were, and the model left in eval mode; a failure just records nothing."""
+    calls: list[tuple[int, Shape | None, Shape | None]] = []
+    handles = [
+        units[index].module.register_forward_hook(_recorder(calls, index), with_kwargs=True)
+        for index in wanted
+    ]
+    saved = [(buffer, buffer.clone()) for buffer in model.buffers()]
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    try:
+        model.train()
+        with torch.no_grad():
+            model(torch.zeros(2, *input_shape, dtype=dtype, device=device))
+    # The user's own forward in training mode: if it fails, these modules stay uncalled and
+    # are counted by PyTorch instead, said so in a note.
+    except Exception:
+        calls.clear()
+    finally:
+        for handle in handles:
+            handle.remove()
+        with torch.no_grad():
+            for buffer, value in saved:
+                buffer.copy_(value)
+        model.eval()
+    return calls
+
+
 def _recorder(calls: list[tuple[int, Shape | None, Shape | None]], index: int) -> Any:
     def hook(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
         calls.append((index, _shape((args, kwargs)), _shape(output)))
@@ -316,11 +359,22 @@ class _Rows:
         self.specs: list[LayerSpec] = []
         self.reals: list[Real] = []
         self.unknown: list[str] = []
-        self.uncalled: list[str] = []
+        self.uncalled: list[str] = []  # never called, counted by PyTorch
+        self.unused: list[str] = []  # never called, derived on their least input
+        self.training: list[str] = []  # called only in a training-mode pass
 
-    def call(self, unit: Unit, in_shape: Shape | None, out_shape: Shape | None) -> None:
+    def call(
+        self,
+        unit: Unit,
+        in_shape: Shape | None,
+        out_shape: Shape | None,
+        *,
+        training: bool = False,
+    ) -> None:
         self._held_before(unit.name)
         self.called.add(id(unit.module))
+        if training:
+            self.training.append(unit.name)
         if unit.kind is None:
             self._counted(unit, in_shape, out_shape, called=True)
             return
@@ -329,13 +383,29 @@ class _Rows:
         spec = _spec(unit.name, unit.module, in_shape)
         self._add(spec, unit.name, list(unit.module.parameters()), out_shape)
 
+    def missed(self, unit: Unit) -> bool:
+        """Not called, and holding weights that the total must count."""
+        return id(unit.module) not in self.called and bool(_count(unit.module.parameters()))
+
     def finish(self) -> None:
-        """The held tensors of modules never reached, then modules forward never called."""
+        """The held tensors of modules never reached, then modules forward never called:
+        derived on the one input their own arguments give (a Linear: its in_features),
+        else counted by PyTorch."""
         self._held_before(None)
         for unit in self.units:
-            if id(unit.module) not in self.called and _count(unit.module.parameters()):
+            if not self.missed(unit):
+                continue
+            least = None
+            if unit.kind is not None:
+                spec = _spec(unit.name, unit.module, None)
+                least = KINDS[unit.kind](**dict(spec.kwargs)).least_input()
+            if least is None:
                 self.uncalled.append(unit.name)
                 self._counted(unit, None, None, called=False)
+            else:
+                self.unused.append(unit.name)
+                spec = dataclasses.replace(spec, input_shape=least)
+                self._add(spec, unit.name, list(unit.module.parameters()), None)
 
     def notes(self) -> tuple[str, ...]:
         notes = ["read from the live model through forward hooks, in the order forward calls them"]
@@ -352,6 +422,16 @@ class _Rows:
         if self.unknown:
             kinds = ", ".join(sorted(set(self.unknown)))
             notes.append(f"counted by PyTorch, not derived: explainer has no formula for {kinds}")
+        if self.training:
+            notes.append(
+                f"called by forward only in training mode: {_names(self.training)}; their "
+                "shapes are those of a training-mode pass"
+            )
+        if self.unused:
+            notes.append(
+                f"forward uses the weights of {_names(self.unused)} without calling them as "
+                "modules: each is derived on one input of the size it takes"
+            )
         if self.uncalled:
             notes.append(
                 "counted by PyTorch, not derived: forward never called "
@@ -428,7 +508,7 @@ def _first_repr_line(module: Any) -> str:
     return repr(module).splitlines()[0]
 
 
-def _spec(name: str, module: Any, shape: Shape) -> LayerSpec:
+def _spec(name: str, module: Any, shape: Shape | None) -> LayerSpec:
     kind = type(module).__name__
     kwargs: dict[str, Any] = {}
     for field in dataclasses.fields(KINDS[kind]):

@@ -40,9 +40,11 @@ _WHERE = {
     "Softmax": "elementwise", "LogSoftmax": "elementwise", "LeakyReLU": "elementwise",
     "PReLU": "elementwise", "ELU": "elementwise", "GELU": "elementwise", "SiLU": "elementwise",
     "ReLU6": "elementwise", "Hardtanh": "elementwise", "Identity": "elementwise",
-    "Dropout": "elementwise",
+    "Dropout": "elementwise", "Hardswish": "elementwise", "Hardsigmoid": "elementwise",
     # reshaping
     "Flatten": "reshape", "Unflatten": "reshape",
+    # torchvision's own stock layers
+    "StochasticDepth": "vision", "Permute": "vision", "LayerNorm2d": "vision",
 }  # fmt: skip
 
 

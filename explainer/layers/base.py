@@ -92,6 +92,8 @@ class Layer:
     # The library whose module of this class name the kind reads in a live model: a user's own
     # class that happens to be called Linear is not taken for torch's.
     origin: ClassVar[str] = "torch.nn"
+    # The module that defines the class `explainer check` builds: torch.nn, or torchvision's.
+    source: ClassVar[str] = "torch.nn"
 
     @classmethod
     def type_name(cls) -> str:
@@ -107,6 +109,12 @@ class Layer:
 
     def derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
+
+    def least_input(self) -> Shape | None:
+        """The one input this layer is sure to take, from its own arguments: a live model's
+        layer whose weights forward uses without calling it (Swin's attention uses its
+        Linear's weights directly) is counted on it. None: the kind cannot tell."""
+        return None
 
     def macs(self, shape: Shape, output: Shape) -> Step | None:
         """The multiply-accumulate count, derived; None for layers that do none.
