@@ -7,16 +7,14 @@ no ``-o`` file is written unless the whole document rendered.
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
-from . import api
+from . import api, boundary
 from .costs import parse_show
 from .errors import ExplainerError
 from .layers import FRAMEWORKS
@@ -33,10 +31,10 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with boundary.invocation():
+                return super().invoke(ctx)
         except ExplainerError as exc:
-            message = " ".join(str(exc).split())  # always one line
-            click.echo(f"explainer: error: {message}", err=True)
+            click.echo(f"explainer: error: {boundary.one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -99,8 +97,8 @@ def main() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of standard output.",
+    type=click.Path(path_type=Path, allow_dash=True),
+    help="Write to FILE instead of standard output (- is standard output).",
 )
 @click.option(
     "--show",
@@ -209,7 +207,7 @@ def examples() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+    "-o", "--output", type=click.Path(path_type=Path, allow_dash=True), help="Write to FILE."
 )
 def layers(fmt: str, output: Path | None) -> None:
     """List every layer kind, its other names and its formulas as worked solutions write them."""
@@ -321,6 +319,12 @@ def check(
     metavar="DIR",
     help="Write the files into DIR. Without it, only --format json: one object on standard output.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a non-empty DIR that explainer did not write (its other files are "
+    "kept), or over a file of DIR edited since explainer wrote it.",
+)
 def quiz(
     seed: int | None,
     count: int,
@@ -334,6 +338,7 @@ def quiz(
     self_study: bool,
     example_name: str | None,
     output: Path | None,
+    force: bool,
 ) -> None:
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
     every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
@@ -356,18 +361,18 @@ def quiz(
         if output is None:
             click.echo(pages[selfstudy.PAGE].decode("utf-8"), nl=False)
             return
-        write_tree(pages, output)
+        write_tree(pages, output, force)
         click.echo(selfstudy.summary(output, chosen, pages, example_name), nl=False)
         return
     if output is None:
         make.check_stdout(fmt, roster)
         click.echo(make.json_text(make.variants(chosen)[0]), nl=False)
         return
-    check_target(output)
+    check_target(output, force)
     with _progress(2 * count * max(1, len(roster))) as tick:
         made = make.variants(chosen, roster, tick)
         written = make.files(chosen, made, fmt, answers, tick)
-    write_tree(written, output)
+    write_tree(written, output, force)
     click.echo(make.summary(output, chosen, made, fmt, answers, written), nl=False)
 
 
@@ -466,33 +471,21 @@ def _spec_text(spec: str | None, example_name: str | None) -> str:
     if spec is None:
         raise ExplainerError("no SPEC: give a spec string, a file, - for stdin, or --example NAME")
     if spec == "-":
-        return sys.stdin.read()
+        return boundary.stdin()
     if "\n" not in spec and len(spec) < 4096 and _is_file(spec):
-        try:
-            return Path(spec).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ExplainerError(f"cannot read {spec}: {exc}") from None
-    return spec
+        return boundary.read_file(Path(spec), boundary.shorten(spec))
+    return boundary.argument(spec, "SPEC")
 
 
 def _write(document: str, output: Path | None) -> None:
-    if output is None:
+    """Standard output, or -o FILE (``-`` is standard output) written whole by
+    explainer.files: a failure never leaves a partial file behind."""
+    if output is None or str(output) == "-":
         click.echo(document, nl=False)
         return
-    # Write next to the target and rename: a failure never leaves a partial file behind.
-    directory = output.parent if str(output.parent) else Path()
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ExplainerError(f"cannot write {output}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(document)
-        Path(tmp).chmod(_default_mode())  # mkstemp makes it private; a document is not
-        Path(tmp).replace(output)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExplainerError(f"cannot write {output}: {exc.strerror}") from None
+    from .files import write_file
+
+    write_file(output, document.encode("utf-8"))
 
 
 def _is_file(spec: str) -> bool:
@@ -500,9 +493,3 @@ def _is_file(spec: str) -> bool:
         return Path(spec).is_file()
     except OSError:  # a spec longer than a file name can be (ENAMETOOLONG) is not a file
         return False
-
-
-def _default_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
