@@ -442,16 +442,32 @@ def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: in
 
 
 def _read_line(prompt: str) -> str | None:
-    """One line of standard input, None at its end. Piped answers are echoed after the
-    prompt, so that a transcript reads as a terminal session does."""
-    click.echo(prompt, nl=False)
-    line = sys.stdin.readline()
-    if not line:
-        click.echo()
-        return None
-    if not sys.stdin.isatty():
-        click.echo(line.rstrip("\n"))
-    return line
+    """One answer from standard input, None at its end. Piped answers are echoed after the
+    prompt, so that a transcript reads as a terminal session does. An answer that is not
+    UTF-8 or longer than the boundary allows is refused here and asked again: the session
+    and its score go on."""
+    while True:
+        click.echo(prompt, nl=False)
+        raw = sys.stdin.buffer.readline(boundary.MAX_ANSWER_CHARS + 1)
+        if not raw:
+            click.echo()
+            return None
+        too_long = len(raw) > boundary.MAX_ANSWER_CHARS and not raw.endswith(b"\n")
+        while too_long and not raw.endswith(b"\n") and raw:  # drop the rest of that line
+            raw = sys.stdin.buffer.readline(65536)
+        try:
+            line = boundary.decode(raw, "answer") if not too_long else None
+        except boundary.EncodingError as exc:
+            click.echo(f"\n{exc}; try again.")
+            continue
+        if line is None:
+            click.echo(
+                f"\nThat answer is longer than {boundary.MAX_ANSWER_CHARS:,} characters; try again."
+            )
+            continue
+        if not sys.stdin.isatty():
+            click.echo(line.rstrip("\n"))
+        return line
 
 
 def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -> str:
