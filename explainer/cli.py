@@ -233,13 +233,27 @@ def layers(fmt: str, output: Path | None) -> None:
     default=None,
     help="The dialect of SPEC, and so the framework to check against.",
 )
+@click.option(
+    "--max-memory",
+    "max_memory",
+    metavar="SIZE",
+    default="1GB",
+    show_default=True,
+    help="Refuse, before allocating anything, a layer whose weights and a batch of two "
+    "would need more (500MB, 2GB, 1GiB).",
+)
 def check(
-    spec: str | None, example_name: str | None, input_shape: str | None, framework: str | None
+    spec: str | None,
+    example_name: str | None,
+    input_shape: str | None,
+    framework: str | None,
+    max_memory: str,
 ) -> None:
     """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
     built symbolically) and compare every shape and parameter count with ours. Exit code 1 on
     any difference. Needs torch, or keras for the Keras dialect."""
     from .check import check as run_check
+    from .check import check_memory, parse_memory
     from .render import render_check
 
     if example_name is not None:
@@ -248,6 +262,7 @@ def check(
     else:
         text = _spec_text(spec, None)
         solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+    check_memory(solution, parse_memory(max_memory))
     rows = run_check(solution)
     click.echo(render_check(rows, solution.framework), nl=False)
     if not all(row.agrees for row in rows):
