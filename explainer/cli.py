@@ -36,6 +36,13 @@ class _Group(click.Group):
         except ExplainerError as exc:
             click.echo(f"explainer: error: {boundary.one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # a bad option: the same one line, and where to look
+            if type(exc).__name__ == "NoArgsIsHelpError":  # 'explainer solve' alone: its help
+                raise
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            message = boundary.one_line(exc.format_message() + where)
+            click.echo(f"explainer: error: {message}", err=True)
+            ctx.exit(exc.exit_code)
 
 
 @click.group(

@@ -113,6 +113,10 @@ def _rows(reader: Iterator[list[str]], where: str) -> list[tuple[int, list[str]]
                         f"at most {MAX_FIELD_CHARS:,}"
                     )
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # csv's own limit, far above ours
+            raise LimitError(
+                f"{where}, line {line}: a cell longer than {MAX_FIELD_CHARS:,} characters"
+            ) from None
         raise RosterError(f"{where}, line {line}: not valid CSV: {exc}") from None
     return rows
 
