@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .bank import Example, example, examples
+from .boundary import argument
 from .errors import InputShapeError
 from .parsing import parse, parse_shape
 from .render import render
@@ -24,7 +25,7 @@ def solve_spec(
     architecture = parse(text).with_framework(framework)
     if isinstance(input_shape, str):
         try:
-            shape = parse_shape(input_shape)
+            shape = parse_shape(argument(input_shape, "--input"))
         except InputShapeError as exc:
             raise exc.at("--input") from None
         architecture = architecture.with_input(shape)

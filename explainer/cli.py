@@ -7,16 +7,14 @@ no ``-o`` file is written unless the whole document rendered.
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
-from . import api
+from . import api, boundary
 from .costs import parse_show
 from .errors import ExplainerError
 from .layers import FRAMEWORKS
@@ -33,9 +31,16 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with boundary.invocation():
+                return super().invoke(ctx)
         except ExplainerError as exc:
-            message = " ".join(str(exc).split())  # always one line
+            click.echo(f"explainer: error: {boundary.one_line(str(exc))}", err=True)
+            ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # a bad option: the same one line, and where to look
+            if type(exc).__name__ == "NoArgsIsHelpError":  # 'explainer solve' alone: its help
+                raise
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            message = boundary.one_line(exc.format_message() + where)
             click.echo(f"explainer: error: {message}", err=True)
             ctx.exit(exc.exit_code)
 
@@ -99,8 +104,8 @@ def main() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of standard output.",
+    type=click.Path(path_type=Path, allow_dash=True),
+    help="Write to FILE instead of standard output (- is standard output).",
 )
 @click.option(
     "--show",
@@ -219,7 +224,7 @@ def examples() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+    "-o", "--output", type=click.Path(path_type=Path, allow_dash=True), help="Write to FILE."
 )
 def layers(fmt: str, output: Path | None) -> None:
     """List every layer kind, its other names and its formulas as worked solutions write them."""
@@ -259,6 +264,15 @@ def layers(fmt: str, output: Path | None) -> None:
     default=None,
     help="With --torch: floats, or long token ids (default: long after an embedding).",
 )
+@click.option(
+    "--max-memory",
+    "max_memory",
+    metavar="SIZE",
+    default="1GB",
+    show_default=True,
+    help="Refuse, before allocating anything, a layer whose weights and a batch of two "
+    "would need more (500MB, 2GB, 1GiB).",
+)
 def check(
     spec: str | None,
     example_name: str | None,
@@ -266,11 +280,13 @@ def check(
     framework: str | None,
     torch_model: str | None,
     input_dtype: str | None,
+    max_memory: str,
 ) -> None:
     """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
     built symbolically) and compare every shape and parameter count with ours. Exit code 1 on
     any difference. Needs torch, or keras for the Keras dialect."""
     from .check import check as run_check
+    from .check import check_memory, parse_memory
     from .render import render_check
 
     if torch_model is not None:
@@ -282,6 +298,7 @@ def check(
     else:
         text = _spec_text(spec, None)
         solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+    check_memory(solution, parse_memory(max_memory))
     rows = run_check(solution)
     click.echo(render_check(rows, solution.framework), nl=False)
     if not all(row.agrees for row in rows):
@@ -376,6 +393,12 @@ def _check_live(
     metavar="DIR",
     help="Write the files into DIR. Without it, only --format json: one object on standard output.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a non-empty DIR that explainer did not write (its other files are "
+    "kept), or over a file of DIR edited since explainer wrote it.",
+)
 def quiz(
     seed: int | None,
     count: int,
@@ -389,6 +412,7 @@ def quiz(
     self_study: bool,
     example_name: str | None,
     output: Path | None,
+    force: bool,
 ) -> None:
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
     every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
@@ -411,18 +435,18 @@ def quiz(
         if output is None:
             click.echo(pages[selfstudy.PAGE].decode("utf-8"), nl=False)
             return
-        write_tree(pages, output)
+        write_tree(pages, output, force)
         click.echo(selfstudy.summary(output, chosen, pages, example_name), nl=False)
         return
     if output is None:
         make.check_stdout(fmt, roster)
         click.echo(make.json_text(make.variants(chosen)[0]), nl=False)
         return
-    check_target(output)
+    check_target(output, force)
     with _progress(2 * count * max(1, len(roster))) as tick:
         made = make.variants(chosen, roster, tick)
         written = make.files(chosen, made, fmt, answers, tick)
-    write_tree(written, output)
+    write_tree(written, output, force)
     click.echo(make.summary(output, chosen, made, fmt, answers, written), nl=False)
 
 
@@ -492,16 +516,32 @@ def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: in
 
 
 def _read_line(prompt: str) -> str | None:
-    """One line of standard input, None at its end. Piped answers are echoed after the
-    prompt, so that a transcript reads as a terminal session does."""
-    click.echo(prompt, nl=False)
-    line = sys.stdin.readline()
-    if not line:
-        click.echo()
-        return None
-    if not sys.stdin.isatty():
-        click.echo(line.rstrip("\n"))
-    return line
+    """One answer from standard input, None at its end. Piped answers are echoed after the
+    prompt, so that a transcript reads as a terminal session does. An answer that is not
+    UTF-8 or longer than the boundary allows is refused here and asked again: the session
+    and its score go on."""
+    while True:
+        click.echo(prompt, nl=False)
+        raw = sys.stdin.buffer.readline(boundary.MAX_ANSWER_CHARS + 1)
+        if not raw:
+            click.echo()
+            return None
+        too_long = len(raw) > boundary.MAX_ANSWER_CHARS and not raw.endswith(b"\n")
+        while too_long and not raw.endswith(b"\n") and raw:  # drop the rest of that line
+            raw = sys.stdin.buffer.readline(65536)
+        try:
+            line = boundary.decode(raw, "answer") if not too_long else None
+        except boundary.EncodingError as exc:
+            click.echo(f"\n{exc}; try again.")
+            continue
+        if line is None:
+            click.echo(
+                f"\nThat answer is longer than {boundary.MAX_ANSWER_CHARS:,} characters; try again."
+            )
+            continue
+        if not sys.stdin.isatty():
+            click.echo(line.rstrip("\n"))
+        return line
 
 
 def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -> str:
@@ -521,33 +561,21 @@ def _spec_text(spec: str | None, example_name: str | None) -> str:
     if spec is None:
         raise ExplainerError("no SPEC: give a spec string, a file, - for stdin, or --example NAME")
     if spec == "-":
-        return sys.stdin.read()
+        return boundary.stdin()
     if "\n" not in spec and len(spec) < 4096 and _is_file(spec):
-        try:
-            return Path(spec).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ExplainerError(f"cannot read {spec}: {exc}") from None
-    return spec
+        return boundary.read_file(Path(spec), boundary.shorten(spec))
+    return boundary.argument(spec, "SPEC")
 
 
 def _write(document: str, output: Path | None) -> None:
-    if output is None:
+    """Standard output, or -o FILE (``-`` is standard output) written whole by
+    explainer.files: a failure never leaves a partial file behind."""
+    if output is None or str(output) == "-":
         click.echo(document, nl=False)
         return
-    # Write next to the target and rename: a failure never leaves a partial file behind.
-    directory = output.parent if str(output.parent) else Path()
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ExplainerError(f"cannot write {output}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(document)
-        Path(tmp).chmod(_default_mode())  # mkstemp makes it private; a document is not
-        Path(tmp).replace(output)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExplainerError(f"cannot write {output}: {exc.strerror}") from None
+    from .files import write_file
+
+    write_file(output, document.encode("utf-8"))
 
 
 def _is_file(spec: str) -> bool:
@@ -555,9 +583,3 @@ def _is_file(spec: str) -> bool:
         return Path(spec).is_file()
     except OSError:  # a spec longer than a file name can be (ENAMETOOLONG) is not a file
         return False
-
-
-def _default_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
