@@ -266,7 +266,11 @@ def check(
         "  explainer quiz --seed 7 --format html --self-study -o study-7"
     )
 )
-@click.option("--seed", type=int, help="The quiz's seed, printed on every sheet. Default: random.")
+@click.option(
+    "--seed",
+    type=int,
+    help="The quiz's seed, printed in the key (a sheet shows a variant code). Default: random.",
+)
 @click.option("--count", type=int, default=10, show_default=True, help="Problems (1 to 1000).")
 @click.option(
     "--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention."
