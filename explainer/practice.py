@@ -16,10 +16,12 @@ step the difficulty up; a miss (a wrong answer, the solution shown, no answer) s
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from .errors import ExplainerError
@@ -29,8 +31,8 @@ from .generate.ids import check_count, check_options, check_seed, kinds_for
 from .generate.quiz_json import problem_json
 from .layers.sizes import AXES
 from .render import render, render_practice
-from .solve import LayerResult, Solution
-from .spec import Shape
+from .solve import LayerResult, Solution, solve
+from .spec import Architecture, Shape
 from .steps import Step
 
 Answer = int | Shape
@@ -148,10 +150,11 @@ class Verdict:
     """How a wrong answer differs from the right one, for the feedback template."""
 
     mistake: Mistake | None
-    difference: int | None = None  # answer - right, of the number or the mistake's axis
+    difference: int | None = None  # answer - right: only its sign is said, never its size
     what: str = "your answer"  # "the height in your answer"
     axes: tuple[tuple[str, bool], ...] = ()  # a shape of the right length: each axis, right?
     dims: tuple[int, int] | None = None  # a shape of the wrong length: (given, right)
+    also: tuple[Mistake, ...] = ()  # other named mistakes that give the same answer
 
 
 def items(problem: Problem) -> tuple[Item, ...]:
@@ -176,7 +179,8 @@ def _item(problem: Problem, question: Question) -> Item:
         stages, mistakes = _argument_stages(problem, question), _written(problem)
     elif result is not None:
         step = _asked_step(result, question)
-        stages, mistakes = _step_stages(step, result), _count_mistakes(result, step.quantity)
+        mistakes = _count_mistakes(result, step.quantity, solution)
+        stages = _step_stages(step, result)
     else:
         raise TypeError(f"practice asks no {question.asks} questions without a layer")
     return Item(question.prompt, answer, stages, mistakes, question.asks, choices=question.choices)
@@ -191,7 +195,7 @@ def faded_items(solution: Solution, count: int) -> tuple[Item, ...]:
         mistakes = (
             _total_mistakes(solution)
             if layer is None
-            else _count_mistakes(layer, blank.step.quantity)
+            else _count_mistakes(layer, blank.step.quantity, solution)
         )
         prompt = blank.step.quantity if layer is None else f"{_label(layer)}: {blank.step.quantity}"
         stages = _step_stages(blank.step, layer)
@@ -258,13 +262,55 @@ def _argument_stages(problem: Problem, question: Question) -> tuple[Stage, ...]:
 # -- named mistakes --------------------------------------------------------------------------
 
 
-def _count_mistakes(result: LayerResult, quantity: str) -> tuple[Mistake, ...]:
-    """The layer's misconceptions that give ``quantity`` (a count or an output size)."""
-    return tuple(
+def _count_mistakes(
+    result: LayerResult, quantity: str, solution: Solution | None = None
+) -> tuple[Mistake, ...]:
+    """The layer's misconceptions that give ``quantity`` (a count or an output size); for a
+    count, first the size mistakes of the layer that fed it (``solution`` given)."""
+    own = tuple(
         Mistake(mistake.value, mistake.description, mistake.step)
         for mistake in result.layer.misconceptions(result.input_shape)
         if _same_quantity(quantity, mistake.quantity)
     )
+    if quantity != "parameters" or solution is None:
+        return own
+    return (*_upstream_mistakes(solution, result), *own)
+
+
+def _upstream_mistakes(solution: Solution, result: LayerResult) -> tuple[Mistake, ...]:
+    """A size worked out wrong in the nearest layer before that changes the shape, carried
+    into this layer's count (a Maxpool rounded up feeding FC(37) gives 19·37, not 18·37).
+    Only where the layer takes its input size from the shape (FC(37), not Linear(18, 37))."""
+    before = [layer for layer in solution.layers[: result.index - 1]
+              if layer.output_shape != layer.input_shape]  # fmt: skip
+    if not before:
+        return ()
+    source = before[-1]
+    found = []
+    for mistake in source.layer.misconceptions(source.input_shape):
+        position = _size_position(source.output_shape, mistake.quantity)
+        if position is None:
+            continue
+        wrong = _with_size(source.output_shape, position, mistake.value)
+        alone = Architecture((result.spec,), wrong, framework=solution.framework)
+        try:  # the layer as written, solved again on the wrong size
+            params = solve(alone).total_params
+        except ExplainerError:  # the layer states its input size: the slip cannot reach it
+            continue
+        if params != result.params:
+            description = f"{mistake.description}; the wrong size then went into this count"
+            found.append(Mistake(params, description, mistake.step, _label(source)))
+    return tuple(found)
+
+
+def _size_position(shape: Shape, quantity: str) -> int | None:
+    """Where in ``shape`` the size a misconception gives sits ("output height" -> -2); a flat
+    vector's "output length" is its only size."""
+    if len(shape) == 1:
+        return -1 if quantity == "output length" else None
+    spatial = len(shape) - 1
+    positions = {f"output {names[0]}": -axes for axes, names in AXES.items() if axes <= spatial}
+    return positions.get(quantity)
 
 
 def _total_mistakes(solution: Solution) -> tuple[Mistake, ...]:
@@ -303,10 +349,8 @@ def _shape_mistakes(result: LayerResult) -> tuple[Mistake, ...]:
     if result.input_shape != right:
         reaching = result.input_shape
         found.append(Mistake(reaching, "the shape reaching the layer, not the one it gives"))
-    spatial = len(right) - 1
-    positions = {f"output {names[0]}": -axes for axes, names in AXES.items() if axes <= spatial}
     for mistake in result.layer.misconceptions(result.input_shape):
-        position = positions.get(mistake.quantity)
+        position = _size_position(right, mistake.quantity)
         if position is not None:
             wrong = _with_size(right, position, mistake.value)
             found.append(Mistake(wrong, mistake.description, mistake.step, axis=position))
@@ -315,7 +359,10 @@ def _shape_mistakes(result: LayerResult) -> tuple[Mistake, ...]:
 
 def _with_size(shape: Shape, position: int, size: int) -> Shape:
     """``shape`` with the size at ``position`` and every spatial size equal to it replaced
-    (a square layer's mistake changes its height and its width alike)."""
+    (a square layer's mistake changes its height and its width alike); a flat vector is its
+    one size."""
+    if len(shape) == 1:
+        return (size,)
     old = shape[position]
     return (shape[0], *(size if value == old else value for value in shape[1:]))
 
@@ -344,10 +391,24 @@ def _written(problem: Problem) -> tuple[Mistake, ...]:
 
 
 def judge(item: Item, answer: Answer) -> Verdict:
-    """How the wrong ``answer`` differs from ``item.answer``: a named mistake if one gives it."""
-    mistake = next((m for m in item.mistakes if m.value == answer), None)
+    """How the wrong ``answer`` differs from ``item.answer``: the named mistakes that give it
+    (the first is the likeliest: a size slip before the count it feeds), else which way or
+    which axis it is off. Never by how much: that would give the answer away."""
+    return dataclasses.replace(_judged(item, answer), also=_named(item, answer)[1:])
+
+
+def _named(item: Item, answer: Answer) -> tuple[Mistake, ...]:
+    named: dict[str, Mistake] = {}
+    for mistake in item.mistakes:
+        if mistake.value == answer:
+            named.setdefault(mistake.description, mistake)
+    return tuple(named.values())
+
+
+def _judged(item: Item, answer: Answer) -> Verdict:
+    mistake = next(iter(_named(item, answer)), None)
     right = item.answer
-    if item.asks == "layer":  # a layer's number: no use in saying by how much it is off
+    if item.asks == "layer":  # a layer's number: no use in saying which way it is off
         return Verdict(mistake)
     if isinstance(right, int) and isinstance(answer, int):
         return Verdict(mistake, answer - right)
@@ -364,6 +425,56 @@ def judge(item: Item, answer: Answer) -> Verdict:
     names = _axis_names(len(wanted))
     checked = zip(names, given, wanted, strict=True)
     return Verdict(None, axes=tuple((name, g == w) for name, g, w in checked))
+
+
+# -- a fractional answer ----------------------------------------------------------------------
+
+_FRACTION = re.compile(
+    r"(?P<whole>[0-9]+)\.(?P<decimals>[0-9]+)|(?P<num>[0-9]+)/(?P<den>[1-9][0-9]*)"
+)
+_CLOSE = Fraction(1, 100)  # a decimal rounded to two places still names its formula
+
+
+@dataclass(frozen=True)
+class Fractional:
+    """A size or a count written as a fraction: never right, and what gives it, if named."""
+
+    size: bool  # the item asks a size (a shape or an output size), not a count
+    named: tuple[tuple[Fraction, str], ...]  # (exact value, the mistake that gives it)
+    mistake: str = ""
+
+
+def read_fraction(text: str) -> Fraction | None:
+    """``41.67`` or ``125/3`` as an exact fraction; None for anything else (or a whole one)."""
+    match = _FRACTION.fullmatch(text.strip())
+    if match is None:
+        return None
+    if match["num"] is not None:
+        value = Fraction(int(match["num"]), int(match["den"]))
+    else:
+        value = Fraction(match["whole"] + "." + match["decimals"])
+    return None if value.denominator == 1 else value
+
+
+def fractional(item: Item) -> Fractional:
+    """The fractions an item's size steps give before their floor is taken: the floor
+    forgotten, and the floor and the ``+ 1`` both (the handout's Maxpool row, unfloored)."""
+    named: list[tuple[Fraction, str]] = []
+    for stage in item.stages:
+        values = dict(stage.step.values) if stage.step is not None else {}
+        if stage.kind != "value" or not {"W", "F", "P", "S"} <= set(values) or "D" in values:
+            continue
+        inside = Fraction(values["W"] - values["F"] + 2 * values["P"], values["S"])
+        named.append((inside + 1, "the floor forgotten: a size is a whole number of windows"))
+        named.append((inside, "the floor and the \u201c+ 1\u201d both forgotten"))
+    size = item.shape or item.asks == "output_size" or bool(named)
+    return Fractional(size, tuple((v, d) for v, d in named if v.denominator != 1))
+
+
+def fraction_verdict(item: Item, value: Fraction) -> Fractional:
+    found = fractional(item)
+    mistake = next((d for exact, d in found.named if abs(exact - value) < _CLOSE), "")
+    return dataclasses.replace(found, mistake=mistake)
 
 
 def _axis_names(length: int) -> tuple[str, ...]:
@@ -484,6 +595,11 @@ class Session:
     def _answer(self, attempt: Attempt, text: str) -> str:
         item = attempt.item
         axes = len(item.answer) if isinstance(item.answer, tuple) else 0
+        fraction = read_fraction(text) if not item.choices else None
+        if fraction is not None:
+            attempt.wrong += 1
+            verdict = fraction_verdict(item, fraction)
+            return render_practice("fraction", verdict=verdict, item=item)
         answer = _chosen(item, text) or parse_answer(text, axes=axes)
         if answer is None or (not item.shape and not isinstance(answer, int)):
             return render_practice("unreadable", text=text, item=item)

@@ -36,7 +36,7 @@ from .. import bank
 from ..generate import Problem, Question, TableRow
 from ..generate.posing import Stacked
 from ..generate.questions import table
-from ..practice import Answer, Item, Stage, items
+from ..practice import Answer, Item, Stage, fractional, items
 from ..render import group_digits
 from ..solve import LayerResult, solve
 from . import make
@@ -208,22 +208,28 @@ def answer_text(item: Item) -> str:
 
 
 def key(box: Box, describe: Callable[..., object]) -> str:
-    """A box's key, sealed. ``describe(mistake, item)`` (a template macro) words a mistake;
-    the first mistake of a value names it, and none names the right answer."""
+    """A box's key, sealed. ``describe(mistake, item, first)`` (a template macro) words a
+    mistake; every mistake of a value is named, the likeliest first, and none names the
+    right answer. ``fractions``: what a fractional size names (the floor forgotten)."""
     item = box.item
     right = canonical(item.answer)
-    mistakes: dict[str, str] = {}
+    mistakes: dict[str, list[str]] = {}
     for mistake in item.mistakes:
         value = canonical(mistake.value)
-        if value != right and value not in mistakes:
-            mistakes[value] = str(describe(mistake, item))
+        named = mistakes.setdefault(value, []) if value != right else []
+        text = str(describe(mistake, item, not named))
+        if value != right and text not in named:
+            named.append(text)
+    found = fractional(item)
     data = {
         "answer": right,
         "text": answer_text(item),
         "shape": item.shape,
         "axes": len(item.answer) if isinstance(item.answer, tuple) else 0,
         "compare": not item.shape and item.asks != "layer",  # "too high" says nothing of a layer
-        "mistakes": mistakes,
+        "mistakes": {value: " ".join(texts) for value, texts in mistakes.items()},
+        "size": found.size,
+        "fractions": [[v.numerator, v.denominator, why] for v, why in found.named],
     }
     return seal(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
