@@ -180,7 +180,8 @@ def _item(problem: Problem, question: Question) -> Item:
     elif result is not None:
         step = _asked_step(result, question)
         mistakes = _count_mistakes(result, step.quantity, solution)
-        stages = _step_stages(step, result)
+        climb = _chain(solution, result) if _needs_chain(solution, result, step) else ()
+        stages = (*climb, *_step_stages(step, result))
     else:
         raise TypeError(f"practice asks no {question.asks} questions without a layer")
     return Item(question.prompt, answer, stages, mistakes, question.asks, choices=question.choices)
@@ -229,15 +230,50 @@ def _step_stages(step: Step, layer: LayerResult | None) -> tuple[Stage, ...]:
 
 
 def _shape_stages(solution: Solution, result: LayerResult) -> tuple[Stage, ...]:
-    """The shape changes before the layer, one line each, then the layer's own steps."""
-    before = [
-        Stage("layer", layer=layer)
-        for layer in solution.layers[: result.index - 1]
-        if layer.output_shape != layer.input_shape
-    ]
+    """Every size before the layer, each worked out (the floor chain), then its own steps."""
     own = [stage for step in result.steps if step is not result.params_step
            for stage in _step_stages(step, result)]  # fmt: skip
-    return (*before, *own, Stage("shape", layer=result))
+    return (*_chain(solution, result), *own, Stage("shape", layer=result))
+
+
+def _chain(solution: Solution, result: LayerResult) -> tuple[Stage, ...]:
+    """The sizes reaching ``result``: each layer before it that changes the shape, with its
+    size steps worked out in full (300 → 100 → 33 → 18 through the floors), else one line."""
+    stages: list[Stage] = []
+    for layer in solution.layers[: result.index - 1]:
+        if layer.output_shape == layer.input_shape:
+            continue
+        sizes = [step for step in layer.steps if step is not layer.params_step]
+        stages += [Stage("value", step, layer) for step in sizes] or [Stage("layer", layer=layer)]
+    return tuple(stages)
+
+
+def _needs_chain(solution: Solution, result: LayerResult, step: Step) -> bool:
+    """Whether a count takes a number from the incoming shape that the layer does not write
+    (FC(37) counts the 18 features reaching it; Linear(18, 37) and a convolution's spatial
+    size do not): solved on a shape one larger, its count changes."""
+    if result.index == 1:
+        return False
+    if step is not result.params_step:  # a size: its W is the size reaching the layer
+        return True
+    shape = result.input_shape
+    larger = Architecture(
+        (result.spec,), (*shape[:-1], shape[-1] + 1), framework=solution.framework
+    )
+    try:
+        return solve(larger).total_params != result.params
+    except ExplainerError:  # the layer writes its input size: the chain is not needed
+        return False
+
+
+def from_its_layer(item: Item, result: LayerResult) -> Item:
+    """The item with its hints starting at its own layer: the shape reaching it is given
+    (a table's box under its row; the rows above are boxes of their own)."""
+    own = tuple(s for s in item.stages if s.layer is None or s.layer.index == result.index)
+    if result.index == 1:  # what reaches it is the input shape, stated with the problem
+        return dataclasses.replace(item, stages=own)
+    given = Stage("incoming", layer=result, written=result.spec.text)
+    return dataclasses.replace(item, stages=(given, *own))
 
 
 def _fault_stages(problem: Problem, fault: Fault) -> tuple[Stage, ...]:
@@ -459,15 +495,21 @@ def read_fraction(text: str) -> Fraction | None:
 def fractional(item: Item) -> Fractional:
     """The fractions an item's size steps give before their floor is taken: the floor
     forgotten, and the floor and the ``+ 1`` both (the handout's Maxpool row, unfloored)."""
+    last = item.stages[-1].step if item.stages else None
+    size = item.shape or item.asks == "output_size" or (
+        last is not None and last.quantity.startswith("output ")
+    )
+    target = item.stages[-1].layer if item.stages else None  # the asked layer's own steps
     named: list[tuple[Fraction, str]] = []
-    for stage in item.stages:
+    for stage in item.stages if size else ():
+        if stage.layer is not target:
+            continue
         values = dict(stage.step.values) if stage.step is not None else {}
         if stage.kind != "value" or not {"W", "F", "P", "S"} <= set(values) or "D" in values:
             continue
         inside = Fraction(values["W"] - values["F"] + 2 * values["P"], values["S"])
         named.append((inside + 1, "the floor forgotten: a size is a whole number of windows"))
         named.append((inside, "the floor and the \u201c+ 1\u201d both forgotten"))
-    size = item.shape or item.asks == "output_size" or bool(named)
     return Fractional(size, tuple((v, d) for v, d in named if v.denominator != 1))
 
 

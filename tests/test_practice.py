@@ -27,7 +27,7 @@ from explainer.practice import (
     parse_answer,
     read_fraction,
 )
-from explainer.render import group_digits
+from explainer.render import group_digits, render_practice
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -539,3 +539,39 @@ def test_a_fractional_answer_in_a_session() -> None:
     session.start()
     out = session.feed("666.5")
     assert out.startswith("Not right: a count of parameters is a whole number.")
+
+
+def test_hints_climb_through_every_size_before_the_count() -> None:
+    """FC(37) counts the 18 features a floor chain gives (300 → 250 → 83 → 50 → 37 → 18):
+    every size is worked out before the count, each Maxpool with its floor."""
+    (item,) = items(problem_from_id("s3-i0-course-hard-params"))
+    sizes = [stage.step.value for stage in item.stages if stage.kind == "value"][:-1]
+    assert sizes == [83, 18]  # the two Maxpools, in full, the floor included
+    lines = [stage.layer.output_shape for stage in item.stages if stage.kind == "layer"]
+    assert lines == [(250,), (50,), (37,)]  # the FC layers: one line each
+    assert [stage.kind for stage in item.stages][-3:] == ["formula", "numbers", "value"]
+    assert item.stages[-1].step is not None and item.stages[-1].step.value == 666
+
+
+def test_a_count_that_does_not_depend_on_the_sizes_before_does_not_climb() -> None:
+    (item,) = items(problem_from_id("s3-i0-cnn-easy-params"))  # Conv2d: d is written
+    assert [stage.kind for stage in item.stages] == ["formula", "numbers", "value"]
+
+
+def test_a_table_box_starts_at_its_own_layer() -> None:
+    from explainer.quizzes.selfstudy import example_problem, exercise
+
+    row = exercise(1, example_problem("handout-cnn")).asked[15]
+    for box in row.boxes:  # layer 16, Linear-16: the shape reaching it is given, no more
+        first, *rest = box.item.stages
+        assert first.kind == "incoming" and first.layer is not None and first.layer.index == 16
+        assert all(stage.layer is None or stage.layer.index == 16 for stage in rest)
+
+
+def test_no_hint_is_a_parser_message() -> None:
+    for index in range(6):
+        problem = problem_from_id(f"s{index}-i0-cnn-easy-error")
+        for item in items(problem):
+            session_text = [render_practice("hint", stage=s, number=1, of=1) for s in item.stages]
+            assert not any(re.search(r"line \d+, col \d+", text) for text in session_text)
+            assert any("but the shape reaching it needs" in text for text in session_text)

@@ -36,7 +36,7 @@ from .. import bank
 from ..generate import Problem, Question, TableRow
 from ..generate.posing import Stacked
 from ..generate.questions import table
-from ..practice import Answer, Item, Stage, fractional, items
+from ..practice import Answer, Item, Stage, fractional, from_its_layer, items
 from ..render import group_digits
 from ..solve import LayerResult, solve
 from . import make
@@ -171,8 +171,12 @@ def _asked(problem: Problem, question: Question, prefix: str) -> Asked:
     result = problem.solution.layers[question.layer - 1]
     shape = dataclasses.replace(question, asks="output_shape", answer=answer.output_shape)
     boxes = (
-        Box(f"{base}-shape", "shape", _item(problem, shape)),
-        Box(f"{base}-params", "params", _params_item(problem, question, result)),
+        Box(f"{base}-shape", "shape", from_its_layer(_item(problem, shape), result)),
+        Box(
+            f"{base}-params",
+            "params",
+            from_its_layer(_params_item(problem, question, result), result),
+        ),
     )
     return Asked(question, boxes)
 
