@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import random
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from .errors import ExplainerError
 from .fade import Blank, blank_last
 from .generate import DIFFICULTIES, Choice, Fault, Problem, ProblemId, Question, problem_from_id
 from .generate.ids import check_count, check_options, check_seed, kinds_for
+from .generate.posing import Stacked
+from .generate.questions import table
 from .generate.quiz_json import problem_json
 from .layers.sizes import AXES
 from .render import render, render_practice
@@ -185,6 +188,62 @@ def _item(problem: Problem, question: Question) -> Item:
     else:
         raise TypeError(f"practice asks no {question.asks} questions without a layer")
     return Item(question.prompt, answer, stages, mistakes, question.asks, choices=question.choices)
+
+
+def row_items(problem: Problem, question: Question) -> tuple[Item, Item]:
+    """A table row's two items, its output shape then its parameters, each with its hints
+    starting at its own layer (the rows above are asked before it)."""
+    assert question.layer is not None
+    solution = problem.solution
+    result = solution.layers[question.layer - 1]
+    where = f"Layer {result.index}, {result.spec.text}"
+    shape = Item(f"{where}: output shape?", result.output_shape, _shape_stages(solution, result),
+                 _shape_mistakes(result), "output_shape", shape=True)  # fmt: skip
+    if result.params_step is None:  # no weights: the one hint says why
+        stages: tuple[Stage, ...] = (Stage("no_params", layer=result),)
+        params = Item(f"{where}: parameters?", result.params, stages, asks="params")
+    else:
+        step = result.params_step
+        mistakes = _count_mistakes(result, step.quantity, solution)
+        params = Item(f"{where}: parameters?", result.params, _step_stages(step, result),
+                      mistakes, "params")  # fmt: skip
+    return from_its_layer(shape, result), from_its_layer(params, result)
+
+
+def table_items(problem: Problem) -> tuple[Item, ...]:
+    """The handout's exam table asked layer by layer: each row's shape, then its parameters;
+    then the total."""
+    found: list[Item] = []
+    for question in problem.questions:
+        if question.asks == "row":
+            found += row_items(problem, question)
+        else:
+            found.append(_item(problem, question))
+    return tuple(found)
+
+
+def table_problem(solution: Solution, spec: str, name: str) -> Problem:
+    """The handout's exam table on a network of one's own (a spec, a bundled example): every
+    layer's output shape and parameters, and the total. Its id is ``name``."""
+    architecture = Architecture(
+        tuple(layer.spec for layer in solution.layers),
+        solution.input_shape,
+        framework=solution.framework,
+    )
+    stacked = Stacked("example", architecture, spec, solution)
+    posed = table(random.Random(name), stacked)
+    return Problem(
+        id=name,
+        kind="table",
+        topic="example",
+        difficulty="",
+        spec=spec,
+        architecture=architecture,
+        statement=posed.statement,
+        shown_spec=spec.strip(),
+        questions=posed.questions,
+        solution=solution,
+    )
 
 
 def faded_items(solution: Solution, count: int) -> tuple[Item, ...]:
@@ -496,8 +555,10 @@ def fractional(item: Item) -> Fractional:
     """The fractions an item's size steps give before their floor is taken: the floor
     forgotten, and the floor and the ``+ 1`` both (the handout's Maxpool row, unfloored)."""
     last = item.stages[-1].step if item.stages else None
-    size = item.shape or item.asks == "output_size" or (
-        last is not None and last.quantity.startswith("output ")
+    size = (
+        item.shape
+        or item.asks == "output_size"
+        or (last is not None and last.quantity.startswith("output "))
     )
     target = item.stages[-1].layer if item.stages else None  # the asked layer's own steps
     named: list[tuple[Fraction, str]] = []
@@ -568,6 +629,8 @@ class Session:
     """Fed lines by :meth:`feed`; :meth:`start` first, :meth:`finish` (the summary) last."""
 
     UP_AFTER = 2  # clean problems in a row that step the difficulty up
+    own: Problem | None = None  # a network of the student's own (OwnSession), else generated
+    again = "explainer solve --problem ID"  # what works a played problem out again
 
     def __init__(
         self, seed: int, topic: str = "cnn", difficulty: str = "easy", count: int = 5, fade: int = 0
@@ -624,7 +687,7 @@ class Session:
         """The summary; the session takes no more input."""
         self.done = True
         rows = [(played.problem, asked(played)) for played in self.played]
-        return render_practice("summary", score=outcomes(self.played), rows=rows)
+        return render_practice("summary", score=outcomes(self.played), rows=rows, session=self)
 
     # -- inside -----------------------------------------------------------------------------
     @property
@@ -705,6 +768,28 @@ class Session:
                 break
         self._seen.add(key)
         return problem
+
+
+class OwnSession(Session):
+    """Practice on one network the student brings (a spec, a bundled example): the handout's
+    exam table asked layer by layer, each layer's output shape then its parameters, then the
+    total, with the same hints and feedback. One problem; the difficulty does not move."""
+
+    def __init__(self, problem: Problem, again: str) -> None:
+        super().__init__(0, count=1)
+        self.own, self.again = problem, again
+        self.topic, self.start_level = problem.id, ""
+
+    def _next_problem(self) -> str:
+        problem = self.own
+        assert problem is not None
+        asked = table_items(problem)
+        self.played.append(Played(problem, [Attempt(item) for item in asked]))
+        return render_practice("problem", session=self, problem=problem, document="",
+                               number=1, item=asked[0])  # fmt: skip
+
+    def _adapt(self, outcome: str) -> None:
+        """One network, no difficulty to move."""
 
 
 def _chosen(item: Item, text: str) -> int | None:

@@ -575,3 +575,45 @@ def test_no_hint_is_a_parser_message() -> None:
             session_text = [render_practice("hint", stage=s, number=1, of=1) for s in item.stages]
             assert not any(re.search(r"line \d+, col \d+", text) for text in session_text)
             assert any("but the shape reaching it needs" in text for text in session_text)
+
+
+# -- practice on one's own network ------------------------------------------------------------
+
+
+def test_practice_on_the_handouts_exercise_layer_by_layer() -> None:
+    result = run("--example", "handout-mlp", input="256\n262,400\n256\n0\n128\n32768\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("Practice on handout-mlp: the output shape of every layer, then its")
+    asked = re.findall(r"^(Layer \d+, .*\?)$", out, re.MULTILINE)
+    assert asked[:7] == [
+        "Layer 1, FCwB(256): output shape?", "Layer 1, FCwB(256): parameters?",
+        "Layer 2, Dropout(0.1): output shape?", "Layer 2, Dropout(0.1): parameters?",
+        "Layer 3, FC(128): output shape?", "Layer 3, FC(128): parameters?",
+        "Layer 4, tanh: output shape?",
+    ]  # fmt: skip
+    assert out.count("Right:") == 6
+    assert "The worked solution: explainer solve --example handout-mlp" in out
+
+
+def test_practice_on_a_spec_names_the_mistakes() -> None:
+    spec = "input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> MaxPool2d(2)"
+    result = run(spec, input="16x24x24\nh\n16,28,28\n400\n416\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Likely mistake: the padding forgotten." in out
+    assert "Likely mistake: the bias of each filter forgotten." in out
+    assert "Layer 2, MaxPool2d(2): output shape?" in out  # the next row comes after layer 1's
+    assert "Hint 1 of " in out and "Right: 416." in out
+
+
+def test_practice_on_a_spec_refuses_what_it_cannot_do() -> None:
+    for args, message in [
+        (("input(3) -> Linear(4, 2)",), "in_features=4 contradicts the incoming shape [3]"),
+        (("-",), "practice reads the answers from standard input"),
+        (("--example", "handout-mlp", "--fade", "1"), "--fade blanks generated worked"),
+        (("--example", "handout-mpl"), "no example named 'handout-mpl'"),
+    ]:
+        result = run(*args, input="")
+        assert result.exit_code == 2 and result.stdout == "", args
+        assert message in result.stderr and len(result.stderr.splitlines()) == 1

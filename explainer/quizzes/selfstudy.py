@@ -24,7 +24,6 @@ import base64
 import dataclasses
 import functools
 import json
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +33,9 @@ import jinja2
 
 from .. import bank
 from ..generate import Problem, Question, TableRow
-from ..generate.posing import Stacked
-from ..generate.questions import table
-from ..practice import Answer, Item, Stage, fractional, from_its_layer, items
+from ..practice import Answer, Item, fractional, items, row_items, table_problem
 from ..render import group_digits
-from ..solve import LayerResult, solve
+from ..solve import solve
 from . import make
 from .documents import Settings, Variant, environment
 from .roster import Student
@@ -140,21 +137,8 @@ def example_problem(name: str) -> Problem:
     """The handout's exam table on a bundled example: every layer's output shape and
     parameters, and the total. Its id is the example's name."""
     chosen = bank.example(name)
-    architecture = chosen.architecture()
-    solution = solve(architecture, chosen.title)
-    posed = table(random.Random(name), Stacked("example", architecture, chosen.spec, solution))
-    return Problem(
-        id=name,
-        kind="table",
-        topic="example",
-        difficulty="",
-        spec=chosen.spec,
-        architecture=architecture,
-        statement=posed.statement,
-        shown_spec=chosen.spec.strip(),
-        questions=posed.questions,
-        solution=solution,
-    )
+    solution = solve(chosen.architecture(), chosen.title)
+    return table_problem(solution, chosen.spec, name)
 
 
 def exercise(number: int, problem: Problem) -> Exercise:
@@ -164,33 +148,16 @@ def exercise(number: int, problem: Problem) -> Exercise:
 
 def _asked(problem: Problem, question: Question, prefix: str) -> Asked:
     base = f"{prefix}-{question.id}"
-    answer = question.answer
-    if not isinstance(answer, TableRow):
+    if not isinstance(question.answer, TableRow):
         return Asked(question, (Box(base, None, _item(problem, question)),))
-    assert question.layer is not None
-    result = problem.solution.layers[question.layer - 1]
-    shape = dataclasses.replace(question, asks="output_shape", answer=answer.output_shape)
-    boxes = (
-        Box(f"{base}-shape", "shape", from_its_layer(_item(problem, shape), result)),
-        Box(
-            f"{base}-params",
-            "params",
-            from_its_layer(_params_item(problem, question, result), result),
-        ),
-    )
-    return Asked(question, boxes)
+    shape, params = row_items(problem, question)
+    return Asked(question, (Box(f"{base}-shape", "shape", shape),
+                            Box(f"{base}-params", "params", params)))  # fmt: skip
 
 
 def _item(problem: Problem, question: Question) -> Item:
     """Practice's item for one question: its hint stages and its named mistakes."""
     return items(dataclasses.replace(problem, questions=(question,)))[0]
-
-
-def _params_item(problem: Problem, question: Question, result: LayerResult) -> Item:
-    if result.params_step is None:  # no weights: the one hint says why
-        return Item(question.prompt, result.params, (Stage("no_params", layer=result),),
-                    asks="params")  # fmt: skip
-    return _item(problem, dataclasses.replace(question, asks="params", answer=result.params))
 
 
 # -- what the page carries encoded -----------------------------------------------------------
