@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .bank import Example, example, examples
@@ -122,7 +123,8 @@ def solve_example(
     """Solve a bundled example, by its own framework unless ``framework`` says otherwise."""
     chosen = example(name)
     shape = input_shape if input_shape is not None else chosen.input_shape
-    return solve_spec(chosen.spec, shape, chosen.title, framework or chosen.framework)
+    solution = solve_spec(chosen.spec, shape, chosen.title, framework or chosen.framework)
+    return dataclasses.replace(solution, notes=solution.notes + chosen.notes)
 
 
 def bank_examples() -> list[Example]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,11 @@ class Example:
     input_shape: tuple[int, ...] | None
     total_params: int  # what the source states; the tests hold the solver to it
     framework: str = "pytorch"  # whose names, shapes and counting rules the spec uses
+    notes: tuple[str, ...] = ()  # said once at the top of the worked solution
 
     def architecture(self) -> Architecture:
-        return parse(self.spec).with_input(self.input_shape).with_framework(self.framework)
+        parsed = parse(self.spec).with_input(self.input_shape).with_framework(self.framework)
+        return dataclasses.replace(parsed, notes=parsed.notes + self.notes)
 
 
 class BankError(ExplainerError):
@@ -89,4 +92,5 @@ def load(path: Path) -> Example:
         input_shape=tuple(shape) if shape else None,
         total_params=data["total_params"],
         framework=data.get("framework", "pytorch"),
+        notes=tuple(data.get("notes", ())),
     )

@@ -11,6 +11,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,9 @@ from .layers import FRAMEWORKS
 from .quizzes import ANSWERS as QUIZ_ANSWERS
 from .quizzes import FORMATS as QUIZ_FORMATS
 from .render import DIGITS, EXTENSIONS, FORMATS
+
+if TYPE_CHECKING:
+    from .practice import Session
 
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
 _PROGRESS_FROM = 200  # problems generated and rendered: below this a run takes a few seconds
@@ -338,7 +342,11 @@ def _check_live(
         "  explainer quiz --seed 7 --format html --self-study -o study-7"
     )
 )
-@click.option("--seed", type=int, help="The quiz's seed, printed on every sheet. Default: random.")
+@click.option(
+    "--seed",
+    type=int,
+    help="The quiz's seed, printed in the key (a sheet shows a variant code). Default: random.",
+)
 @click.option("--count", type=int, default=10, show_default=True, help="Problems (1 to 1000).")
 @click.option(
     "--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention."
@@ -467,7 +475,9 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
         "  explainer practice\n"
         "  printf '320\\nh\\ns\\nq\\n' | explainer practice --seed 3\n"
         "  explainer practice --seed 7 --fade 2\n"
-        "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3"
+        "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3\n"
+        "  explainer practice --example handout-mlp\n"
+        "  explainer practice 'input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> MaxPool2d(2)'"
     )
 )
 @click.option(
@@ -494,15 +504,38 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     metavar="N",
     help="Worked solutions with their last N steps blank, to fill in one by one.",
 )
-def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: int) -> None:
+@click.argument("spec", required=False)
+@click.option(
+    "--example",
+    "example_name",
+    metavar="NAME",
+    help="Practise on a bundled example (see 'explainer examples'), layer by layer.",
+)
+@click.option("--input", "input_shape", metavar="SHAPE", help="With SPEC: the input shape.")
+def practice(
+    seed: int | None,
+    topic: str,
+    difficulty: str,
+    count: int,
+    fade: int,
+    spec: str | None,
+    example_name: str | None,
+    input_shape: str | None,
+) -> None:
     """Practise in the terminal: a problem, your answer, checked exactly. A wrong answer is
     matched against the usual mistakes; h shows a hint (a step's formula, then its numbers,
     then its value), s the solution, q quits. Reads answers from standard input, so a script
-    can pipe them in; at the end of input or on Ctrl-C it prints the score and exits with 0."""
+    can pipe them in; at the end of input or on Ctrl-C it prints the score and exits with 0.
+
+    With SPEC (as for 'explainer solve') or --example NAME: your own network, the handout's
+    exam table asked layer by layer, each output shape and then its parameters, and the total."""
     from .practice import Session
 
-    session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
-                      topic, difficulty, count, fade)  # fmt: skip
+    if spec is not None or example_name is not None:
+        session = _own_session(spec, example_name, input_shape, fade)
+    else:
+        session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
+                          topic, difficulty, count, fade)  # fmt: skip
     try:
         click.echo(session.start(), nl=False)
         while not session.done:
@@ -513,6 +546,29 @@ def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: in
     except KeyboardInterrupt:
         click.echo()  # Ctrl-C ends the session like the end of input: the summary, exit 0
     click.echo(session.finish(), nl=False)
+
+
+def _own_session(
+    spec: str | None, example_name: str | None, input_shape: str | None, fade: int
+) -> Session:
+    """``explainer practice SPEC`` / ``--example NAME``: the student's own network, asked
+    layer by layer. Standard input carries the answers, so SPEC cannot be ``-``."""
+    from .bank import example
+    from .practice import OwnSession, table_problem
+
+    if fade:
+        raise ExplainerError("--fade blanks generated worked solutions: leave it out with SPEC")
+    if spec == "-":
+        raise ExplainerError("practice reads the answers from standard input: give SPEC as text "
+                             "or a file")  # fmt: skip
+    text = _spec_text(spec, example_name) or example(example_name or "").spec
+    if example_name is not None:
+        solution = api.solve_example(example_name, input_shape)
+        name, again = example_name, f"explainer solve --example {example_name}"
+    else:
+        solution = api.solve_spec(text, input_shape)
+        name, again = "your network", "explainer solve SPEC"
+    return OwnSession(table_problem(solution, text, name), again)
 
 
 def _read_line(prompt: str) -> str | None:
