@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .bank import Example, example, examples
+from .bank import Example, HFExample, example, examples
 from .boundary import argument
 from .errors import InputShapeError
 from .parsing import parse, parse_shape
 from .render import render
 from .solve import Solution, solve
+
+if TYPE_CHECKING:
+    from .lm import LMSolution
 
 
 def solve_spec(
@@ -129,3 +132,42 @@ def solve_example(
 
 def bank_examples() -> list[Example]:
     return list(examples().values())
+
+
+def bank_hf_examples() -> list[HFExample]:
+    from .bank import hf_examples
+
+    return list(hf_examples().values())
+
+
+def solve_hf(target: str) -> LMSolution:
+    """Count a transformer from a Hugging Face ``config.json``: a file, or a bundled name
+    (``gpt2``, see ``explainer examples``). Needs neither transformers nor torch."""
+    from pathlib import Path
+
+    from .bank import hf_examples
+    from .errors import ExplainerError, did_you_mean
+    from .lm import solve_config
+    from .parsing.hf import read_config
+
+    path = Path(target)
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ExplainerError(f"--hf {target}: cannot read it: {exc}") from None
+        return solve_config(read_config(text, path.name))
+    bundled = hf_examples()
+    if target not in bundled:
+        names = ", ".join(bundled)
+        raise ExplainerError(
+            f"--hf {target}: no such file, nor a bundled configuration"
+            f"{did_you_mean(target, bundled)} (bundled: {names})"
+        )
+    return solve_config(read_config(bundled[target].config, f"{target}.json"))
+
+
+def render_hf(solution: LMSolution, fmt: str = "text", digits: str = "western") -> str:
+    from .render import render_lm
+
+    return render_lm(solution, fmt, digits)

@@ -94,3 +94,29 @@ def load(path: Path) -> Example:
         framework=data.get("framework", "pytorch"),
         notes=tuple(data.get("notes", ())),
     )
+
+
+@dataclass(frozen=True)
+class HFExample:
+    """A Hugging Face config.json written out in exercises/hf/, with the total its source states."""
+
+    name: str
+    title: str
+    source: str
+    config: str  # the JSON text of the configuration
+    total_params: int
+
+
+def hf_examples() -> dict[str, HFExample]:
+    folder = resource_dir("exercises") / "hf"
+    index = tomllib.loads((folder / "index.toml").read_text(encoding="utf-8"))
+    return {
+        name: HFExample(
+            name=name,
+            title=entry["title"],
+            source=entry["source"],
+            config=(folder / f"{name}.json").read_text(encoding="utf-8"),
+            total_params=entry["total_params"],
+        )
+        for name, entry in index.items()
+    }

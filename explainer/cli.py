@@ -70,7 +70,9 @@ def main() -> None:
         "  explainer solve model.txt --input 1,28,28 --format latex -o solution.tex\n"
         "  explainer solve 'input(100) -> Embedding(10000, 128) -> LSTM(64) -> Dense(1)' "
         "--framework keras\n"
-        "  explainer solve --example handout-mlp --fade 2"
+        "  explainer solve --example handout-mlp --fade 2\n"
+        "  explainer solve --hf config.json\n"
+        "  explainer solve --hf mistral-7b --format markdown"
     )
 )
 @click.argument("spec", required=False)
@@ -160,6 +162,14 @@ def main() -> None:
     help="A faded worked example: leave the last N steps blank, the last one first "
     "(text and markdown).",
 )
+@click.option(
+    "--hf",
+    "hf_config",
+    metavar="FILE",
+    help="Count a transformer (GPT-2, BERT, RoBERTa, LLaMA, Mistral, Qwen2, T5, ViT) "
+    "from a Hugging Face config.json, or a bundled one by name (see 'explainer "
+    "examples'). Needs neither transformers nor torch.",
+)
 def solve(
     spec: str | None,
     example_name: str | None,
@@ -175,6 +185,7 @@ def solve(
     keras_model: str | None,
     compare: bool,
     fade: int,
+    hf_config: str | None = None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
 
@@ -184,11 +195,16 @@ def solve(
     """
     if fmt is None:
         fmt = _BY_EXTENSION.get(output.suffix.lower(), "text") if output else "text"
-    sources = [spec, example_name, problem_id, torch_model, keras_model]
+    sources = [spec, example_name, problem_id, torch_model, keras_model, hf_config]
     if sum(source is not None for source in sources) > 1:
-        raise ExplainerError("give only one of SPEC, --example, --problem, --torch and --keras")
+        raise ExplainerError(
+            "give only one of SPEC, --example, --problem, --torch, --keras and --hf"
+        )
     if input_dtype is not None and torch_model is None:
         raise ExplainerError("--input-dtype goes with --torch: it says what the model is fed")
+    if hf_config is not None:
+        _solve_hf(hf_config, fmt, digits, output, input_shape, show, framework, compare, fade)
+        return
     if keras_model is not None:
         if framework not in (None, "keras"):
             raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
@@ -215,12 +231,32 @@ def solve(
     _write(api.render_solution(solution, fmt, digits, parse_show(show), compare), output)
 
 
+def _solve_hf(
+    target: str,
+    fmt: str,
+    digits: str,
+    output: Path | None,
+    *unsupported: object,
+) -> None:
+    """`solve --hf`: the options of a layer chain (--input, --show, --framework,
+    --compare-frameworks, --fade) mean nothing for a configuration."""
+    if any(option not in (None, False, 0) for option in unsupported):
+        raise ExplainerError(
+            "--hf takes only --format, --digits and -o (not --input, --show, --framework, "
+            "--compare-frameworks or --fade)"
+        )
+    _write(api.render_hf(api.solve_hf(target), fmt, digits), output)
+
+
 @main.command(epilog="Example:\n\n\b\n  explainer examples")
 def examples() -> None:
     """List the bundled examples (the exercises/ bank)."""
     for example in api.bank_examples():
         shape = "×".join(map(str, example.input_shape or ())) or "?"
         click.echo(f"{example.name:21} {shape:>10}  {example.total_params:>12,}  {example.title}")
+    for hf in api.bank_hf_examples():
+        name = f"{hf.name} (--hf)"
+        click.echo(f"{name:32}  {hf.total_params:>13,}  {hf.title}")
 
 
 @main.command(

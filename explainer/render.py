@@ -30,6 +30,7 @@ from .spec import LayerCall
 if TYPE_CHECKING:
     from .catalogue import Entry
     from .check import Row, Total
+    from .lm import LMSolution
 from .steps import Step
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
@@ -60,6 +61,53 @@ def render(solution: Solution, fmt: str = "text", digits: str = "western", fade:
         return _json_text(solution)
     template = _environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
     return template.render(solution=solution, fade=blank_last(solution, fade))
+
+
+def render_lm(solution: LMSolution, fmt: str = "text", digits: str = "western") -> str:
+    """`explainer solve --hf`: a transformer counted block by block from its configuration."""
+    if fmt == "json":
+        return json.dumps(lm_json(solution), indent=2, ensure_ascii=False) + "\n"
+    template = _environment(fmt, digits).get_template("lm." + EXTENSIONS[fmt])
+    return template.render(lm=solution)
+
+
+def lm_json(solution: LMSolution) -> dict[str, Any]:
+    return {
+        "source": solution.source,
+        "model_type": solution.model_type,
+        "family": solution.family,
+        "counted_as": solution.counted_as,
+        "sizes": [
+            {
+                "symbol": s.symbol,
+                "meaning": s.meaning,
+                "key": s.key,
+                "value": s.value,
+                "default": s.default,
+            }
+            for s in solution.sizes
+        ],
+        "derived": [step_json(step) for step in solution.derived],
+        "parts": [
+            {
+                "index": part.index,
+                "title": part.title,
+                "repeat": part.repeat,
+                "repeat_count": part.repeat_count,
+                "one_layer": part.one_layer,
+                "blocks": [
+                    {"block": block.key, "params": block.params, **step_json(block.step)}
+                    for block in part.blocks
+                ],
+                "params": part.params,
+                "total": step_json(part.total),
+            }
+            for part in solution.parts
+        ],
+        "total_params": solution.total_params,
+        "total": step_json(solution.total),
+        "notes": list(solution.notes),
+    }
 
 
 @dataclass(frozen=True)
@@ -336,6 +384,12 @@ _TEX_SPECIAL = {
     "≠": r"$\neq$",
     "ˣ": r"$^{x}$",
     "…": r"\ldots{}",
+    "“": "``",  # typographic quotes and dashes, as TeX writes them
+    "”": "''",
+    "‘": "`",
+    "’": "'",
+    "–": "--",
+    "—": "---",
     **{chr(0x2080 + d): f"$_{{{d}}}$" for d in range(10)},  # subscript digits
 }
 
