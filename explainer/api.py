@@ -174,6 +174,27 @@ def solve_hf(target: str) -> LMSolution:
     return solve_config(read_config(bundled[target].config, f"{target}.json"))
 
 
+def render_unknown(
+    solution: Solution,
+    name: str | None,
+    total: int | None,
+    at_most: int | None,
+    fmt: str = "text",
+    digits: str = "western",
+) -> str:
+    """``--solve-for NAME`` with ``--total N`` or ``--at-most N``: the working of NAME."""
+    from .errors import ExplainerError
+    from .render import render_unknown as render_working
+    from .unknown import solve_for
+
+    if name is None or (total is None) == (at_most is None):
+        raise ExplainerError("--solve-for NAME takes exactly one of --total N and --at-most N")
+    target = total if total is not None else at_most
+    assert target is not None
+    working = solve_for(solution, name, target, exact=total is not None)
+    return render_working(working, fmt, digits)
+
+
 def render_hf(solution: LMSolution, fmt: str = "text", digits: str = "western") -> str:
     from .render import render_lm
 

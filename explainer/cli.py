@@ -73,6 +73,8 @@ def main() -> None:
         "--framework keras\n"
         "  explainer solve --example handout-mlp --fade 2\n"
         "  explainer solve 'input(d) -> Linear(h) -> ReLU -> Linear(c)' --let d=784,h=128\n"
+        "  explainer solve 'input(d) -> Linear(h) -> ReLU -> Linear(c)' --let d=784,c=10 "
+        "--solve-for h --at-most 1000000\n"
         "  explainer solve --hf config.json\n"
         "  explainer solve --hf mistral-7b --format markdown"
     )
@@ -172,6 +174,15 @@ def main() -> None:
     "left out stay in the formulas.",
 )
 @click.option(
+    "--solve-for",
+    "solve_for",
+    metavar="NAME",
+    help="Work out the size NAME that SPEC names, from --total N (exactly) or --at-most N "
+    "(the largest); give the other names with --let.",
+)
+@click.option("--total", "total", type=int, metavar="N", help="With --solve-for: the total.")
+@click.option("--at-most", "at_most", type=int, metavar="N", help="With --solve-for: the budget.")
+@click.option(
     "--hf",
     "hf_config",
     metavar="FILE",
@@ -196,6 +207,9 @@ def solve(
     fade: int,
     hf_config: str | None = None,
     let_values: str | None = None,
+    solve_for: str | None = None,
+    total: int | None = None,
+    at_most: int | None = None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
 
@@ -235,6 +249,9 @@ def solve(
         solution = api.solve_spec(text, input_shape, framework=framework or "pytorch", let=let)
     if let_values is not None and (spec is None or example_name or problem_id):
         raise ExplainerError("--let gives numbers to the sizes that SPEC names: give a SPEC")
+    if solve_for is not None or total is not None or at_most is not None:
+        _write(api.render_unknown(solution, solve_for, total, at_most, fmt, digits), output)
+        return
     if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
         from .costs import with_costs
         from .render import render

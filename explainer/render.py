@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .catalogue import Entry
     from .check import Row, Total
     from .lm import LMSolution
+    from .unknown import Unknown
 from .steps import Step
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
@@ -70,6 +71,24 @@ def render_lm(solution: LMSolution, fmt: str = "text", digits: str = "western") 
         return json.dumps(lm_json(solution), indent=2, ensure_ascii=False) + "\n"
     template = _environment(fmt, digits).get_template("lm." + EXTENSIONS[fmt])
     return template.render(lm=solution)
+
+
+def render_unknown(unknown: Unknown, fmt: str = "text", digits: str = "western") -> str:
+    """`explainer solve --solve-for`: the equation, sympy's solution, the checks."""
+    if fmt == "json":
+        data = {
+            "solve_for": unknown.name,
+            "exact": unknown.exact,
+            "target": unknown.target,
+            "total_expr": str(unknown.total),
+            "roots": [str(root) for root in unknown.roots],
+            "root": str(unknown.root),
+            "answer": unknown.answer,
+            "checks": [step_json(step) for step in unknown.checks],
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    template = _environment(fmt, digits).get_template("unknown." + EXTENSIONS[fmt])
+    return template.render(u=unknown)
 
 
 def lm_json(solution: LMSolution) -> dict[str, Any]:
@@ -368,6 +387,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "batch_shape": lambda shape: "[" + ", ".join(map(_plain_size, (-1, *shape))) + "]",
         # A size or a condition on named sizes (explainer.symbolic), as math of the format.
         "size": _or_formula(str, fmt, "math"),
+        "root": _latex_root if latex else _unicode_root,
         "condition": functools.partial(_condition, LatexPrinter() if latex else UnicodePrinter()),
         "call": _call,
         "tex": _tex_escape,
@@ -402,6 +422,19 @@ def _or_formula(plain: Callable[[int], str], fmt: str, context: str) -> Callable
 def _math_grouping(plain: Callable[[int], str]) -> Callable[[int], str]:
     """Digit groups as LaTeX math writes them: 100{,}480."""
     return lambda n: plain(n) if "{,}" in plain(1000) else plain(n).replace(",", "{,}")
+
+
+def _latex_root(root: Any) -> str:
+    """sympy's exact solution (``-398 + sqrt(1158394)``) in LaTeX, by sympy's printer."""
+    import sympy
+
+    return str(sympy.latex(root))
+
+
+def _unicode_root(root: Any) -> str:
+    import sympy
+
+    return str(sympy.sstr(root)).replace("sqrt", "√").replace("*", "·").replace("-", "−")
 
 
 def _plain_size(size: Any) -> str:
