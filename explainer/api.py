@@ -174,6 +174,15 @@ def solve_hf(target: str) -> LMSolution:
     return solve_config(read_config(bundled[target].config, f"{target}.json"))
 
 
+def require_numbers(solution: Solution, why: str) -> None:
+    """Refuse a solution in named sizes where only numbers will do."""
+    if solution.size_names:
+        from .errors import ExplainerError
+
+        names = ", ".join(solution.size_names)
+        raise ExplainerError(f"{why}: the spec names sizes ({names}); solve it for the formula")
+
+
 def render_unknown(
     solution: Solution,
     name: str | None,

@@ -368,6 +368,7 @@ def check(
     else:
         text = _spec_text(spec, None)
         solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+    api.require_numbers(solution, "explainer check builds every layer in the framework")
     check_memory(solution, parse_memory(max_memory))
     rows = run_check(solution)
     click.echo(render_check(rows, solution.framework), nl=False)
@@ -633,6 +634,7 @@ def _own_session(
         name, again = example_name, f"explainer solve --example {example_name}"
     else:
         solution = api.solve_spec(text, input_shape)
+        api.require_numbers(solution, "practice asks for numbers")
         name, again = "your network", "explainer solve SPEC"
     return OwnSession(table_problem(solution, text, name), again)
 

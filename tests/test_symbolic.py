@@ -244,3 +244,13 @@ def test_a_written_size_that_the_shape_must_match_becomes_an_assumption() -> Non
     solution = solve(parse("input(3, W, W)\n" + example("vgg-16").spec))
     assert solution.total_params == example("vgg-16").total_params
     assert any(isinstance(c, sympy.Eq) for c in solution.assumptions)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["check", "input(d) -> Linear(h)"], ["practice", "input(d) -> Linear(h)"]],
+)
+def test_commands_that_need_numbers_refuse_named_sizes(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args, input="")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "the spec names sizes (d, h)" in result.stderr
