@@ -254,3 +254,19 @@ def test_commands_that_need_numbers_refuse_named_sizes(args: list[str]) -> None:
     result = CliRunner().invoke(main, args, input="")
     assert (result.exit_code, result.stdout) == (2, "")
     assert "the spec names sizes (d, h)" in result.stderr
+
+
+def test_the_same_spec_gives_byte_identical_output_in_every_process() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    spec = "input(3, W, W) -> Conv2d(3, k, 5, padding=2) -> MaxPool2d(2) -> Flatten -> Linear(c)"
+    outputs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": root}
+        command = [sys.executable, "-m", "explainer", "solve", spec, "--format", "json"]
+        outputs.add(subprocess.run(command, env=env, capture_output=True, check=True).stdout)
+    assert len(outputs) == 1
