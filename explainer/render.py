@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .blocks import BlockResult
 from .errors import ExplainerError
 from .fade import blank_last
 from .pictures import bar_chart, shape_diagram
@@ -129,6 +130,18 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "non_trainable_params": solution.non_trainable_params,
         "total": step_json(solution.total),
         "notes": list(solution.notes),
+        "blocks": [_block_json(block) for block in solution.blocks],
+    }
+
+
+def _block_json(block: BlockResult) -> dict[str, Any]:
+    return {
+        "path": block.path,
+        "type": block.type,
+        "times": block.block.times,
+        "depth": block.depth,
+        "params": block.params,
+        "steps": [step_json(step) for step in block.steps],
     }
 
 
@@ -139,8 +152,9 @@ def _layer_json(layer: LayerResult) -> dict[str, Any]:
         "written": layer.spec.text,
         "type": layer.type,
         "args": {key: _jsonable(value) for key, value in layer.args.items()},
-        "input_shape": list(layer.input_shape),
-        "output_shape": list(layer.output_shape),
+        "inputs": list(layer.inputs),
+        "input_shape": list(layer.input_shape) if layer.placed else None,
+        "output_shape": list(layer.output_shape) if layer.placed else None,
         "params": layer.params,
         "trainable_params": layer.trainable_params,
         "non_trainable_params": layer.non_trainable_params,
@@ -248,6 +262,8 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "substituted": lambda step: printer(step).doprint(step.substituted),
         "symbol": lambda name: (LatexPrinter() if latex else UnicodePrinter()).symbol(name),
         "shape": lambda shape: "×".join(str(size) for size in shape),
+        "shapes": lambda shapes: " + ".join("×".join(str(s) for s in shape) for shape in shapes),
+        "sources": _sources,
         "batch_shape": lambda shape: "[" + ", ".join(str(s) for s in (-1, *shape)) + "]",
         "call": _call,
         "tex": _tex_escape,
@@ -274,6 +290,15 @@ def _percent(share: Fraction) -> str:
     if share and not tenths:
         return "<0.1%"
     return f"{tenths // 10}.{tenths % 10}%"
+
+
+def _sources(sources: tuple[LayerResult | None, ...]) -> str:
+    """The inputs of a graph node in words: layer 5 (BatchNorm2d) and the input."""
+    names = [
+        "the input" if source is None else f"layer {source.index} ({source.type})"
+        for source in sources
+    ]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _call(layer: LayerResult) -> str:

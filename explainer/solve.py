@@ -5,12 +5,14 @@ The only place formulas are evaluated. Nothing here formats text for people.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .errors import ExplainerError, InputShapeError
+from .blocks import BlockResult, block_total, solve_blocks
+from .errors import ExplainerError, InputShapeError, ShapeError
 from .formula import sum_formula
-from .layers import ALIASES, Layer, bind, resolve
+from .layers import ALIASES, Derivation, Layer, bind, resolve
+from .layers.merge import Merge
 from .spec import Architecture, LayerSpec, Shape
 from .steps import Step, derive
 
@@ -39,10 +41,21 @@ class LayerResult:
     )
     costs: LayerCosts | None = None  # MACs, FLOPs, memory: only when asked for (explainer.costs)
     comparison: Comparison | None = None  # the other framework's count: explainer.compare
+    # The nodes whose outputs it takes: 0 the input, k layer k (a chain: the layer before).
+    inputs: tuple[int, ...] = ()
+    # False: a print-out's module whose input is unknown (no forward): counted, not shaped.
+    placed: bool = True
+
+    input_shapes: tuple[Shape, ...] = ()  # one per input: a merge has several
 
     @property
     def type(self) -> str:
         return self.layer.type_name()
+
+    @property
+    def reads_previous(self) -> bool:
+        """It takes the output of the layer before it and nothing else, as in a chain."""
+        return self.inputs == (self.index - 1,)
 
     @property
     def non_trainable_params(self) -> int:
@@ -63,6 +76,21 @@ class Solution:
     framework: str = "pytorch"
     title: str = ""  # the bank example's title, when solving one
     cost_totals: tuple[Step, ...] = ()  # totals of the cost steps, when asked for
+    blocks: tuple[BlockResult, ...] = ()  # a print-out's containers, each counted
+
+    @property
+    def is_chain(self) -> bool:
+        """Every layer reads the one before: drawn and written as a chain."""
+        return all(layer.inputs == (layer.index - 1,) for layer in self.layers)
+
+    @property
+    def placed(self) -> bool:
+        """Every layer has its shapes (false for a print-out without its forward)."""
+        return all(layer.placed for layer in self.layers)
+
+    def sources(self, layer: LayerResult) -> tuple[LayerResult | None, ...]:
+        """The layers whose outputs ``layer`` takes; None stands for the network's input."""
+        return tuple(None if i == 0 else self.layers[i - 1] for i in layer.inputs)
 
     @property
     def total_params(self) -> int:
@@ -95,45 +123,117 @@ class Solution:
 
 
 def solve(architecture: Architecture, title: str = "") -> Solution:
-    if architecture.input_shape is None:
+    """Solve every node of the graph in order; each node reads the shapes of its inputs."""
+    if architecture.input_shape is None and any(spec.placed for spec in architecture.layers):
         first = architecture.layers[0] if architecture.layers else None
         raise InputShapeError(
             "no input shape: start the spec with input(1, 28, 28) or pass --input 1,28,28",
             f"{first.where}: layer 1, {first.text}" if first else "",
         )
-    shape = architecture.input_shape
-    results: list[LayerResult] = []
+    graph = _Graph(architecture)
     for index, spec in enumerate(architecture.layers, 1):
-        origin = _origin(results)
-        shape = spec.input_shape or shape
         try:
-            result = _solve_layer(index, spec, shape, origin, architecture.framework)
+            graph.add(index, spec)
         except ExplainerError as exc:
             raise exc.at(f"{spec.where}: layer {index}, {spec.text}") from None
-        results.append(result)
-        shape = result.output_shape
+    results = graph.results
+    blocks = solve_blocks(architecture.blocks, results)
     return Solution(
-        input_shape=architecture.input_shape,
+        input_shape=architecture.input_shape or (),
         layers=tuple(results),
-        total=_total(results),
+        total=_total(results, blocks),
         notation=_notation(architecture, results),
         notes=architecture.notes,
         framework=architecture.framework,
         title=title,
+        blocks=blocks,
     )
 
 
+class _Graph:
+    """The nodes solved so far, by number (0 is the input), and the shape each one gives."""
+
+    def __init__(self, architecture: Architecture) -> None:
+        self.framework = architecture.framework
+        self.results: list[LayerResult] = []
+        self.shapes: dict[int, Shape] = {}
+        if architecture.input_shape is not None:
+            self.shapes[0] = architecture.input_shape
+        self.first_call: dict[str, int] = {}  # a module called again shares its weights
+
+    def add(self, index: int, spec: LayerSpec) -> None:
+        if not spec.placed:
+            result = _solve_unplaced(index, spec, self.framework)
+        else:
+            sources = self._sources(index, spec)
+            shapes = (
+                (spec.input_shape,)
+                if spec.input_shape
+                else (tuple(self.shapes[source] for source in sources))
+            )
+            labels = tuple(self._label(source) for source in sources)
+            result = _solve_layer(index, spec, sources, shapes, labels, self.framework)
+            self.shapes[index] = result.output_shape
+        if spec.name is not None and result.params:
+            first = self.first_call.setdefault(spec.name, index)
+            if first != index:
+                result = _shared(result, first)
+        self.results.append(result)
+
+    def _sources(self, index: int, spec: LayerSpec) -> tuple[int, ...]:
+        sources = spec.inputs if spec.inputs is not None else (index - 1,)
+        for source in sources:
+            if source not in self.shapes:
+                why = "comes later" if source >= index else "has no shape (no forward places it)"
+                raise ShapeError(f"its input, layer {source}, {why}")
+        return sources
+
+    def _label(self, source: int) -> str:
+        if source == 0:
+            return "the input"
+        last = self.results[source - 1]
+        return f"layer {source} ({last.type})"
+
+
 def _solve_layer(
-    index: int, spec: LayerSpec, shape: Shape, origin: str, framework: str
+    index: int,
+    spec: LayerSpec,
+    sources: tuple[int, ...],
+    shapes: tuple[Shape, ...],
+    labels: tuple[str, ...],
+    framework: str,
 ) -> LayerResult:
     kind, alias = resolve(spec.call, framework)
     kwargs = dict(spec.kwargs)
     args = spec.args
     if alias is not None:
         kwargs, args = alias.translate(args, kwargs), ()
-    layer = bind(kind, args, kwargs, shape, origin)
-    outcome = layer.derive(shape)
-    trainable = outcome.params - outcome.non_trainable
+    origin = "the input" if labels[0] == "the input" else f"after {labels[0]} the input"
+    layer = bind(kind, args, kwargs, shapes[0], origin)
+    if isinstance(layer, Merge):
+        if len(shapes) < layer.min_inputs:
+            raise ShapeError(f"{layer.type_name()} needs at least 2 inputs, got {len(shapes)}")
+        outcome = layer.merge(shapes, labels)
+    elif len(shapes) > 1:
+        raise ShapeError(
+            f"{layer.type_name()} takes one input, got {len(shapes)}: "
+            f"{', '.join(labels)}; merge them first with Add or Concat"
+        )
+    else:
+        outcome = layer.derive(shapes[0])
+    return _result(index, spec, layer, outcome, shapes[0], sources, shapes=shapes)
+
+
+def _result(
+    index: int,
+    spec: LayerSpec,
+    layer: Layer,
+    outcome: Derivation,
+    shape: Shape,
+    sources: tuple[int, ...],
+    placed: bool = True,
+    shapes: tuple[Shape, ...] = (),
+) -> LayerResult:
     return LayerResult(
         index=index,
         name=spec.name or spec.call,
@@ -142,12 +242,80 @@ def _solve_layer(
         input_shape=shape,
         output_shape=outcome.output_shape,
         params=outcome.params,
-        trainable_params=trainable,
+        trainable_params=outcome.params - outcome.non_trainable,
         steps=outcome.steps,
         shape_why=outcome.shape_why,
         params_why=outcome.params_why,
         params_step=outcome.params_step,
+        inputs=sources,
+        placed=placed,
+        input_shapes=shapes,
     )
+
+
+def _shared(result: LayerResult, first: int) -> LayerResult:
+    """A module called again: the same weights, counted once, at its first call."""
+    why = f"the same module as layer {first}, called again: its weights are counted once, there"
+    return replace(result, params=0, trainable_params=0, steps=(), params_step=None, params_why=why)
+
+
+def _solve_unplaced(index: int, spec: LayerSpec, framework: str) -> LayerResult:
+    """A module whose input is unknown: its count from its own arguments, no shape.
+
+    A print-out writes every argument a count needs (in_features, num_features, ...), so the
+    count is the same for every shape the module accepts. It is derived for two made-up
+    shapes; the steps that differ between them are shape steps, and are left out. Were the
+    counts to differ, the module would need its real input: that is refused, never guessed.
+    """
+    kind, alias = resolve(spec.call, framework)
+    kwargs = dict(spec.kwargs)
+    args = spec.args
+    if alias is not None:
+        kwargs, args = alias.translate(args, kwargs), ()
+    outcomes = [_made_up(kind, args, kwargs, spatial) for spatial in (64, 67)]
+    found = [o for o in outcomes if o is not None]
+    if len(found) < 2 or found[0][1].params != found[1][1].params:
+        raise ShapeError(
+            f"{kind.type_name()}: its count depends on what reaches it, which the print-out "
+            "alone does not say; paste the forward method below it"
+        )
+    (layer, one), (_, other) = found
+    steps = tuple(step for step in one.steps if step in other.steps)
+    outcome = replace(
+        one,
+        output_shape=(),
+        steps=steps,
+        shape_why="the print-out alone does not say what reaches this module: shapes need "
+        "the forward",
+    )
+    return _result(index, spec, layer, outcome, (), (), placed=False)
+
+
+def _made_up(
+    kind: type[Layer], args: tuple[Any, ...], kwargs: dict[str, Any], spatial: int
+) -> tuple[Layer, Derivation] | None:
+    """The kind on an input it accepts, its leading size from its own arguments."""
+    names = kind.arg_names()
+    given = dict(zip(names, args, strict=False)) | kwargs
+    lead = next((given[n] for n in kind.inferred if type(given.get(n)) is int), spatial)
+    if "normalized_shape" in given:  # LayerNorm: the input ends with the normalised shape
+        tail = given["normalized_shape"]
+        tail = tuple(tail) if isinstance(tail, tuple | list) else (tail,)
+        candidates = [tail, (spatial, *tail)]
+    else:
+        ranks = sorted(kind.input_dims) or [1, 2, 3]
+        feature_last = any(
+            kind.inferred[n]((1, 2)) == 2 for n in kind.inferred
+        )  # Linear, LSTM, attention: the features are the last size
+        rest = [(spatial,) * (rank - 1) for rank in ranks]
+        candidates = [(*r, lead) if feature_last else (lead, *r) for r in rest]
+    for shape in candidates:
+        try:
+            layer = bind(kind, args, kwargs, shape, "the input")
+            return layer, layer.derive(shape)
+        except ExplainerError:
+            continue
+    return None
 
 
 def _notation(architecture: Architecture, results: list[LayerResult]) -> str:
@@ -159,14 +327,9 @@ def _notation(architecture: Architecture, results: list[LayerResult]) -> str:
     return architecture.notation
 
 
-def _origin(results: list[LayerResult]) -> str:
-    if not results:
-        return "the input"
-    last = results[-1]
-    return f"after layer {last.index} ({last.type}) the input"
-
-
-def _total(results: list[LayerResult]) -> Step:
+def _total(results: list[LayerResult], blocks: tuple[BlockResult, ...]) -> Step:
+    if blocks:
+        return block_total(results, blocks)
     weighted = [r for r in results if r.params]
     values = {f"p_{r.index}": r.params for r in weighted}
     meanings = {f"p_{r.index}": f"parameters of layer {r.index}, {r.name}" for r in weighted}

@@ -43,6 +43,10 @@ _WHERE = {
     "Dropout": "elementwise",
     # reshaping
     "Flatten": "reshape", "Unflatten": "reshape",
+    # graphs: merges of branches, and the tensor operations of a forward
+    "Add": "merge", "Concat": "merge",
+    "Mean": "tensor", "Sum": "tensor", "Slice": "tensor", "Permute": "tensor",
+    "Transpose": "tensor", "Reshape": "tensor",
 }  # fmt: skip
 
 
