@@ -299,6 +299,7 @@ def batchnorm_cases(kind: str) -> st.SearchStrategy[Case]:
                 "momentum": draw(st.sampled_from([0.1, None, 0.5])),
                 "affine": draw(st.booleans()),
                 "track_running_stats": draw(st.booleans()),
+                "bias": draw(st.booleans()),  # torch 2.13: keyword only; False drops β
             },
         )
         if draw(st.booleans()) or kind.startswith("Instance"):
@@ -313,7 +314,8 @@ def groupnorm_cases(draw: st.DrawFn) -> Case:
     groups = draw(st.integers(1, 4))
     channels = groups * draw(st.integers(1, 3))
     shape = (channels, *draw(st.lists(st.integers(1, 4), max_size=2)))
-    kwargs = with_optional(draw, {"num_groups": groups}, {"affine": draw(st.booleans())})
+    optional = {"affine": draw(st.booleans()), "bias": draw(st.booleans())}
+    kwargs = with_optional(draw, {"num_groups": groups}, optional)
     if draw(st.booleans()):
         kwargs["num_channels"] = channels
     return shape, kwargs
@@ -920,3 +922,26 @@ def test_bank_examples_match_torch() -> None:
         assert solution.total_params == example.total_params, example.name
         with torch.device("meta"):
             assert_stack_matches_torch(solution)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        "BatchNorm2d(16, bias=False)",
+        "BatchNorm1d(16, affine=True, bias=False, track_running_stats=True)",
+        "GroupNorm(4, 16, bias=False)",
+        "InstanceNorm2d(16, affine=True, bias=False)",
+    ],
+)
+def test_a_norm_without_bias_keeps_only_its_scale(layer: str) -> None:
+    """torch 2.13's norms take bias=False (keyword only): γ stays, β goes, 16 not 32; the
+    oracle rebuilds the layer with the same bias."""
+    (result,) = solve(parse(chain((16, 4, 4) if "1d" not in layer else (16,), layer))).layers
+    assert result.params == 16 and result.args["bias"] is False
+    assert_matches_torch(result)
+
+
+def test_a_norms_bias_is_keyword_only() -> None:
+    """As in torch: a sixth positional argument is not the bias."""
+    with pytest.raises(ExplainerError, match="at most 5 positional"):
+        solve(parse(chain((16, 4, 4), "BatchNorm2d(16, 1e-5, 0.1, True, True, False)")))

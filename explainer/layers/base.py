@@ -171,9 +171,12 @@ def _bind_positional(
             raise ArgumentError(
                 f"{kind.type_name()} has no argument {key!r}{did_you_mean(key, names)}"
             )
-    # PyTorch's order first. If that leaves a required argument unset but the shape could
-    # supply the leading ones (Linear(10), Conv2d(16, 5)), skip those: unambiguous, since
-    # PyTorch itself would refuse the call.
+    # PyTorch's order first (keyword-only arguments, such as a norm's bias, never bind by
+    # position). If that leaves a required argument unset but the shape could supply the
+    # leading ones (Linear(10), Conv2d(16, 5)), skip those: unambiguous, since PyTorch itself
+    # would refuse the call.
+    keyword_only = {f.name for f in dataclasses.fields(kind) if f.kw_only}
+    names = tuple(n for n in names if n not in keyword_only)
     order = names
     skippable = [n for n in names[: len(kind.inferred)] if n in kind.inferred and n not in kwargs]
     if skippable and _needs_shift(kind, names, args, kwargs):
