@@ -8,7 +8,7 @@ counted at its first call only (the solver gives the later calls 0), so sums nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .formula import sum_formula
@@ -51,14 +51,31 @@ def parent_of(path: str, paths: frozenset[str]) -> str:
 
 
 def solve_blocks(blocks: tuple[Block, ...], results: list[LayerResult]) -> tuple[BlockResult, ...]:
-    """Every block counted, innermost first in the work, returned in the order printed."""
+    """Every block counted, innermost first (each derivation uses only those before it),
+    siblings in the order printed; block ``b_n`` is the n-th of them."""
     paths = frozenset(block.path for block in blocks)
+    ordered = _post_order(blocks, paths)
+    numbers = {block.path: number for number, block in enumerate(ordered, 1)}
     done: dict[str, BlockResult] = {}
-    numbers = {block.path: number for number, block in enumerate(blocks, 1)}
-    for block in sorted(blocks, key=lambda b: -b.path.count(".")):
+    for block in ordered:
         terms = _terms(block.path, paths, results, done, numbers)
         done[block.path] = _block(numbers[block.path], block, parent_of(block.path, paths), terms)
-    return tuple(done[block.path] for block in blocks)
+    return tuple(done[block.path] for block in ordered)
+
+
+def _post_order(blocks: tuple[Block, ...], paths: frozenset[str]) -> list[Block]:
+    children: dict[str, list[Block]] = {}
+    for block in blocks:
+        children.setdefault(parent_of(block.path, paths), []).append(block)
+    found: list[Block] = []
+
+    def visit(path: str) -> None:
+        for child in children.get(path, []):
+            visit(child.path)
+            found.append(child)
+
+    visit("")
+    return found
 
 
 Terms = dict[str, tuple[int, str]]  # symbol -> (count, meaning)
@@ -122,4 +139,20 @@ def block_total(results: list[LayerResult], blocks: tuple[BlockResult, ...]) -> 
     done = {block.path: block for block in blocks}
     terms = _terms("", paths, results, done, numbers)
     step = _sum("total parameters", terms)
-    return step
+    why = "the total is the sum over the model's own layers and outermost blocks that have weights"
+    return replace(step, why=why if terms else step.why)
+
+
+def with_copies(results: list[LayerResult], blocks: tuple[BlockResult, ...]) -> list[LayerResult]:
+    """Each layer with the number of copies the model holds: the product of the repeats
+    around it (a layer of one of 12 printed GPT2Blocks is there 12 times)."""
+    times = {block.path: block.block.times for block in blocks}
+    paths = frozenset(times)
+    found = []
+    for result in results:
+        copies, path = 1, parent_of(result.spec.name or "", paths)
+        while path:
+            copies *= times[path]
+            path = parent_of(path, paths)
+        found.append(result if copies == 1 else replace(result, copies=copies))
+    return found

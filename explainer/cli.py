@@ -7,6 +7,7 @@ no ``-o`` file is written unless the whole document rendered.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import secrets
 import sys
@@ -144,6 +145,14 @@ def main() -> None:
     help="A faded worked example: leave the last N steps blank, the last one first "
     "(text and markdown).",
 )
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="The summary per block: modules down to depth N of a print-out's hierarchy, "
+    "as torchinfo's depth (default: every layer).",
+)
 def solve(
     spec: str | None,
     example_name: str | None,
@@ -158,6 +167,7 @@ def solve(
     keras_model: str | None,
     compare: bool,
     fade: int,
+    depth: int | None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
 
@@ -187,6 +197,8 @@ def solve(
     else:
         text = _spec_text(spec, example_name)
         solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+    if depth is not None:
+        solution = dataclasses.replace(solution, summary_depth=depth)
     if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
         from .costs import with_costs
         from .render import render

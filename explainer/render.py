@@ -13,12 +13,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from math import prod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .blocks import BlockResult
+from .blocks import BlockResult, parent_of
 from .errors import ExplainerError
 from .fade import blank_last
 from .pictures import bar_chart, shape_diagram
@@ -72,8 +73,70 @@ class SummaryLayout:
     double_rule: str
 
 
+@dataclass(frozen=True)
+class SummaryRow:
+    """One row of the summary table: a layer, or with --depth a block taken as a whole."""
+
+    label: str  # Conv2d-1, or GPT2Block h.0-11 ×12
+    shape: tuple[int, ...] | None  # the output shape; None where it is not derived
+    params: int  # all its copies (a layer of one of 12 printed blocks: 12 times its count)
+    index: int | None  # the layer's number, for links; None for a block
+
+
+def summary_rows(solution: Solution) -> list[SummaryRow]:
+    """Every layer, or with ``summary_depth`` N the modules down to depth N, as torchinfo's
+    ``depth``: a block N deep is one row, the layers above it rows of their own."""
+    depth = solution.summary_depth
+    if depth is None:
+        return [_layer_row(layer) for layer in solution.layers]
+    paths = frozenset(block.path for block in solution.blocks)
+    by_path = {block.path: block for block in solution.blocks}
+    rows: list[SummaryRow] = []
+    shown: set[str] = set()
+    for layer in solution.layers:
+        chain = _enclosing(layer.spec.name or "", paths)
+        if len(chain) < depth:
+            rows.append(_layer_row(layer))
+            continue
+        block = by_path[chain[depth - 1]]
+        if block.path not in shown:
+            shown.add(block.path)
+            around = prod(by_path[p].block.times for p in chain[: depth - 1])
+            times = block.block.times * around
+            label = f"{block.type} {block.path}" + (f" ×{times}" if times > 1 else "")
+            shape = _block_shape(solution, block.path, paths)
+            rows.append(SummaryRow(label, shape, block.params * around, None))
+    return rows
+
+
+def _layer_row(layer: LayerResult) -> SummaryRow:
+    """A layer of a repeated block is one row for all its copies: the rows add up."""
+    shape = layer.output_shape if layer.placed else None
+    label = f"{layer.type}-{layer.index}" + (f" ×{layer.copies}" if layer.copies > 1 else "")
+    return SummaryRow(label, shape, layer.params * layer.copies, layer.index)
+
+
+def _enclosing(name: str, paths: frozenset[str]) -> list[str]:
+    """The blocks around a module, outermost first."""
+    found: list[str] = []
+    parent = parent_of(name, paths)
+    while parent:
+        found.insert(0, parent)
+        parent = parent_of(parent, paths)
+    return found
+
+
+def _block_shape(solution: Solution, path: str, paths: frozenset[str]) -> tuple[int, ...] | None:
+    """A block's output: that of its last layer, where shapes are derived."""
+    inside = [
+        layer for layer in solution.layers if path in _enclosing(layer.spec.name or "", paths)
+    ]
+    last = inside[-1] if inside else None
+    return last.output_shape if last is not None and last.placed else None
+
+
 def summary_layout(solution: Solution) -> SummaryLayout:
-    labels = [f"{layer.type}-{layer.index}" for layer in solution.layers]
+    labels = [row.label for row in summary_rows(solution)]
     width = max([20, *(len(label) + 1 for label in labels)])
     total = width + 27 + 16 + 1
     return SummaryLayout(width, "-" * total, "=" * total)
@@ -153,6 +216,7 @@ def _layer_json(layer: LayerResult) -> dict[str, Any]:
         "type": layer.type,
         "args": {key: _jsonable(value) for key, value in layer.args.items()},
         "inputs": list(layer.inputs),
+        "copies": layer.copies,
         "input_shape": list(layer.input_shape) if layer.placed else None,
         "output_shape": list(layer.output_shape) if layer.placed else None,
         "params": layer.params,
@@ -256,6 +320,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
     return {
         "num": number,
         "summary_layout": summary_layout,
+        "summary_rows": summary_rows,
         "sentence": lambda text: text[:1].upper() + text[1:],
         "mathnum": math_number,
         "formula": lambda step: printer(step).doprint(step.formula.expr),

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .blocks import BlockResult, block_total, solve_blocks
+from .blocks import BlockResult, block_total, solve_blocks, with_copies
 from .errors import ExplainerError, InputShapeError, ShapeError
 from .formula import sum_formula
 from .layers import ALIASES, Derivation, Layer, bind, resolve
 from .layers.merge import Merge
-from .spec import Architecture, LayerSpec, Shape
+from .spec import Architecture, LayerSpec, Shape, SizeOf
 from .steps import Step, derive
 
 COURSE_NAMES = frozenset(name.lower() for name in ALIASES)
@@ -47,6 +47,7 @@ class LayerResult:
     placed: bool = True
 
     input_shapes: tuple[Shape, ...] = ()  # one per input: a merge has several
+    copies: int = 1  # inside a printed repeat (12 x GPT2Block): the model holds 12 of it
 
     @property
     def type(self) -> str:
@@ -77,6 +78,7 @@ class Solution:
     title: str = ""  # the bank example's title, when solving one
     cost_totals: tuple[Step, ...] = ()  # totals of the cost steps, when asked for
     blocks: tuple[BlockResult, ...] = ()  # a print-out's containers, each counted
+    summary_depth: int | None = None  # --depth: the summary's rows down to this depth
 
     @property
     def is_chain(self) -> bool:
@@ -98,7 +100,7 @@ class Solution:
 
     @property
     def trainable_params(self) -> int:
-        return sum(layer.trainable_params for layer in self.layers)
+        return sum(layer.trainable_params * layer.copies for layer in self.layers)
 
     @property
     def non_trainable_params(self) -> int:
@@ -136,8 +138,8 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
             graph.add(index, spec)
         except ExplainerError as exc:
             raise exc.at(f"{spec.where}: layer {index}, {spec.text}") from None
-    results = graph.results
-    blocks = solve_blocks(architecture.blocks, results)
+    blocks = solve_blocks(architecture.blocks, graph.results)
+    results = with_copies(graph.results, blocks)
     return Solution(
         input_shape=architecture.input_shape or (),
         layers=tuple(results),
@@ -172,6 +174,7 @@ class _Graph:
                 else (tuple(self.shapes[source] for source in sources))
             )
             labels = tuple(self._label(source) for source in sources)
+            spec = replace(spec, args=self._sizes(spec.args), kwargs=self._sizes(spec.kwargs))
             result = _solve_layer(index, spec, sources, shapes, labels, self.framework)
             self.shapes[index] = result.output_shape
         if spec.name is not None and result.params:
@@ -187,6 +190,26 @@ class _Graph:
                 why = "comes later" if source >= index else "has no shape (no forward places it)"
                 raise ShapeError(f"its input, layer {source}, {why}")
         return sources
+
+    def _sizes(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``x.shape[-1]`` written as an argument: the size, now that the shape is known."""
+        return tuple(self._size(value) for value in values)
+
+    def _size(self, value: Any) -> Any:
+        if isinstance(value, tuple):
+            return self._sizes(value)
+        if not isinstance(value, SizeOf):
+            return value
+        shape = self.shapes.get(value.node)
+        if shape is None:
+            raise ShapeError(f"shape[{value.dim}] of layer {value.node}, which has no shape")
+        rank = len(shape) + 1
+        dim = value.dim + rank if value.dim < 0 else value.dim
+        if dim == 0:
+            raise ShapeError("the batch size is not known: it can only stand first in x.view(...)")
+        if not 0 < dim < rank:
+            raise ShapeError(f"shape[{value.dim}] is out of range for {[-1, *shape]}")
+        return shape[dim - 1]
 
     def _label(self, source: int) -> str:
         if source == 0:
@@ -294,28 +317,27 @@ def _solve_unplaced(index: int, spec: LayerSpec, framework: str) -> LayerResult:
 def _made_up(
     kind: type[Layer], args: tuple[Any, ...], kwargs: dict[str, Any], spatial: int
 ) -> tuple[Layer, Derivation] | None:
-    """The kind on an input it accepts, its leading size from its own arguments."""
-    names = kind.arg_names()
-    given = dict(zip(names, args, strict=False)) | kwargs
-    lead = next((given[n] for n in kind.inferred if type(given.get(n)) is int), spatial)
-    if "normalized_shape" in given:  # LayerNorm: the input ends with the normalised shape
-        tail = given["normalized_shape"]
-        tail = tuple(tail) if isinstance(tail, tuple | list) else (tail,)
-        candidates = [tail, (spatial, *tail)]
-    else:
-        ranks = sorted(kind.input_dims) or [1, 2, 3]
-        feature_last = any(
-            kind.inferred[n]((1, 2)) == 2 for n in kind.inferred
-        )  # Linear, LSTM, attention: the features are the last size
-        rest = [(spatial,) * (rank - 1) for rank in ranks]
-        candidates = [(*r, lead) if feature_last else (lead, *r) for r in rest]
-    for shape in candidates:
+    """The kind on the first made-up input it accepts: each of its own integer arguments as
+    the first or the last size (in_channels, nx, normalized_shape), the others ``spatial``."""
+    for shape in _candidates(kind, (*args, *kwargs.values()), spatial):
         try:
             layer = bind(kind, args, kwargs, shape, "the input")
             return layer, layer.derive(shape)
         except ExplainerError:
             continue
     return None
+
+
+def _candidates(kind: type[Layer], given: tuple[Any, ...], spatial: int) -> list[Shape]:
+    sizes = [v for v in given if type(v) is int and v > 0]
+    tails = [tuple(v) for v in given if isinstance(v, tuple) and all(type(x) is int for x in v)]
+    ranks = sorted(kind.input_dims) or [1, 2, 3]
+    found: list[Shape] = [t for t in tails if t] + [(spatial, *t) for t in tails if t]
+    for rank in ranks:
+        rest = (spatial,) * (rank - 1)
+        for size in [*sizes, spatial]:
+            found += [(size, *rest), (*rest, size)]
+    return found
 
 
 def _notation(architecture: Architecture, results: list[LayerResult]) -> str:

@@ -232,3 +232,83 @@ def test_every_node_agrees_with_pytorch(case: tuple[str, Built, tuple[int, int, 
     assert solution.total_params == sum(
         p.numel() for module, _ in built.nodes for p in getattr(module, "parameters", lambda: [])()
     )
+
+
+# -- the tensor operations of a forward, against torch's own ------------------------------------
+
+
+@st.composite
+def tensor_ops(draw: Any) -> tuple[tuple[int, ...], str, Any]:
+    """A shape, the operation as a chain layer, and the same operation on a torch tensor."""
+    shape = tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
+    rank = len(shape) + 1
+    dims = st.integers(1, rank - 1)
+    op = draw(st.sampled_from(["Mean", "Sum", "Slice", "Permute", "Transpose", "Reshape"]))
+    if op in ("Mean", "Sum"):
+        dim = draw(dims) - (rank if draw(st.booleans()) else 0)  # from either end
+        keep = draw(st.booleans())
+        method = "mean" if op == "Mean" else "sum"
+        return (
+            shape,
+            f"{op}(dim={dim}, keepdim={keep})",
+            lambda x: getattr(x, method)(dim=dim, keepdim=keep),
+        )
+    if op == "Slice":
+        items: list[str] = [":"]
+        keys: list[Any] = [slice(None)]
+        for size in shape:
+            kind = draw(st.sampled_from(["all", "int", "slice"]))
+            if kind == "int":
+                at = draw(st.integers(-size, size - 1))
+                items.append(str(at))
+                keys.append(at)
+            elif kind == "slice":
+                start, step = draw(st.integers(0, size - 1)), draw(st.integers(1, 2))
+                items.append(f"{start}::{step}")
+                keys.append(slice(start, None, step))
+            else:
+                items.append(":")
+                keys.append(slice(None))
+        index = ", ".join(items)
+        return shape, f"Slice({index!r})", lambda x: x[tuple(keys)]
+    if op == "Permute":
+        order = [0, *draw(st.permutations(list(range(1, rank))))]
+        return shape, f"Permute({tuple(order)!r})", lambda x: x.permute(*order)
+    if op == "Transpose":
+        a, b = draw(dims), draw(dims)
+        return shape, f"Transpose({a}, {b})", lambda x: x.transpose(a, b)
+    flat = 1
+    for size in shape:
+        flat *= size
+    new = (flat,) if draw(st.booleans()) else (-1, 1)
+    return shape, f"Reshape({new!r})", lambda x: x.reshape(x.shape[0], *new)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tensor_ops())
+def test_tensor_operations_agree_with_torch(case: tuple[tuple[int, ...], str, Any]) -> None:
+    torch = pytest.importorskip("torch")
+    shape, layer, apply = case
+    solution = solve_spec(f"input{shape} -> {layer}")
+    expected = tuple(apply(torch.zeros(2, *shape)).shape[1:])
+    assert solution.layers[0].output_shape == expected, layer
+    assert solution.total_params == 0
+
+
+def test_the_shape_diagram_draws_the_graph() -> None:
+    from fractions import Fraction
+
+    from explainer.pictures import shape_diagram
+
+    diagram = shape_diagram(solve_spec(INCEPTION))
+    assert [len(row.boxes) for row in diagram.rows] == [1, 4, 2, 1]  # branches side by side
+    assert diagram.rows[-1].boxes[0].layer is not None
+    assert diagram.rows[-1].boxes[0].layer.type == "Concat"  # the merge is a box of its own
+    assert len(diagram.edges) == 4 + 2 + 4  # input to each branch, inside them, into Concat
+    points = [p for edge in diagram.edges for p in (*edge.points, *edge.head)]
+    assert all(isinstance(c, Fraction | int) for p in points for c in p)  # exact
+    assert all(0 <= x <= diagram.width and 0 <= y <= diagram.height for x, y in points)
+    svg = render(solve_spec(INCEPTION), "html")
+    assert svg.count('class="edge"') == len(diagram.edges)
+    chain = shape_diagram(solve_spec("input(1, 8, 8) -> Conv2d(4, 3) -> Flatten"))
+    assert chain.edges == ()

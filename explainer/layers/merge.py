@@ -37,11 +37,26 @@ class Merge(Layer):
 class Add(Merge):
     """Element-wise sum of tensors of one shape: a residual connection, ``out += identity``."""
 
+    # A residual taken only where the shapes agree, and otherwise the last input as it is:
+    # torchvision's ``if self.use_res_connect: return x + self.conv(x)``, whose flag is
+    # exactly "stride 1 and as many channels out as in".
+    optional: bool = False
+
     summary: ClassVar[str] = "element-wise sum of branches of one shape: no parameters"
     example: ClassVar[str] = "input(64, 56, 56); x = Conv2d(64, 3, padding=1); Add(x, input)"
 
     def merge(self, shapes: tuple[Shape, ...], labels: tuple[str, ...]) -> Derivation:
         first = shapes[0]
+        if self.optional and len(set(shapes)) > 1:
+            return Derivation(
+                output_shape=shapes[-1],
+                params=0,
+                steps=(),
+                shape_why=f"the shapes differ, so no residual is added: {labels[-1]} passes on "
+                "as it is (the block adds its input only where stride and channels keep the "
+                "shape)",
+                params_why="nothing is added here, and an addition has no weights: 0",
+            )
         for shape, label in zip(shapes[1:], labels[1:], strict=True):
             if shape != first:
                 raise ShapeError(
