@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .blocks import BlockResult, block_total, solve_blocks, with_copies
+from .boundary import MAX_DIMENSIONS, MAX_LAYERS, check_count, check_integer, shorten
 from .errors import ExplainerError, InputShapeError, ShapeError
 from .formula import sum_formula
 from .layers import ALIASES, Derivation, Layer, bind, resolve
@@ -57,6 +58,12 @@ class LayerResult:
     def reads_previous(self) -> bool:
         """It takes the output of the layer before it and nothing else, as in a chain."""
         return self.inputs == (self.index - 1,)
+
+    @property
+    def restates_call(self) -> bool:
+        """Whether the row spells out the call it stands for (FCwB(256) means Linear(...)):
+        not for a module a live model's PyTorch counted, which has no call to spell out."""
+        return self.spec.call != self.type and self.spec.call != "Counted"
 
     @property
     def non_trainable_params(self) -> int:
@@ -130,14 +137,15 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
         first = architecture.layers[0] if architecture.layers else None
         raise InputShapeError(
             "no input shape: start the spec with input(1, 28, 28) or pass --input 1,28,28",
-            f"{first.where}: layer 1, {first.text}" if first else "",
+            f"{first.where}: layer 1, {shorten(first.text)}" if first else "",
         )
+    check_count(len(architecture.layers), MAX_LAYERS, "layers")
     graph = _Graph(architecture)
     for index, spec in enumerate(architecture.layers, 1):
         try:
             graph.add(index, spec)
         except ExplainerError as exc:
-            raise exc.at(f"{spec.where}: layer {index}, {spec.text}") from None
+            raise exc.at(f"{spec.where}: layer {index}, {shorten(spec.text)}") from None
     blocks = solve_blocks(architecture.blocks, graph.results)
     results = with_copies(graph.results, blocks)
     return Solution(
@@ -157,6 +165,7 @@ class _Graph:
 
     def __init__(self, architecture: Architecture) -> None:
         self.framework = architecture.framework
+        self.live = architecture.notation == "live-pytorch"
         self.results: list[LayerResult] = []
         self.shapes: dict[int, Shape] = {}
         if architecture.input_shape is not None:
@@ -175,12 +184,14 @@ class _Graph:
             )
             labels = tuple(self._label(source) for source in sources)
             spec = replace(spec, args=self._sizes(spec.args), kwargs=self._sizes(spec.kwargs))
-            result = _solve_layer(index, spec, sources, shapes, labels, self.framework)
+            result = _checked(
+                _solve_layer(index, spec, sources, shapes, labels, self.framework, self.live)
+            )
             self.shapes[index] = result.output_shape
         if spec.name is not None and result.params:
             first = self.first_call.setdefault(spec.name, index)
             if first != index:
-                result = _shared(result, first)
+                result = _called_again(result, first)
         self.results.append(result)
 
     def _sources(self, index: int, spec: LayerSpec) -> tuple[int, ...]:
@@ -225,8 +236,9 @@ def _solve_layer(
     shapes: tuple[Shape, ...],
     labels: tuple[str, ...],
     framework: str,
+    live: bool = False,
 ) -> LayerResult:
-    kind, alias = resolve(spec.call, framework)
+    kind, alias = resolve(spec.call, framework, live)
     kwargs = dict(spec.kwargs)
     args = spec.args
     if alias is not None:
@@ -243,7 +255,7 @@ def _solve_layer(
             f"{', '.join(labels)}; merge them first with Add or Concat"
         )
     else:
-        outcome = layer.derive(shapes[0])
+        outcome = _shared(layer.derive(shapes[0]), spec)
     return _result(index, spec, layer, outcome, shapes[0], sources, shapes=shapes)
 
 
@@ -265,7 +277,7 @@ def _result(
         input_shape=shape,
         output_shape=outcome.output_shape,
         params=outcome.params,
-        trainable_params=outcome.params - outcome.non_trainable,
+        trainable_params=outcome.params - outcome.non_trainable - spec.frozen,
         steps=outcome.steps,
         shape_why=outcome.shape_why,
         params_why=outcome.params_why,
@@ -276,8 +288,36 @@ def _result(
     )
 
 
-def _shared(result: LayerResult, first: int) -> LayerResult:
-    """A module called again: the same weights, counted once, at its first call."""
+def _checked(result: LayerResult) -> LayerResult:
+    """A result every output can print exactly (explainer.boundary's limits)."""
+    check_count(len(result.output_shape), MAX_DIMENSIONS, "sizes in the output shape")
+    for size in result.output_shape:
+        check_integer(size, "an output size")
+    check_integer(result.params, "the parameter count")
+    return result
+
+
+def _shared(outcome: Derivation, spec: LayerSpec) -> Derivation:
+    """A live model's weights counted once: a module called again adds nothing, and a weight
+    tied to an earlier layer's (an output layer reusing the embedding) is taken off."""
+    if not spec.shared:
+        return outcome
+    if spec.shared == outcome.params:
+        steps = tuple(step for step in outcome.steps if step is not outcome.params_step)
+        why = f"the same weights as {spec.shared_with}, counted there: 0 more"
+        return replace(outcome, params=0, steps=steps, params_why=why)
+    meanings = {
+        "p": "parameters of the layer",
+        "s": f"weights shared with {spec.shared_with}, counted there",
+    }
+    why = f"{spec.shared} of its weights are the same tensors as {spec.shared_with}'s"
+    values = {"p": outcome.params, "s": spec.shared}
+    step = derive("parameters", "p - s", values, meanings, why)
+    return replace(outcome, params=step.value, steps=(*outcome.steps, step), params_why=why)
+
+
+def _called_again(result: LayerResult, first: int) -> LayerResult:
+    """A print-out's module called again: the same weights, counted once, at its first call."""
     why = f"the same module as layer {first}, called again: its weights are counted once, there"
     return replace(result, params=0, trainable_params=0, steps=(), params_step=None, params_why=why)
 

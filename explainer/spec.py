@@ -42,6 +42,12 @@ class LayerSpec:
     # False for a module that a print-out lists but whose place in the data flow is unknown
     # (no forward given, outside any Sequential): its count is derived, its shape is not.
     placed: bool = True
+    # A live model's facts, read from PyTorch (0 and "" for a written spec): parameters of this
+    # layer already counted at an earlier row (a module called again, a tied weight), where,
+    # and how many of the rest are frozen (requires_grad=False).
+    shared: int = 0
+    shared_with: str = ""
+    frozen: int = 0
 
     @property
     def where(self) -> str:

@@ -24,10 +24,12 @@ with warnings.catch_warnings():
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from explainer.check import module_class
 from explainer.errors import ExplainerError
 from explainer.layers import KINDS
 from explainer.parsing import parse
 from explainer.solve import LayerResult, Solution, solve
+from tests.torchvision_models import torchvision_models
 
 Shape = tuple[int, ...]
 Case = tuple[Shape, dict[str, Any]]
@@ -59,6 +61,13 @@ def torch_quiet() -> Iterator[None]:
         yield
 
 
+def torch_class(kind: str) -> Any:
+    """The class a kind stands for: torch.nn's, or torchvision's for its stock layers."""
+    if KINDS[kind].source != "torch.nn":
+        torchvision_models()  # torchvision importable (its operator schemas defined)
+    return module_class(torch, KINDS[kind], kind)
+
+
 def build(result: LayerResult) -> Any:
     """The torch module the solver says this layer is. Quietly: some constructors warn about
     valid arguments (an RNN's dropout with num_layers=1)."""
@@ -66,15 +75,10 @@ def build(result: LayerResult) -> Any:
         return torch_class(result.type)(**result.args)
 
 
-def torch_class(kind: str) -> Any:
-    """torch.nn's class, or one torch keeps deeper (MultiheadAttention's out_proj)."""
-    return getattr(torch.nn, kind, None) or getattr(torch.nn.modules.linear, kind)
-
-
-# Kinds that are no torch.nn module, checked against torch elsewhere: merges and tensor
+# Kinds that are no torch module, checked against torch elsewhere: merges and tensor
 # operations in tests/test_graph.py, Hugging Face's modules in tests/test_printouts.py.
-ELSEWHERE = {"Add", "Concat", "Mean", "Sum", "Slice", "Permute", "Transpose", "Reshape",
-             "Conv1D", "NewGELUActivation"}  # fmt: skip
+ELSEWHERE = {"Add", "Concat", "Mean", "Sum", "Slice", "Transpose", "Reshape", "Conv1D",
+             "NewGELUActivation"}  # fmt: skip
 
 
 # Kinds whose input is integer ids rather than values.
@@ -568,7 +572,43 @@ def encoder_cases(draw: st.DrawFn) -> Case:
     return sequence_shape(draw, width), kwargs
 
 
+@st.composite
+def stochastic_depth_cases(draw: st.DrawFn) -> Case:
+    p = draw(st.one_of(st.floats(0, 1), st.sampled_from([-0.5, 1.5])))  # outside: both refuse
+    mode = draw(st.sampled_from(["row", "batch", "row", "batch", "sample"]))  # sample: refused
+    return draw(any_shape()), {"p": p, "mode": mode}
+
+
+@st.composite
+def permute_cases(draw: st.DrawFn) -> Case:
+    """Keeping the batch first (we refuse moving it, deliberately); rarely not a permutation."""
+    shape = draw(any_shape())
+    rest = draw(st.permutations(list(range(1, len(shape) + 1))))
+    dims = [0, *rest]
+    if rarely(draw):
+        dims = [*dims[:-1], dims[-1] + 1]  # a dimension that does not exist: both refuse
+    if draw(st.booleans()):
+        dims = [d - len(dims) if draw(st.booleans()) else d for d in dims]  # negatives
+        assume(dims[0] % len(dims) == 0)
+    return shape, {"dims": tuple(dims)}
+
+
+@st.composite
+def layernorm2d_cases(draw: st.DrawFn) -> Case:
+    channels = draw(st.integers(1, 6))
+    shape = (channels, *draw(sizes(1, 4, 2)))
+    written = channels + 1 if rarely(draw) else channels  # not the channels: both refuse
+    normalized: Any = (written,) if draw(st.booleans()) else written
+    optional = {"elementwise_affine": draw(st.booleans()), "bias": draw(st.booleans())}
+    return shape, with_optional(draw, {"normalized_shape": normalized}, optional)
+
+
 STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
+    "Hardswish": activation_cases({"inplace": st.booleans()}),
+    "Hardsigmoid": activation_cases({"inplace": st.booleans()}),
+    "StochasticDepth": stochastic_depth_cases(),
+    "Permute": permute_cases(),
+    "LayerNorm2d": layernorm2d_cases(),
     "Conv1d": conv_cases(1),
     "Conv2d": conv_cases(2),
     "Conv3d": conv_cases(3),

@@ -92,6 +92,11 @@ class Layer:
     # Arguments only by keyword, as the print-out writes them: Hugging Face's Conv1D(nf=, nx=)
     # must never bind a Keras Conv1D(32, 3) written without --framework keras.
     keyword_only: ClassVar[bool] = False
+    # The library whose module of this class name the kind reads in a live model: a user's own
+    # class that happens to be called Linear is not taken for torch's.
+    origin: ClassVar[str] = "torch.nn"
+    # The module that defines the class `explainer check` builds: torch.nn, or torchvision's.
+    source: ClassVar[str] = "torch.nn"
 
     @classmethod
     def type_name(cls) -> str:
@@ -107,6 +112,12 @@ class Layer:
 
     def derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
+
+    def least_input(self) -> Shape | None:
+        """The one input this layer is sure to take, from its own arguments: a live model's
+        layer whose weights forward uses without calling it (Swin's attention uses its
+        Linear's weights directly) is counted on it. None: the kind cannot tell."""
+        return None
 
     def macs(self, shape: Shape, output: Shape) -> Step | None:
         """The multiply-accumulate count, derived; None for layers that do none.

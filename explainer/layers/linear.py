@@ -32,6 +32,9 @@ class Linear(Layer):
         positive_int("out_features", self.out_features)
         boolean("bias", self.bias)
 
+    def least_input(self) -> Shape | None:
+        return (self.in_features,)
+
     def derive(self, shape: Shape) -> Derivation:
         values = {"i": self.in_features, "o": self.out_features}
         if self.bias:
@@ -68,5 +71,6 @@ class Linear(Layer):
 class NonDynamicallyQuantizableLinear(Linear):
     """The out_proj that every printed MultiheadAttention shows: a Linear under another name."""
 
+    source: ClassVar[str] = "torch.nn.modules.linear"
     summary: ClassVar[str] = "a Linear under another name (MultiheadAttention's out_proj)"
     example: ClassVar[str] = "input(512) -> NonDynamicallyQuantizableLinear(512, 512)"

@@ -145,35 +145,6 @@ class Slice(Layer):
 
 
 @dataclass(frozen=True)
-class Permute(Layer):
-    """``x.permute(0, 2, 1)``: the dimensions reordered; ``dims`` includes the batch (0)."""
-
-    dims: Any
-
-    summary: ClassVar[str] = "x.permute(0, 2, 1): reorders the dimensions, no parameters"
-    example: ClassVar[str] = "input(35, 128) -> Permute((0, 2, 1))"
-
-    def derive(self, shape: Shape) -> Derivation:
-        dims = tuple(self.dims) if isinstance(self.dims, tuple | list) else (self.dims,)
-        rank = len(shape) + 1
-        order = [d + rank if type(d) is int and d < 0 else d for d in dims]
-        if sorted(order) != list(range(rank)):
-            raise ShapeError(
-                f"dims {list(dims)} must order each of the {rank} dimensions of {[-1, *shape]} once"
-            )
-        if order[0] != 0:
-            raise ShapeError(f"dims {list(dims)} must keep the batch (dimension 0) first")
-        full = (-1, *shape)
-        return Derivation(
-            tuple(full[d] for d in order[1:]),
-            0,
-            (),
-            "the same values with their dimensions in the new order",
-            _no_weights(self),
-        )
-
-
-@dataclass(frozen=True)
 class Transpose(Layer):
     """``x.transpose(1, 2)``: two dimensions swapped."""
 

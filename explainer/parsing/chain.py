@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..boundary import MAX_LAYERS, check_count
 from ..errors import InputShapeError, SpecSyntaxError
 from ..spec import Architecture, LayerSpec, Shape
 from .literals import Place, Ref, parse_call
@@ -41,6 +42,7 @@ class Segment:
 
 def parse_chain(text: str) -> Architecture:
     segments = split(text)
+    check_count(len(segments), MAX_LAYERS + 2, "steps in the chain")  # + input and output
     reader = _Reader(len(segments))
     for position, segment in enumerate(segments):
         reader.segment(position, segment)
@@ -158,6 +160,7 @@ class _Scanner:
         self.start = 0
         self.line, self.col = 1, 1
         self.starts = True  # the next segment starts a statement
+        self.arrow: tuple[int, int] | None = None  # the last arrow with no step after it yet
 
     def run(self) -> None:
         i = 0
@@ -171,6 +174,25 @@ class _Scanner:
                 f"unbalanced parentheses: {bracket!r} is never closed", f"line {line}, col {col}"
             )
         self._cut(len(self.text), len(self.text))
+        if self.arrow is not None:
+            raise SpecSyntaxError(
+                "the chain ends with an arrow: a layer must follow it", self._where(self.arrow)
+            )
+
+    def _arrow(self, separator: str) -> None:
+        """Two arrows with nothing between them (or one first or last) are an empty step."""
+        if separator not in ("->", "→"):
+            return
+        if self.arrow is not None or not self.segments:
+            raise SpecSyntaxError(
+                "an empty step: an arrow needs a layer on each side",
+                f"line {self.line}, col {self.col}",
+            )
+        self.arrow = (self.line, self.col)
+
+    @staticmethod
+    def _where(place: tuple[int, int]) -> str:
+        return f"line {place[0]}, col {place[1]}"
 
     def _step(self, i: int) -> int:
         char = self.text[i]
@@ -193,6 +215,7 @@ class _Scanner:
                     self.starts = True
                 elif self.text[i] != "#":
                     self.starts = False
+                self._arrow(self.text[i : i + separator])
                 return self._advance(i, separator)
         return self._advance(i, 1)
 
@@ -226,6 +249,7 @@ class _Scanner:
             offset = len(raw) - len(raw.lstrip())
             line, col = _position(self.text, self.start + offset)
             self.segments.append(Segment(stripped, line, col, self.starts))
+            self.arrow = None
         self.start = resume
 
     def _place_of_end(self) -> str:

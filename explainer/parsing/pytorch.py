@@ -20,6 +20,14 @@ import re
 import textwrap
 from dataclasses import dataclass, field, replace
 
+from ..boundary import (
+    MAX_DEPTH,
+    MAX_LAYERS,
+    LimitError,
+    check_count,
+    check_expression,
+    excerpt,
+)
 from ..errors import SpecSyntaxError
 from ..spec import Architecture, Block, LayerSpec, SizeOf
 from .literals import Place, compiler_warnings_as_errors, dotted_name, literal, parse_call
@@ -150,6 +158,8 @@ class _PrintOut:
         if repeat is not None:
             times, rest = int(repeat["times"]), repeat["rest"]
         if rest.endswith("("):  # a container such as Sequential(
+            if len(self.stack) > MAX_DEPTH:  # expand() recurses once per level
+                raise LimitError(f"containers nested more than {MAX_DEPTH} deep", f"line {number}")
             container = _Container(full, rest[:-1].strip(), times, number)
             self.containers[full] = container
             self.stack.append(container)
@@ -171,7 +181,8 @@ class _PrintOut:
         if not stripped or stripped == ")":
             return
         raise SpecSyntaxError(
-            f"cannot read {stripped!r}: expected '(name): Layer(...)' as print(model) writes it",
+            f"cannot read {excerpt(stripped)}: "
+            "expected '(name): Layer(...)' as print(model) writes it",
             f"line {number}, col {len(line) - len(line.lstrip()) + 1}",
         )
 
@@ -346,6 +357,7 @@ class _Forward:
 
     def _function(self, method: _Method) -> ast.FunctionDef:
         source = textwrap.dedent("\n".join(line.rstrip() for line in method.lines))
+        check_expression(source, f"line {method.line}, col 1")
         try:
             with compiler_warnings_as_errors():
                 tree = ast.parse(source)
@@ -358,6 +370,7 @@ class _Forward:
 
     def add(self, spec: LayerSpec, inputs: tuple[int, ...]) -> int:
         number = len(self.layers) + 1
+        check_count(number, MAX_LAYERS, "layers applied", spec.where)
         chain = inputs == (number - 1,)
         self.layers.append(replace(spec, inputs=None if chain else inputs))
         return number
@@ -696,7 +709,9 @@ class _Frame:
     def operation(self, attr: str, source: int, args: list[ast.expr], node: ast.Call) -> int:
         kind, names = _FUNCTIONAL[attr]
         if len(args) > len(names):
-            raise SpecSyntaxError(f"{ast.unparse(node)}: too many arguments", self.place(node))
+            raise SpecSyntaxError(
+                f"{excerpt(ast.unparse(node))}: too many arguments", self.place(node)
+            )
         kwargs = {name: self.number(a) for name, a in zip(names, args, strict=False)}
         for keyword in node.keywords:
             if keyword.arg in _IGNORED_KEYWORDS:
@@ -830,7 +845,7 @@ class _Frame:
 
     def unsupported(self, node: ast.expr) -> SpecSyntaxError:
         return SpecSyntaxError(
-            f"forward: cannot follow {ast.unparse(node)!r}; write x = self.layer(x), "
+            f"forward: cannot follow {excerpt(ast.unparse(node))}; write x = self.layer(x), "
             "F.relu(x), torch.flatten(x, 1), torch.cat((a, b), dim=1), a + b, x.mean(dim=1) "
             "or x[:, -1, :]",
             self.place(node),
