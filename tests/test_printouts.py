@@ -352,3 +352,42 @@ def test_torchvision_printout_alone_counts_every_module() -> None:
     solution = solve_spec(alone)
     assert solution.total_params == sum(p.numel() for p in model.parameters())
     assert not solution.placed
+
+
+PRINT = "Net(\n  (a): Linear(in_features=4, out_features=4, bias=True)\n)\n"
+
+
+def test_a_flag_the_print_out_does_not_show_is_refused_not_guessed() -> None:
+    from explainer.errors import SpecSyntaxError
+
+    text = (
+        PRINT + "def forward(self, x):\n    if self.skip:\n        return x\n    return self.a(x)"
+    )
+    with pytest.raises(SpecSyntaxError, match=r"line 5, col 8: .*cannot decide 'self.skip'"):
+        solve_spec(text, (4,))
+
+
+def test_a_return_inside_an_if_ends_the_forward() -> None:
+    text = (
+        "Net(\n  (a): Linear(in_features=4, out_features=4, bias=True)\n"
+        "  (down): Linear(in_features=4, out_features=2, bias=True)\n)\n"
+        "def forward(self, x):\n    if self.down is not None:\n        return self.down(x)\n"
+        "    return self.a(x)"
+    )
+    solution = solve_spec(text, (4,))
+    assert [layer.name for layer in solution.layers] == ["down"]
+    assert solution.layers[-1].output_shape == (2,)
+
+
+class Heads(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.heads = nn.ModuleDict({"left": nn.Linear(6, 3), "right": nn.Linear(6, 5)})
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        return torch.cat([self.heads["left"](x), self.heads["right"](x)], dim=1)
+
+
+def test_module_dict() -> None:
+    solution = check(Heads(), (6,))
+    assert [layer.name for layer in solution.layers[:2]] == ["heads.left", "heads.right"]

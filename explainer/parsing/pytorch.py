@@ -394,6 +394,7 @@ class _Frame:
         self.env = env
         self.first_line = line
         self.returned: Value = None
+        self.done = False
 
     def place(self, node: ast.expr | ast.stmt) -> str:
         return f"line {self.first_line + node.lineno - 1}, col {node.col_offset + 1}"
@@ -401,7 +402,7 @@ class _Frame:
     def run(self, body: list[ast.stmt]) -> Value:
         for statement in body:
             self.statement(statement)
-            if isinstance(statement, ast.Return):
+            if self.done:  # a return, here or inside an if
                 break
         return self.returned
 
@@ -410,6 +411,7 @@ class _Frame:
     def statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Return) and node.value is not None:
             self.returned = self.expr(node.value)
+            self.done = True
             if self.reader.depth == 1 and isinstance(self.returned, int):
                 self.reader.output = self.returned
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -481,6 +483,7 @@ class _Frame:
         result = self.merge("Add", sources, value, {"optional": True})
         if target is None:
             self.returned = result
+            self.done = True
             if self.reader.depth == 1:
                 self.reader.output = result
         else:
@@ -509,6 +512,12 @@ class _Frame:
                 self.place(test),
             )
         present = _real(path) in self.reader.printout
+        if subject is test and not present:  # a flag, not a module: the print-out cannot say
+            raise SpecSyntaxError(
+                f"forward: cannot decide {excerpt(ast.unparse(test))} from the print-out: "
+                f"{ast.unparse(subject)} is not a module it lists",
+                self.place(test),
+            )
         return (present == wanted) != negate
 
     def loop(self, node: ast.For) -> None:
@@ -645,7 +654,8 @@ class _Frame:
             return self.reader.add(spec, (source,))
         if real not in printout.containers:
             raise SpecSyntaxError(
-                f"forward calls self.{real.rpartition('.')[2]}, which the print-out does not list",
+                f"forward calls {excerpt(ast.unparse(node.func))}, which the print-out does not "
+                "list",
                 self.place(node),
             )
         return self.container(path, source, node)
