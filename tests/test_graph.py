@@ -312,3 +312,17 @@ def test_the_shape_diagram_draws_the_graph() -> None:
     assert svg.count('class="edge"') == len(diagram.edges)
     chain = shape_diagram(solve_spec("input(1, 8, 8) -> Conv2d(4, 3) -> Flatten"))
     assert chain.edges == ()
+
+
+def test_check_refuses_a_graph_in_one_line() -> None:
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+
+    result = CliRunner().invoke(main, ["check", RESNET_BLOCK])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "explainer: error: layer 6, Add: Add is no module PyTorch can build on its own (a "
+        "merge, a tensor operation or a Hugging Face module), and check builds the layers one "
+        "by one"
+    ]

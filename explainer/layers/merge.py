@@ -25,6 +25,7 @@ class Merge(Layer):
     """Base of the kinds that take several inputs: :meth:`merge` replaces :meth:`derive`."""
 
     min_inputs: ClassVar[int] = 2
+    source: ClassVar[str] = ""  # no torch.nn class: explainer check cannot build it alone
 
     def derive(self, shape: Shape) -> Derivation:
         raise ShapeError(f"{self.type_name()} takes at least {self.min_inputs} inputs, got 1")

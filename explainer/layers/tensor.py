@@ -37,12 +37,19 @@ def _axis(dim: Any, shape: Shape, what: str) -> int:
     return index - 1
 
 
+@dataclass(frozen=True)
+class _Operation(Layer):
+    """A tensor operation, no torch.nn module: explainer check cannot build it alone."""
+
+    source: ClassVar[str] = ""
+
+
 def _no_weights(layer: Layer) -> str:
     return f"{layer.type_name()} has no weights: 0"
 
 
 @dataclass(frozen=True)
-class Mean(Layer):
+class Mean(_Operation):
     """``x.mean(dim)``: the average over one or more dimensions, which disappear."""
 
     dim: Any
@@ -88,7 +95,7 @@ _INDEX_ITEM = re.compile(r"^\s*(-?\d+)?\s*(:\s*(-?\d+)?\s*(:\s*(-?\d+)?\s*)?)?$"
 
 
 @dataclass(frozen=True)
-class Slice(Layer):
+class Slice(_Operation):
     """``x[:, -1, :]`` written as ``Slice(':, -1, :')``: the batch is the first item."""
 
     index: str
@@ -145,7 +152,7 @@ class Slice(Layer):
 
 
 @dataclass(frozen=True)
-class Transpose(Layer):
+class Transpose(_Operation):
     """``x.transpose(1, 2)``: two dimensions swapped."""
 
     dim0: int
@@ -165,7 +172,7 @@ class Transpose(Layer):
 
 
 @dataclass(frozen=True)
-class Reshape(Layer):
+class Reshape(_Operation):
     """``x.view(x.size(0), 16, -1)``: the sizes after the batch; one of them may be -1."""
 
     shape: Any

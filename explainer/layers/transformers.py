@@ -22,6 +22,7 @@ class Conv1D(Layer):
     nx: int
 
     keyword_only: ClassVar[bool] = True
+    source: ClassVar[str] = ""  # transformers' own: explainer check builds torch.nn only
     summary: ClassVar[str] = (
         "Hugging Face's Conv1D(nf=, nx=), a fully connected layer: nx·nf + nf parameters"
     )
@@ -51,5 +52,6 @@ class Conv1D(Layer):
 class NewGELUActivation(_Elementwise):
     """GPT-2's GELU, the tanh approximation: no parameters."""
 
+    source: ClassVar[str] = ""  # transformers' own: explainer check builds torch.nn only
     summary: ClassVar[str] = "GPT-2's GELU (tanh approximation): no parameters"
     example: ClassVar[str] = "input(10, 3072) -> NewGELUActivation()"
