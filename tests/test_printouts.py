@@ -391,3 +391,17 @@ class Heads(nn.Module):
 def test_module_dict() -> None:
     solution = check(Heads(), (6,))
     assert [layer.name for layer in solution.layers[:2]] == ["heads.left", "heads.right"]
+
+
+@pytest.mark.parametrize(
+    "option", [["--show", "macs"], ["--show", "memory"], ["--compare-frameworks"]]
+)
+def test_options_that_need_shapes_refuse_a_print_out_alone(option: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+
+    result = CliRunner().invoke(main, ["solve", GPT2, *option])
+    assert result.exit_code == 2
+    assert "paste the forward below it" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
