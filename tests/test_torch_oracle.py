@@ -23,13 +23,13 @@ with warnings.catch_warnings():
 
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from torchvision_models import torchvision_models
 
 from explainer.check import module_class
 from explainer.errors import ExplainerError
 from explainer.layers import KINDS
 from explainer.parsing import parse
 from explainer.solve import LayerResult, Solution, solve
-from tests.torchvision_models import torchvision_models
 
 Shape = tuple[int, ...]
 Case = tuple[Shape, dict[str, Any]]
