@@ -404,7 +404,7 @@ class _Rows:
                 self._counted(unit, None, None, called=False)
             else:
                 self.unused.append(unit.name)
-                spec = dataclasses.replace(spec, input_shape=least)
+                spec = dataclasses.replace(spec, input_shape=least, off_path=True)
                 self._add(spec, unit.name, list(unit.module.parameters()), None)
 
     def notes(self) -> tuple[str, ...]:
@@ -459,7 +459,9 @@ class _Rows:
         name = f"{owner}.{attr}" if owner else attr
         size = tuple(int(n) for n in parameter.shape)
         text = f"({name}): nn.Parameter of size {'×'.join(map(str, size)) or '()'}"
-        spec = LayerSpec("Parameter", (), (("size", size),), name, text, input_shape=size)
+        spec = LayerSpec(
+            "Parameter", (), (("size", size),), name, text, input_shape=size, off_path=True
+        )
         self._add(spec, name, [parameter], size)
 
     def _counted(
@@ -475,7 +477,9 @@ class _Rows:
             ("called", called),
         )
         text = f"({unit.name}): {_first_repr_line(unit.module)}"
-        spec = LayerSpec("Counted", (), kwargs, unit.name, text, input_shape=in_shape)
+        spec = LayerSpec(
+            "Counted", (), kwargs, unit.name, text, input_shape=in_shape, off_path=not called
+        )
         self._add(spec, unit.name, list(unit.module.parameters()), out_shape)
 
     def _add(self, spec: LayerSpec, name: str, params: list[Any], shape: Shape | None) -> None:
