@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .boundary import MAX_DIMENSIONS, MAX_LAYERS, check_count, check_integer, shorten
 from .errors import ExplainerError, InputShapeError
 from .formula import sum_formula
 from .layers import ALIASES, Derivation, Layer, bind, resolve
@@ -105,8 +106,9 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
         first = architecture.layers[0] if architecture.layers else None
         raise InputShapeError(
             "no input shape: start the spec with input(1, 28, 28) or pass --input 1,28,28",
-            f"{first.where}: layer 1, {first.text}" if first else "",
+            f"{first.where}: layer 1, {shorten(first.text)}" if first else "",
         )
+    check_count(len(architecture.layers), MAX_LAYERS, "layers")
     shape = architecture.input_shape
     results: list[LayerResult] = []
     live = architecture.notation == "live-pytorch"
@@ -114,9 +116,11 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
         origin = _origin(results)
         shape = spec.input_shape if spec.input_shape is not None else shape
         try:
-            result = _solve_layer(index, spec, shape, origin, architecture.framework, live)
+            result = _checked(
+                _solve_layer(index, spec, shape, origin, architecture.framework, live)
+            )
         except ExplainerError as exc:
-            raise exc.at(f"{spec.where}: layer {index}, {spec.text}") from None
+            raise exc.at(f"{spec.where}: layer {index}, {shorten(spec.text)}") from None
         results.append(result)
         shape = result.output_shape
     return Solution(
@@ -128,6 +132,15 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
         framework=architecture.framework,
         title=title,
     )
+
+
+def _checked(result: LayerResult) -> LayerResult:
+    """A result every output can print exactly (explainer.boundary's limits)."""
+    check_count(len(result.output_shape), MAX_DIMENSIONS, "sizes in the output shape")
+    for size in result.output_shape:
+        check_integer(size, "an output size")
+    check_integer(result.params, "the parameter count")
+    return result
 
 
 def _solve_layer(
