@@ -45,6 +45,7 @@ _WHERE = {
     "Flatten": "reshape", "Unflatten": "reshape",
     # torchvision's own stock layers
     "StochasticDepth": "vision", "Permute": "vision", "LayerNorm2d": "vision",
+    "SwapAxes": "vision", "WindowPartition": "vision", "WindowDepartition": "vision",
 }  # fmt: skip
 
 
