@@ -7,6 +7,7 @@ no ``-o`` file is written unless the whole document rendered.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 import sys
 from collections.abc import Callable, Iterator
@@ -163,6 +164,14 @@ def main() -> None:
     "(text and markdown).",
 )
 @click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="The summary per block: modules down to depth N of a print-out's hierarchy, "
+    "as torchinfo's depth (default: every layer).",
+)
+@click.option(
     "--hf",
     "hf_config",
     metavar="FILE",
@@ -185,6 +194,7 @@ def solve(
     keras_model: str | None,
     compare: bool,
     fade: int,
+    depth: int | None,
     hf_config: str | None = None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
@@ -222,6 +232,8 @@ def solve(
     else:
         text = _spec_text(spec, example_name)
         solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+    if depth is not None:
+        solution = dataclasses.replace(solution, summary_depth=depth)
     if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
         from .costs import with_costs
         from .render import render
