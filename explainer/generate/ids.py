@@ -36,7 +36,12 @@ _QUADRATIC = (
     "its layers' counts are quadratic in their sizes (the hidden size, the embedding width), "
     "which inverse problems do not solve"
 )
+# A shape question on a stack of Linear layers only would print its answer (out_features).
+_ALL_WRITTEN = (
+    "every layer of its stacks writes its output size, so a shape question gives its answer"
+)
 _NOT_FOR = {
+    "mlp": {"shape": _ALL_WRITTEN},
     "course": {"error": _NO_INPUT_SIZE},
     "rnn": {"inverse": _QUADRATIC},
     "attention": {"inverse": _QUADRATIC},
