@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .bank import Example, example, examples
+from .bank import Example, HFExample, example, examples
+from .boundary import argument
 from .errors import InputShapeError
 from .parsing import parse, parse_shape
 from .render import render
 from .solve import Solution, solve
+
+if TYPE_CHECKING:
+    from .lm import LMSolution
 
 
 def solve_spec(
@@ -25,7 +29,7 @@ def solve_spec(
     architecture = parse(text).with_framework(framework)
     if isinstance(input_shape, str):
         try:
-            shape = parse_shape(input_shape)
+            shape = parse_shape(argument(input_shape, "--input"))
         except InputShapeError as exc:
             raise exc.at("--input") from None
         architecture = architecture.with_input(shape)
@@ -66,14 +70,33 @@ def render_solution(
     return render(with_comparison(solution) if compare else solution, fmt, digits)
 
 
-def solve_live(target: str, input_shape: str | tuple[int, ...] | None) -> Solution:
-    """Solve a live PyTorch model (``path/to/model.py:Net``): imports and runs the user's file."""
+def solve_live(
+    target: str, input_shape: str | tuple[int, ...] | None, input_dtype: str | None = None
+) -> Solution:
+    """Solve a live PyTorch model (``path/to/model.py:Net``): imports and runs the user's file.
+
+    ``input_dtype`` ("float" or "long"): what the forward pass is fed; by default long token
+    ids for a model that starts with an embedding, else floats. Refused (LiveModelError)
+    unless every count is the one PyTorch counts."""
+    from . import live
+
+    solution, reading = read_live(target, input_shape, input_dtype)
+    live.ensure_agrees(solution, reading)
+    return solution
+
+
+def read_live(
+    target: str, input_shape: str | tuple[int, ...] | None, input_dtype: str | None = None
+) -> tuple[Solution, Any]:
+    """The worked solution of a live model, and PyTorch's own figures beside it (a
+    live.Reading), not yet held to each other: ``explainer check`` shows where they differ."""
     from . import live
 
     if input_shape is None:
         raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
     shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(input_shape)
-    return solve(live.architecture(live.load(target), shape))
+    reading = live.read(live.load(target), shape, input_dtype)
+    return solve(reading.architecture), reading
 
 
 def solve_live_keras(target: str) -> Solution:
@@ -83,11 +106,18 @@ def solve_live_keras(target: str) -> Solution:
     return solve(live_keras.architecture(live_keras.load(target)))
 
 
-def solve_model(model: Any, input_shape: tuple[int, ...]) -> Solution:
-    """Solve an ``nn.Module`` instance on one sample of ``input_shape`` (batch excluded)."""
+def solve_model(
+    model: Any, input_shape: tuple[int, ...], input_dtype: str | None = None
+) -> Solution:
+    """Solve an ``nn.Module`` instance on one sample of ``input_shape`` (batch excluded).
+
+    Refused (LiveModelError) unless every count is the one PyTorch counts."""
     from . import live
 
-    return solve(live.architecture(model, tuple(input_shape)))
+    reading = live.read(model, tuple(input_shape), input_dtype)
+    solution = solve(reading.architecture)
+    live.ensure_agrees(solution, reading)
+    return solution
 
 
 def solve_example(
@@ -102,3 +132,42 @@ def solve_example(
 
 def bank_examples() -> list[Example]:
     return list(examples().values())
+
+
+def bank_hf_examples() -> list[HFExample]:
+    from .bank import hf_examples
+
+    return list(hf_examples().values())
+
+
+def solve_hf(target: str) -> LMSolution:
+    """Count a transformer from a Hugging Face ``config.json``: a file, or a bundled name
+    (``gpt2``, see ``explainer examples``). Needs neither transformers nor torch."""
+    from pathlib import Path
+
+    from .bank import hf_examples
+    from .errors import ExplainerError, did_you_mean
+    from .lm import solve_config
+    from .parsing.hf import read_config
+
+    path = Path(target)
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ExplainerError(f"--hf {target}: cannot read it: {exc}") from None
+        return solve_config(read_config(text, path.name))
+    bundled = hf_examples()
+    if target not in bundled:
+        names = ", ".join(bundled)
+        raise ExplainerError(
+            f"--hf {target}: no such file, nor a bundled configuration"
+            f"{did_you_mean(target, bundled)} (bundled: {names})"
+        )
+    return solve_config(read_config(bundled[target].config, f"{target}.json"))
+
+
+def render_hf(solution: LMSolution, fmt: str = "text", digits: str = "western") -> str:
+    from .render import render_lm
+
+    return render_lm(solution, fmt, digits)

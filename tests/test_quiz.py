@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 from conftest import Golden
 
 from explainer.cli import main
+from explainer.files import MARKER
 from explainer.generate import problem_from_id
 from explainer.quizzes import FORMATS, make
 from explainer.quizzes.parts import shape_spellings
@@ -70,10 +71,11 @@ def refused(*args: str) -> str:
 
 
 def written(folder: Path) -> dict[str, bytes]:
+    """The quiz's files, without the marker that says explainer wrote the folder."""
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.name != MARKER
     }
 
 
@@ -260,6 +262,7 @@ def assert_balanced_html(text: str) -> None:
 DETERMINISM = """
 import sys
 from explainer.cli import main
+from explainer.files import MARKER
 out, roster = sys.argv[1], sys.argv[2]
 small = ["--seed", "7", "--count", "6"]
 for fmt in {formats!r}:
@@ -751,7 +754,9 @@ def test_an_existing_folder_gets_its_files_replaced_and_keeps_the_rest(tmp_path:
     target.mkdir()
     (target / "notes.txt").write_text("mine", encoding="utf-8")
     (target / "quiz.md").write_text("old", encoding="utf-8")
-    ok("quiz", *SMALL, "-o", str(target))
+    message = refused("quiz", *SMALL, "-o", str(target))  # not explainer's: --force needed
+    assert message.startswith(f"cannot write {target}: it is a folder explainer did not write")
+    ok("quiz", *SMALL, "-o", str(target), "--force")
     assert sorted(written(target)) == ["key.md", "notes.txt", "quiz.md"]
     assert (target / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (target / "quiz.md").read_text(encoding="utf-8").startswith("# Quiz: cnn, easy")

@@ -188,7 +188,7 @@ def test_self_study_writes_one_page(tmp_path: Path) -> None:
         "  selfstudy.html     answers checked in the page, hints step by step, solutions "
         "behind a reveal\n"
     )
-    assert [p.name for p in target.iterdir()] == ["selfstudy.html"]
+    assert sorted(p.name for p in target.iterdir()) == [".explainer-quiz.json", "selfstudy.html"]
     page = (target / "selfstudy.html").read_text(encoding="utf-8")
     assert page == selfstudy.quiz_page(make.variants(make.settings(7, 6, "cnn", "easy"))[0])
 

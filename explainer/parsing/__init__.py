@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..boundary import check_spec
 from ..spec import Architecture
 from .chain import format_chain, parse_chain
 from .pytorch import parse_pytorch_print
@@ -14,6 +15,7 @@ _PRINTOUT_LINE = re.compile(r"^\s*\([\w.]+\):\s*\S", re.MULTILINE)
 
 def parse(text: str) -> Architecture:
     """Parse a spec in any supported notation."""
+    text = check_spec(text)
     if _PRINTOUT_LINE.search(text):
         return parse_pytorch_print(text)
     return parse_chain(text)
