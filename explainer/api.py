@@ -95,7 +95,7 @@ def read_live(
     if input_shape is None:
         raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
     shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(input_shape)
-    reading = live.read(live.load(target), shape, input_dtype)
+    reading = live.read_target(target, shape, input_dtype)
     return solve(reading.architecture), reading
 
 

@@ -171,7 +171,8 @@ def _row(torch: Any, layer: LayerResult) -> Row:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's advice on valid layers is not ours to show
-            module = module_class(torch, type(layer.layer), layer.type)(**layer.args)
+            kind = module_class(torch, type(layer.layer), layer.type)
+            module = kind(**layer.layer.constructor_args())
             module.eval()
             with torch.no_grad():
                 out = _forward(torch, module, layer)
@@ -203,5 +204,5 @@ def _forward(torch: Any, module: Any, layer: LayerResult) -> Any:
         value = torch.zeros(*x.shape[:-1], args.get("vdim") or width)
         out = module(x, key, value)
     else:
-        out = module(x)
+        out = module(x, *layer.layer.call_args())
     return out[0] if isinstance(out, tuple) else out

@@ -151,7 +151,7 @@ def stages(solution: Solution) -> list[tuple[Shape, LayerResult | None]]:
     """The input, then each layer whose output differs from the shape before it."""
     found: list[tuple[Shape, LayerResult | None]] = [(solution.input_shape, None)]
     for layer in solution.layers:
-        if layer.output_shape != found[-1][0]:
+        if layer.output_shape != found[-1][0] and not layer.spec.off_path:
             found.append((layer.output_shape, layer))
     return found
 

@@ -48,6 +48,9 @@ class LayerSpec:
     shared: int = 0
     shared_with: str = ""
     frozen: int = 0
+    # Not a step of the forward pass (a tensor a module holds, a layer forward never called):
+    # counted, but no stage of the shape diagram.
+    off_path: bool = False
 
     @property
     def where(self) -> str:

@@ -23,13 +23,13 @@ with warnings.catch_warnings():
 
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from torchvision_models import torchvision_models
 
 from explainer.check import module_class
 from explainer.errors import ExplainerError
 from explainer.layers import KINDS
 from explainer.parsing import parse
 from explainer.solve import LayerResult, Solution, solve
-from tests.torchvision_models import torchvision_models
 
 Shape = tuple[int, ...]
 Case = tuple[Shape, dict[str, Any]]
@@ -72,7 +72,7 @@ def build(result: LayerResult) -> Any:
     """The torch module the solver says this layer is. Quietly: some constructors warn about
     valid arguments (an RNN's dropout with num_layers=1)."""
     with torch_quiet():
-        return torch_class(result.type)(**result.args)
+        return torch_class(result.type)(**result.layer.constructor_args())
 
 
 # Kinds that are no torch module, checked against torch elsewhere: merges and tensor
@@ -88,7 +88,7 @@ INTEGER_INPUTS = {"Embedding"}
 QKV_INPUTS = {"MultiheadAttention"}
 
 
-def forward(module: Any, kind: str, shape: Shape) -> Any:
+def forward(module: Any, kind: str, shape: Shape, extra: tuple[Any, ...] = ()) -> Any:
     """A batch of two zero inputs through ``module``, in eval mode. Two, because batch
     normalisation without running statistics needs more than one value per channel; the
     batch size changes no shape (without the batch) and no count.
@@ -103,13 +103,13 @@ def forward(module: Any, kind: str, shape: Shape) -> Any:
         key = torch.zeros(2, *shape[:-1], module.kdim)
         value = torch.zeros(2, *shape[:-1], module.vdim)
         return module(x, key, value)
-    return module(x)
+    return module(x, *extra)  # what forward takes besides the input (MaxViT's window size)
 
 
-def run(module: Any, shape: Shape, kind: str = "") -> Shape:
+def run(module: Any, shape: Shape, kind: str = "", extra: tuple[Any, ...] = ()) -> Shape:
     """The batch-less output shape of ``module`` on a batch of one zero input of ``shape``."""
     with torch_quiet(), torch.no_grad():
-        out = forward(module, kind or type(module).__name__, shape)
+        out = forward(module, kind or type(module).__name__, shape, extra)
     if isinstance(out, tuple):  # max pooling with return_indices=True, recurrent layers
         out = out[0]
     return tuple(out.shape[1:])
@@ -122,7 +122,8 @@ def count(module: Any, *, trainable: bool = False) -> int:
 def assert_matches_torch(result: LayerResult) -> None:
     module = build(result)
     where = f"layer {result.index} {result.type}({result.args}) on {result.input_shape}"
-    assert run(module, result.input_shape) == result.output_shape, where
+    extra = result.layer.call_args()
+    assert run(module, result.input_shape, extra=extra) == result.output_shape, where
     assert count(module) == result.params, where
     assert count(module, trainable=True) == result.trainable_params, where
 
@@ -137,8 +138,9 @@ def assert_torch_refuses(kind: str, shape: Shape, kwargs: Mapping[str, Any], why
         full.setdefault(name, infer(shape))
     try:
         with torch_quiet(), torch.no_grad():
-            module = torch_class(kind)(**full)
-            out = forward(module, kind, shape)
+            called = KINDS[kind].forward_arguments
+            module = torch_class(kind)(**{k: v for k, v in full.items() if k not in called})
+            out = forward(module, kind, shape, tuple(full[name] for name in called))
     except TORCH_REFUSALS:
         return
     out = out[0] if isinstance(out, tuple) else out
@@ -603,7 +605,39 @@ def layernorm2d_cases(draw: st.DrawFn) -> Case:
     return shape, with_optional(draw, {"normalized_shape": normalized}, optional)
 
 
+@st.composite
+def swapaxes_cases(draw: st.DrawFn) -> Case:
+    """Never the batch (we refuse moving it, deliberately); rarely out of range: both refuse."""
+    shape = draw(any_shape())
+    rank = len(shape) + 1
+    dims = st.sampled_from([d for d in range(-rank, rank) if d % rank != 0])
+    a, b = draw(dims), draw(dims)
+    if rarely(draw):
+        a = rank
+    return shape, {"a": a, "b": b}
+
+
+@st.composite
+def window_partition_cases(draw: st.DrawFn) -> Case:
+    p = draw(st.integers(1, 4))
+    height, width = p * draw(st.integers(1, 3)), p * draw(st.integers(1, 3))
+    if rarely(draw) and p > 1:
+        height += 1  # not a whole number of windows: both refuse
+    return (draw(st.integers(1, 4)), height, width), {"p": p}
+
+
+@st.composite
+def window_departition_cases(draw: st.DrawFn) -> Case:
+    p, rows, columns = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    windows = rows * columns + (1 if rarely(draw) else 0)  # a window too many: both refuse
+    shape = (windows, p * p, draw(st.integers(1, 4)))
+    return shape, {"p": p, "h_partitions": rows, "w_partitions": columns}
+
+
 STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
+    "SwapAxes": swapaxes_cases(),
+    "WindowPartition": window_partition_cases(),
+    "WindowDepartition": window_departition_cases(),
     "Hardswish": activation_cases({"inplace": st.booleans()}),
     "Hardsigmoid": activation_cases({"inplace": st.booleans()}),
     "StochasticDepth": stochastic_depth_cases(),

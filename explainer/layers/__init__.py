@@ -48,6 +48,7 @@ _WHERE = {
     "Flatten": "reshape", "Unflatten": "reshape",
     # torchvision's own stock layers
     "StochasticDepth": "vision", "Permute": "vision", "LayerNorm2d": "vision",
+    "SwapAxes": "vision", "WindowPartition": "vision", "WindowDepartition": "vision",
     # graphs: merges of branches, and the tensor operations of a forward
     "Add": "merge", "Concat": "merge",
     "Mean": "tensor", "Sum": "tensor", "Slice": "tensor", "Transpose": "tensor",

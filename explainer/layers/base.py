@@ -97,6 +97,9 @@ class Layer:
     origin: ClassVar[str] = "torch.nn"
     # The module that defines the class `explainer check` builds: torch.nn, or torchvision's.
     source: ClassVar[str] = "torch.nn"
+    # Fields that forward takes after the input, not the constructor (MaxViT's
+    # WindowPartition()(x, p)): read from the call in a live model, passed to forward by check.
+    forward_arguments: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def type_name(cls) -> str:
@@ -107,8 +110,18 @@ class Layer:
         return tuple(f.name for f in dataclasses.fields(cls))
 
     def torch_args(self) -> dict[str, Any]:
-        """Complete keyword arguments: ``torch.nn.<type>(**args)`` builds the same layer."""
+        """Complete keyword arguments: ``torch.nn.<type>(**args)`` builds the same layer
+        (but for ``forward_arguments``, which its forward takes)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def constructor_args(self) -> dict[str, Any]:
+        """The arguments of the constructor alone."""
+        args = self.torch_args()
+        return {k: v for k, v in args.items() if k not in self.forward_arguments}
+
+    def call_args(self) -> tuple[Any, ...]:
+        """What forward takes after the input, in order."""
+        return tuple(getattr(self, name) for name in self.forward_arguments)
 
     def derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
