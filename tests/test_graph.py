@@ -326,3 +326,17 @@ def test_check_refuses_a_graph_in_one_line() -> None:
         "merge, a tensor operation or a Hugging Face module), and check builds the layers one "
         "by one"
     ]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs())
+def test_format_chain_round_trips_a_graph(case: tuple[str, Built, tuple[int, int, int]]) -> None:
+    from explainer.parsing import format_chain
+
+    text, _, _ = case
+    arch = parse(text)
+    again = parse(format_chain(arch))
+    assert again.input_shape == arch.input_shape
+    assert [(s.call, s.args, s.kwargs, s.inputs) for s in again.layers] == [
+        (s.call, s.args, s.kwargs, s.inputs) for s in arch.layers
+    ]

@@ -263,10 +263,36 @@ def _position(text: str, index: int) -> tuple[int, int]:
 
 def format_chain(architecture: Architecture, arrow: str = " -> ") -> str:
     """The inverse of :func:`parse_chain`: ``parse_chain(format_chain(a))`` has the same layers."""
+    if any(spec.inputs is not None for spec in architecture.layers):
+        return _format_graph(architecture)
     parts = [_format_call(spec.call, spec.args, spec.kwargs) for spec in architecture.layers]
     if architecture.input_shape is not None:
         parts.insert(0, f"input({', '.join(map(str, architecture.input_shape))})")
     return arrow.join(parts)
+
+
+def _format_graph(architecture: Architecture) -> str:
+    """A graph, one statement a line: ``n3 = input -> Conv2d(...)``, ``Add(n3, input)``; a
+    node gets a label when a later one reads it out of turn."""
+    read = {i for spec in architecture.layers if spec.inputs for i in spec.inputs}
+    lines = []
+    if architecture.input_shape is not None:
+        lines.append(f"input({', '.join(map(str, architecture.input_shape))})")
+    for number, spec in enumerate(architecture.layers, 1):
+        call = _format_call(spec.call, spec.args, spec.kwargs)
+        sources = spec.inputs
+        if sources is not None and len(sources) > 1:
+            names = ", ".join(_node_name(i) for i in sources)
+            inner = call[len(spec.call) + 1 : -1] if call.endswith(")") else ""
+            call = f"{spec.call}({names}{', ' + inner if inner else ''})"
+        elif sources is not None:
+            call = f"{_node_name(sources[0])} -> {call}"
+        lines.append(f"{_node_name(number)} = {call}" if number in read else call)
+    return "\n".join(lines)
+
+
+def _node_name(number: int) -> str:
+    return "input" if number == 0 else f"n{number}"
 
 
 def _format_call(
