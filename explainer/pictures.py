@@ -118,6 +118,8 @@ class Bar:
     width: Fraction
     height: Fraction
     layer: LayerResult
+    params: int  # every copy of the layer (one of 12 printed blocks: 12 times its count)
+    label: str  # Conv2d-1, or LayerNorm-4 ×12
     share: Fraction  # of the total parameters
     middle_y: Fraction  # the row's middle (TikZ anchors labels there)
     baseline_y: Fraction  # the labels' SVG baseline, a little below the middle
@@ -235,19 +237,31 @@ def bar_chart(solution: Solution) -> BarChart | None:
     weighted = [layer for layer in solution.layers if layer.params > 0]
     if not weighted:
         return None
-    largest = max(layer.params for layer in weighted)
-    label_chars = max(_layer_chars(layer) for layer in weighted)
+    largest = max(layer.params * layer.copies for layer in weighted)
+    label_chars = max(len(_bar_label(layer)) for layer in weighted)
     bar_x = Fraction(label_chars * CHAR + LABEL_GAP)
     length = WIDTH - bar_x - VALUE_COLUMN
     bars = tuple(
-        _bar(layer, row, bar_x, length * Fraction(layer.params, largest), solution.total_params)
+        _bar(
+            layer,
+            row,
+            bar_x,
+            length * Fraction(layer.params * layer.copies, largest),
+            solution.total_params,
+        )
         for row, layer in enumerate(weighted)
     )
-    biggest = next(bar for bar in bars if bar.layer.params == largest)
+    biggest = next(bar for bar in bars if bar.params == largest)
     height = Fraction(len(bars) * ROW)
     return BarChart(
         bars=bars, biggest=biggest, row_height=Fraction(ROW), width=Fraction(WIDTH), height=height
     )
+
+
+def _bar_label(layer: LayerResult) -> str:
+    """Conv2d-1; a layer of a printed repeat says how many copies its bar stands for."""
+    label = f"{layer.type}-{layer.index}"
+    return label + (f" ×{layer.copies}" if layer.copies > 1 else "")
 
 
 def _bar(layer: LayerResult, row: int, x: Fraction, width: Fraction, total: int) -> Bar:
@@ -260,7 +274,9 @@ def _bar(layer: LayerResult, row: int, x: Fraction, width: Fraction, total: int)
         width=width,
         height=Fraction(BAR_HEIGHT),
         layer=layer,
-        share=Fraction(layer.params, total),
+        params=layer.params * layer.copies,
+        label=_bar_label(layer),
+        share=Fraction(layer.params * layer.copies, total),
         middle_y=middle,
         baseline_y=middle + 4,
         label_x=x - LABEL_GAP,

@@ -405,3 +405,13 @@ def test_options_that_need_shapes_refuse_a_print_out_alone(option: list[str]) ->
     assert result.exit_code == 2
     assert "paste the forward below it" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_parameter_chart_counts_every_copy() -> None:
+    from explainer.pictures import bar_chart
+
+    chart = bar_chart(solve_spec(GPT2))
+    assert chart is not None
+    assert sum(bar.params for bar in chart.bars) == 124_439_808
+    assert sum(bar.share for bar in chart.bars) == 1
+    assert "LayerNorm-4 ×12" in [bar.label for bar in chart.bars]
