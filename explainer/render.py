@@ -251,7 +251,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 def to_json(solution: Solution) -> dict[str, Any]:
     """The JSON contract that other tools (and our own checks) read."""
     return {
-        "input_shape": list(solution.input_shape),
+        "input_shape": list(solution.input_shape) if solution.input_shape else None,
         "framework": solution.framework,
         "notation": solution.notation,
         "layers": [_layer_json(layer) for layer in solution.layers],
