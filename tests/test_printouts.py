@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from torchvision_models import torchvision_models
 
 from explainer.api import solve_spec
 from explainer.render import render
@@ -287,35 +288,14 @@ def test_hugging_face_conv1d_is_keyword_only() -> None:
 # -- torchvision's print-outs with the forwards of their block classes -------------------------
 
 
-def torchvision_module() -> Any:
-    """torchvision, imported after the two operator schemas its C++ library would register
-    (PyPI's 0.28 wheel expects CUDA libraries beside a CPU torch; the models need none)."""
-    import os
-
-    schema = "(Tensor dets, Tensor scores, float iou_threshold) -> Tensor"
-    for op in ("nms", "qnms"):
-        if not hasattr(torch.ops.torchvision, op):
-            torch.library.define(f"torchvision::{op}", schema)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import torchvision
-    except ImportError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("torchvision is not installed")
-    return torchvision
-
-
 def source(function: Any) -> str:
     return textwrap.dedent(inspect.getsource(function))
 
 
 def torchvision_paste(name: str) -> tuple[Any, str]:
-    tv = torchvision_module()
-    from torchvision.models import mobilenetv2, resnet, vgg
-
-    model = getattr(tv.models, name)()
+    models = torchvision_models()  # a skip where torchvision is absent, a failure in CI
+    mobilenetv2, resnet, vgg = models.mobilenetv2, models.resnet, models.vgg
+    model = getattr(models, name)()
     if name == "resnet18":
         code = [resnet.ResNet.forward, resnet.ResNet._forward_impl]
         blocks: list[type] = [resnet.BasicBlock]
