@@ -134,6 +134,9 @@ class _Scanner:
                 self.quote = None
         elif char in "'\"":
             self.quote = char
+        elif char == "#" and self.stack:  # a comment inside a call: its brackets do not count
+            end = self.text.find("\n", i)
+            return self._advance(i, (len(self.text) if end < 0 else end) - i)
         elif char in _OPEN:
             self.stack.append((char, self.line, self.col))
         elif char in _CLOSE:
