@@ -66,14 +66,33 @@ def render_solution(
     return render(with_comparison(solution) if compare else solution, fmt, digits)
 
 
-def solve_live(target: str, input_shape: str | tuple[int, ...] | None) -> Solution:
-    """Solve a live PyTorch model (``path/to/model.py:Net``): imports and runs the user's file."""
+def solve_live(
+    target: str, input_shape: str | tuple[int, ...] | None, input_dtype: str | None = None
+) -> Solution:
+    """Solve a live PyTorch model (``path/to/model.py:Net``): imports and runs the user's file.
+
+    ``input_dtype`` ("float" or "long"): what the forward pass is fed; by default long token
+    ids for a model that starts with an embedding, else floats. Refused (LiveModelError)
+    unless every count is the one PyTorch counts."""
+    from . import live
+
+    solution, reading = read_live(target, input_shape, input_dtype)
+    live.ensure_agrees(solution, reading)
+    return solution
+
+
+def read_live(
+    target: str, input_shape: str | tuple[int, ...] | None, input_dtype: str | None = None
+) -> tuple[Solution, Any]:
+    """The worked solution of a live model, and PyTorch's own figures beside it (a
+    live.Reading), not yet held to each other: ``explainer check`` shows where they differ."""
     from . import live
 
     if input_shape is None:
         raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
     shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(input_shape)
-    return solve(live.architecture(live.load(target), shape))
+    reading = live.read(live.load(target), shape, input_dtype)
+    return solve(reading.architecture), reading
 
 
 def solve_live_keras(target: str) -> Solution:
@@ -83,11 +102,18 @@ def solve_live_keras(target: str) -> Solution:
     return solve(live_keras.architecture(live_keras.load(target)))
 
 
-def solve_model(model: Any, input_shape: tuple[int, ...]) -> Solution:
-    """Solve an ``nn.Module`` instance on one sample of ``input_shape`` (batch excluded)."""
+def solve_model(
+    model: Any, input_shape: tuple[int, ...], input_dtype: str | None = None
+) -> Solution:
+    """Solve an ``nn.Module`` instance on one sample of ``input_shape`` (batch excluded).
+
+    Refused (LiveModelError) unless every count is the one PyTorch counts."""
     from . import live
 
-    return solve(live.architecture(model, tuple(input_shape)))
+    reading = live.read(model, tuple(input_shape), input_dtype)
+    solution = solve(reading.architecture)
+    live.ensure_agrees(solution, reading)
+    return solution
 
 
 def solve_example(

@@ -128,6 +128,13 @@ def main() -> None:
     "its forward pass on zeros of --input. Needs torch.",
 )
 @click.option(
+    "--input-dtype",
+    type=click.Choice(("float", "long")),
+    default=None,
+    help="With --torch: feed the forward pass floats, or long token ids. Default: long for "
+    "a model whose first layer is an embedding, else float.",
+)
+@click.option(
     "--keras",
     "keras_model",
     metavar="FILE:NAME",
@@ -160,6 +167,7 @@ def solve(
     show: str | None,
     framework: str | None,
     torch_model: str | None,
+    input_dtype: str | None,
     keras_model: str | None,
     compare: bool,
     fade: int,
@@ -175,6 +183,8 @@ def solve(
     sources = [spec, example_name, problem_id, torch_model, keras_model]
     if sum(source is not None for source in sources) > 1:
         raise ExplainerError("give only one of SPEC, --example, --problem, --torch and --keras")
+    if input_dtype is not None and torch_model is None:
+        raise ExplainerError("--input-dtype goes with --torch: it says what the model is fed")
     if keras_model is not None:
         if framework not in (None, "keras"):
             raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
@@ -182,7 +192,7 @@ def solve(
     elif torch_model is not None:
         if framework not in (None, "pytorch"):
             raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
-        solution = api.solve_live(torch_model, input_shape)
+        solution = api.solve_live(torch_model, input_shape, input_dtype)
     elif problem_id is not None:
         text = _problem_text(spec, example_name, problem_id)
         solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
@@ -228,7 +238,8 @@ def layers(fmt: str, output: Path | None) -> None:
     epilog=(
         "Examples:\n\n\b\n  explainer check --example handout-cnn\n"
         "  explainer check 'input(100) -> Embedding(1000, 16) -> LSTM(8) -> Dense(1)' "
-        "--framework keras"
+        "--framework keras\n"
+        "  explainer check --torch model.py:Net --input 3,32,32"
     )
 )
 @click.argument("spec", required=False)
@@ -249,12 +260,27 @@ def layers(fmt: str, output: Path | None) -> None:
     help="Refuse, before allocating anything, a layer whose weights and a batch of two "
     "would need more (500MB, 2GB, 1GiB).",
 )
+@click.option(
+    "--torch",
+    "torch_model",
+    metavar="FILE:CLASS",
+    help="Check the worked solution of a live PyTorch model against the model's own "
+    "parameters, module by module and in total, trainable ones included. Imports (runs) FILE.",
+)
+@click.option(
+    "--input-dtype",
+    type=click.Choice(("float", "long")),
+    default=None,
+    help="With --torch: floats, or long token ids (default: long after an embedding).",
+)
 def check(
     spec: str | None,
     example_name: str | None,
     input_shape: str | None,
     framework: str | None,
     max_memory: str,
+    torch_model: str | None,
+    input_dtype: str | None,
 ) -> None:
     """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
     built symbolically) and compare every shape and parameter count with ours. Exit code 1 on
@@ -263,6 +289,9 @@ def check(
     from .check import check_memory, parse_memory
     from .render import render_check
 
+    if torch_model is not None:
+        _check_live(spec, example_name, framework, torch_model, input_shape, input_dtype)
+        return
     if example_name is not None:
         _spec_text(spec, example_name)
         solution = api.solve_example(example_name, input_shape, framework)
@@ -273,6 +302,29 @@ def check(
     rows = run_check(solution)
     click.echo(render_check(rows, solution.framework), nl=False)
     if not all(row.agrees for row in rows):
+        sys.exit(1)
+
+
+def _check_live(
+    spec: str | None,
+    example_name: str | None,
+    framework: str | None,
+    target: str,
+    input_shape: str | None,
+    input_dtype: str | None,
+) -> None:
+    """`check --torch`: the worked solution beside the model's own parameters, row by row."""
+    from .check import check_live
+    from .render import render_check
+
+    if spec is not None or example_name is not None:
+        raise ExplainerError("give only one of SPEC, --example and --torch")
+    if framework not in (None, "pytorch"):
+        raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
+    solution, reading = api.read_live(target, input_shape, input_dtype)
+    rows, total = check_live(solution, reading)
+    click.echo(render_check(rows, "pytorch", total), nl=False)
+    if not (all(row.agrees for row in rows) and total.agrees):
         sys.exit(1)
 
 

@@ -29,7 +29,7 @@ from .spec import LayerCall
 
 if TYPE_CHECKING:
     from .catalogue import Entry
-    from .check import Row
+    from .check import Row, Total
 from .steps import Step
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
@@ -116,11 +116,14 @@ def render_catalogue(entries: tuple[Entry, ...], fmt: str = "text", digits: str 
     return template.render(entries=entries)
 
 
-def render_check(rows: tuple[Row, ...], framework: str = "pytorch") -> str:
-    """`explainer check`: our shape and count beside the framework's, layer by layer."""
+def render_check(
+    rows: tuple[Row, ...], framework: str = "pytorch", total: Total | None = None
+) -> str:
+    """`explainer check`: our shape and count beside the framework's, layer by layer; with
+    ``total`` (a live model), the trainable counts and the whole model's too."""
     name = {"pytorch": "PyTorch", "keras": "Keras"}[framework]
     template = _environment("text", "western").get_template("check.txt")
-    return template.render(rows=rows, framework=name)
+    return template.render(rows=rows, framework=name, total=total)
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:

@@ -22,6 +22,12 @@ class LayerSpec:
     # The shape that really reaches this layer, when known (a live model's residual branches);
     # None: the previous layer's output, as in any written chain.
     input_shape: Shape | None = None
+    # A live model's facts, read from PyTorch (0 and "" for a written spec): parameters of this
+    # layer already counted at an earlier row (a module called again, a tied weight), where,
+    # and how many of the rest are frozen (requires_grad=False).
+    shared: int = 0
+    shared_with: str = ""
+    frozen: int = 0
 
     @property
     def where(self) -> str:
