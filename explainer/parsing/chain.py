@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..boundary import MAX_LAYERS, check_count
+from ..boundary import MAX_LAYERS, LimitError
 from ..errors import InputShapeError, SpecSyntaxError
 from ..spec import Architecture, LayerSpec, Shape
 from .literals import Place, parse_call
@@ -26,8 +26,7 @@ class Segment:
 
 
 def parse_chain(text: str) -> Architecture:
-    segments = split(text)
-    check_count(len(segments), MAX_LAYERS + 2, "steps in the chain")  # + input and output
+    segments = split(text)  # at most MAX_LAYERS layers + input and output
     input_shape: Shape | None = None
     layers: list[LayerSpec] = []
     for position, segment in enumerate(segments):
@@ -180,6 +179,11 @@ class _Scanner:
             line, col = _position(self.text, self.start + offset)
             self.segments.append(Segment(stripped, line, col))
             self.arrow = None
+            # Each cut looks back over the text for its column: stop at the limit, not after.
+            if len(self.segments) > MAX_LAYERS + 2:  # + input(...) and output
+                raise LimitError(
+                    f"more than {MAX_LAYERS:,} layers in the chain", f"line {line}, col {col}"
+                )
         self.start = resume
 
     def _place_of_end(self) -> str:
