@@ -104,6 +104,16 @@ def test_invalid_utf8_in_an_argument() -> None:
         (["quiz", "--seed", "1000000000000000000", "--format", "json"], "at most 999,999"),
         (["solve", "--problem", "s1000000000000000000-i0-cnn-easy-params"], "bad problem id"),
         (["check", "input(20000) -> Linear(20000)"], "above --max-memory 1,000,000,000"),
+        (["solve", "input(4) -> " + " -> ".join(["ReLU"] * 110_000)], "more than 2,000 layers"),
+        (
+            [
+                "solve",
+                "(r): ReLU()\ndef forward(self, x):\n" + "    x = self.r(x)\n" * 2001,
+                "--input",
+                "4",
+            ],
+            "2,001 layers applied; at most 2,000",
+        ),
         (["check", "input(4) -> Linear(3)", "--max-memory", "lots"], "give a size"),
     ],
 )
