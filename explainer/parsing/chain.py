@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..boundary import MAX_LAYERS, check_count
+from ..boundary import MAX_LAYERS, LimitError
 from ..errors import InputShapeError, SpecSyntaxError
 from ..spec import Architecture, LayerSpec, Shape
 from .literals import Place, Ref, parse_call
@@ -41,8 +41,7 @@ class Segment:
 
 
 def parse_chain(text: str) -> Architecture:
-    segments = split(text)
-    check_count(len(segments), MAX_LAYERS + 2, "steps in the chain")  # + input and output
+    segments = split(text)  # at most MAX_LAYERS layers + input and output
     reader = _Reader(len(segments))
     for position, segment in enumerate(segments):
         reader.segment(position, segment)
@@ -203,6 +202,9 @@ class _Scanner:
                 self.quote = None
         elif char in "'\"":
             self.quote = char
+        elif char == "#" and self.stack:  # a comment inside a call: its brackets do not count
+            end = self.text.find("\n", i)
+            return self._advance(i, (len(self.text) if end < 0 else end) - i)
         elif char in _OPEN:
             self.stack.append((char, self.line, self.col))
         elif char in _CLOSE:
@@ -250,6 +252,11 @@ class _Scanner:
             line, col = _position(self.text, self.start + offset)
             self.segments.append(Segment(stripped, line, col, self.starts))
             self.arrow = None
+            # Each cut looks back over the text for its column: stop at the limit, not after.
+            if len(self.segments) > MAX_LAYERS + 2:  # + input(...) and output
+                raise LimitError(
+                    f"more than {MAX_LAYERS:,} layers in the chain", f"line {line}, col {col}"
+                )
         self.start = resume
 
     def _place_of_end(self) -> str:
