@@ -103,6 +103,7 @@ def test_invalid_utf8_in_an_argument() -> None:
         (["quiz", "--seed", "1000000000000000000", "--format", "json"], "at most 999,999"),
         (["solve", "--problem", "s1000000000000000000-i0-cnn-easy-params"], "bad problem id"),
         (["check", "input(20000) -> Linear(20000)"], "above --max-memory 1,000,000,000"),
+        (["check", "input(100000) -> Linear(100000)"], "40,003,600,000 bytes"),
         (["solve", "input(4) -> " + " -> ".join(["ReLU"] * 110_000)], "more than 2,000 layers"),
         (
             [
