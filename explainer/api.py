@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
-from .bank import Example, example, examples
+from .bank import Example, HFExample, example, examples
 from .boundary import argument
 from .errors import InputShapeError
 from .parsing import parse, parse_shape
 from .render import render
 from .solve import Solution, solve
+
+if TYPE_CHECKING:
+    from .lm import LMSolution
 
 
 def solve_spec(
@@ -91,7 +95,7 @@ def read_live(
     if input_shape is None:
         raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
     shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(input_shape)
-    reading = live.read(live.load(target), shape, input_dtype)
+    reading = live.read_target(target, shape, input_dtype)
     return solve(reading.architecture), reading
 
 
@@ -122,8 +126,48 @@ def solve_example(
     """Solve a bundled example, by its own framework unless ``framework`` says otherwise."""
     chosen = example(name)
     shape = input_shape if input_shape is not None else chosen.input_shape
-    return solve_spec(chosen.spec, shape, chosen.title, framework or chosen.framework)
+    solution = solve_spec(chosen.spec, shape, chosen.title, framework or chosen.framework)
+    return dataclasses.replace(solution, notes=solution.notes + chosen.notes)
 
 
 def bank_examples() -> list[Example]:
     return list(examples().values())
+
+
+def bank_hf_examples() -> list[HFExample]:
+    from .bank import hf_examples
+
+    return list(hf_examples().values())
+
+
+def solve_hf(target: str) -> LMSolution:
+    """Count a transformer from a Hugging Face ``config.json``: a file, or a bundled name
+    (``gpt2``, see ``explainer examples``). Needs neither transformers nor torch."""
+    from pathlib import Path
+
+    from .bank import hf_examples
+    from .errors import ExplainerError, did_you_mean
+    from .lm import solve_config
+    from .parsing.hf import read_config
+
+    path = Path(target)
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ExplainerError(f"--hf {target}: cannot read it: {exc}") from None
+        return solve_config(read_config(text, path.name))
+    bundled = hf_examples()
+    if target not in bundled:
+        names = ", ".join(bundled)
+        raise ExplainerError(
+            f"--hf {target}: no such file, nor a bundled configuration"
+            f"{did_you_mean(target, bundled)} (bundled: {names})"
+        )
+    return solve_config(read_config(bundled[target].config, f"{target}.json"))
+
+
+def render_hf(solution: LMSolution, fmt: str = "text", digits: str = "western") -> str:
+    from .render import render_lm
+
+    return render_lm(solution, fmt, digits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,11 @@ class Example:
     input_shape: tuple[int, ...] | None
     total_params: int  # what the source states; the tests hold the solver to it
     framework: str = "pytorch"  # whose names, shapes and counting rules the spec uses
+    notes: tuple[str, ...] = ()  # said once at the top of the worked solution
 
     def architecture(self) -> Architecture:
-        return parse(self.spec).with_input(self.input_shape).with_framework(self.framework)
+        parsed = parse(self.spec).with_input(self.input_shape).with_framework(self.framework)
+        return dataclasses.replace(parsed, notes=parsed.notes + self.notes)
 
 
 class BankError(ExplainerError):
@@ -89,4 +92,31 @@ def load(path: Path) -> Example:
         input_shape=tuple(shape) if shape else None,
         total_params=data["total_params"],
         framework=data.get("framework", "pytorch"),
+        notes=tuple(data.get("notes", ())),
     )
+
+
+@dataclass(frozen=True)
+class HFExample:
+    """A Hugging Face config.json written out in exercises/hf/, with the total its source states."""
+
+    name: str
+    title: str
+    source: str
+    config: str  # the JSON text of the configuration
+    total_params: int
+
+
+def hf_examples() -> dict[str, HFExample]:
+    folder = resource_dir("exercises") / "hf"
+    index = tomllib.loads((folder / "index.toml").read_text(encoding="utf-8"))
+    return {
+        name: HFExample(
+            name=name,
+            title=entry["title"],
+            source=entry["source"],
+            config=(folder / f"{name}.json").read_text(encoding="utf-8"),
+            total_params=entry["total_params"],
+        )
+        for name, entry in index.items()
+    }

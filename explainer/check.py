@@ -21,13 +21,13 @@ from .live import torch_module
 from .solve import LayerResult, Solution
 from .spec import LayerCall
 
+if TYPE_CHECKING:
+    from .live import Reading
+
 DEFAULT_MAX_MEMORY = "1GB"
 BATCH = 2  # batch normalisation without running statistics needs more than one value
 _UNITS = {"": 1, "B": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 _SIZE = re.compile(r"\s*([0-9]{1,15})\s*([KMGT]?)(I?)B?\s*", re.IGNORECASE)
-
-if TYPE_CHECKING:
-    from .live import Reading
 
 
 @dataclass(frozen=True)
@@ -50,37 +50,6 @@ class Row:
             self.real_shape,
             self.real_params,
             self.real_trainable,
-        )
-
-
-def parse_memory(text: str) -> int:
-    """``500MB``, ``2GB``, ``1GiB`` or a number of bytes."""
-    match = _SIZE.fullmatch(text)
-    if match is None:
-        raise ExplainerError(f"--max-memory {text[:20]!r}: give a size such as 500MB, 2GB or 1GiB")
-    number, unit, binary = match.groups()
-    scale = 1024 ** "KMGT".index(unit.upper()) * 1024 if binary and unit else _UNITS[unit.upper()]
-    return int(number) * scale
-
-
-def memory_needed(layer: LayerResult) -> int:
-    """The bytes the framework will hold while checking ``layer``, derived from its counts
-    before anything is allocated: float32 weights, and the zeros in and out for a batch of
-    two (int64 ids for an embedding; a key and a value beside the query for attention)."""
-    inputs = 3 if layer.layer.input_kind == "self-attention" else 1
-    values = BATCH * (inputs * math.prod(layer.input_shape) + math.prod(layer.output_shape))
-    return 4 * layer.params + 8 * values
-
-
-def check_memory(solution: Solution, limit: int) -> None:
-    """Refuse, naming the layer and the figures, before the framework allocates anything."""
-    layer = max(solution.layers, key=memory_needed)
-    needed = memory_needed(layer)
-    if needed > limit:
-        raise ExplainerError(
-            f"checking it needs about {needed:,} bytes (its {layer.params:,} parameters as "
-            f"float32 and a batch of {BATCH} in and out), above --max-memory {limit:,} bytes",
-            f"layer {layer.index}, {layer.type}",
         )
 
 
@@ -119,6 +88,37 @@ def check_live(solution: Solution, reading: Reading) -> tuple[tuple[Row, ...], T
         solution.total_params, reading.total, solution.trainable_params, reading.trainable
     )
     return rows, total
+
+
+def parse_memory(text: str) -> int:
+    """``500MB``, ``2GB``, ``1GiB`` or a number of bytes."""
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise ExplainerError(f"--max-memory {text[:20]!r}: give a size such as 500MB, 2GB or 1GiB")
+    number, unit, binary = match.groups()
+    scale = 1024 ** "KMGT".index(unit.upper()) * 1024 if binary and unit else _UNITS[unit.upper()]
+    return int(number) * scale
+
+
+def memory_needed(layer: LayerResult) -> int:
+    """The bytes the framework will hold while checking ``layer``, derived from its counts
+    before anything is allocated: float32 weights, and the zeros in and out for a batch of
+    two (int64 ids for an embedding; a key and a value beside the query for attention)."""
+    inputs = 3 if layer.layer.input_kind == "self-attention" else 1
+    values = BATCH * (inputs * math.prod(layer.input_shape) + math.prod(layer.output_shape))
+    return 4 * layer.params + 8 * values
+
+
+def check_memory(solution: Solution, limit: int) -> None:
+    """Refuse, naming the layer and the figures, before the framework allocates anything."""
+    layer = max(solution.layers, key=memory_needed)
+    needed = memory_needed(layer)
+    if needed > limit:
+        raise ExplainerError(
+            f"checking it needs about {needed:,} bytes (its {layer.params:,} parameters as "
+            f"float32 and a batch of {BATCH} in and out), above --max-memory {limit:,} bytes",
+            f"layer {layer.index}, {layer.type}",
+        )
 
 
 def check(solution: Solution) -> tuple[Row, ...]:
@@ -164,7 +164,8 @@ def _row(torch: Any, layer: LayerResult) -> Row:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's advice on valid layers is not ours to show
-            module = module_class(torch, type(layer.layer), layer.type)(**layer.args)
+            kind = module_class(torch, type(layer.layer), layer.type)
+            module = kind(**layer.layer.constructor_args())
             module.eval()
             with torch.no_grad():
                 out = _forward(torch, module, layer)
@@ -196,5 +197,5 @@ def _forward(torch: Any, module: Any, layer: LayerResult) -> Any:
         value = torch.zeros(*x.shape[:-1], args.get("vdim") or width)
         out = module(x, key, value)
     else:
-        out = module(x)
+        out = module(x, *layer.layer.call_args())
     return out[0] if isinstance(out, tuple) else out

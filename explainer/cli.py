@@ -7,10 +7,13 @@ no ``-o`` file is written unless the whole document rendered.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,8 +25,11 @@ from .quizzes import ANSWERS as QUIZ_ANSWERS
 from .quizzes import FORMATS as QUIZ_FORMATS
 from .render import DIGITS, EXTENSIONS, FORMATS
 
+if TYPE_CHECKING:
+    from .practice import Session
+
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
-_PROGRESS_FROM = 200  # problems generated and rendered: below this a run takes a few seconds
+_PROGRESS_AFTER = 1.0  # seconds: a run that takes longer shows a progress bar (on a terminal)
 
 
 class _Group(click.Group):
@@ -66,7 +72,9 @@ def main() -> None:
         "  explainer solve model.txt --input 1,28,28 --format latex -o solution.tex\n"
         "  explainer solve 'input(100) -> Embedding(10000, 128) -> LSTM(64) -> Dense(1)' "
         "--framework keras\n"
-        "  explainer solve --example handout-mlp --fade 2"
+        "  explainer solve --example handout-mlp --fade 2\n"
+        "  explainer solve --hf config.json\n"
+        "  explainer solve --hf mistral-7b --format markdown"
     )
 )
 @click.argument("spec", required=False)
@@ -156,6 +164,22 @@ def main() -> None:
     help="A faded worked example: leave the last N steps blank, the last one first "
     "(text and markdown).",
 )
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="The summary per block: modules down to depth N of a print-out's hierarchy, "
+    "as torchinfo's depth (default: every layer).",
+)
+@click.option(
+    "--hf",
+    "hf_config",
+    metavar="FILE",
+    help="Count a transformer (GPT-2, BERT, RoBERTa, LLaMA, Mistral, Qwen2, T5, ViT) "
+    "from a Hugging Face config.json, or a bundled one by name (see 'explainer "
+    "examples'). Needs neither transformers nor torch.",
+)
 def solve(
     spec: str | None,
     example_name: str | None,
@@ -171,6 +195,8 @@ def solve(
     keras_model: str | None,
     compare: bool,
     fade: int,
+    depth: int | None,
+    hf_config: str | None = None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
 
@@ -180,11 +206,16 @@ def solve(
     """
     if fmt is None:
         fmt = _BY_EXTENSION.get(output.suffix.lower(), "text") if output else "text"
-    sources = [spec, example_name, problem_id, torch_model, keras_model]
+    sources = [spec, example_name, problem_id, torch_model, keras_model, hf_config]
     if sum(source is not None for source in sources) > 1:
-        raise ExplainerError("give only one of SPEC, --example, --problem, --torch and --keras")
+        raise ExplainerError(
+            "give only one of SPEC, --example, --problem, --torch, --keras and --hf"
+        )
     if input_dtype is not None and torch_model is None:
         raise ExplainerError("--input-dtype goes with --torch: it says what the model is fed")
+    if hf_config is not None:
+        _solve_hf(hf_config, fmt, digits, output, input_shape, show, framework, compare, fade)
+        return
     if keras_model is not None:
         if framework not in (None, "keras"):
             raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
@@ -202,6 +233,8 @@ def solve(
     else:
         text = _spec_text(spec, example_name)
         solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+    if depth is not None:
+        solution = dataclasses.replace(solution, summary_depth=depth)
     if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
         from .costs import with_costs
         from .render import render
@@ -211,12 +244,32 @@ def solve(
     _write(api.render_solution(solution, fmt, digits, parse_show(show), compare), output)
 
 
+def _solve_hf(
+    target: str,
+    fmt: str,
+    digits: str,
+    output: Path | None,
+    *unsupported: object,
+) -> None:
+    """`solve --hf`: the options of a layer chain (--input, --show, --framework,
+    --compare-frameworks, --fade) mean nothing for a configuration."""
+    if any(option not in (None, False, 0) for option in unsupported):
+        raise ExplainerError(
+            "--hf takes only --format, --digits and -o (not --input, --show, --framework, "
+            "--compare-frameworks or --fade)"
+        )
+    _write(api.render_hf(api.solve_hf(target), fmt, digits), output)
+
+
 @main.command(epilog="Example:\n\n\b\n  explainer examples")
 def examples() -> None:
     """List the bundled examples (the exercises/ bank)."""
     for example in api.bank_examples():
         shape = "×".join(map(str, example.input_shape or ())) or "?"
         click.echo(f"{example.name:21} {shape:>10}  {example.total_params:>12,}  {example.title}")
+    for hf in api.bank_hf_examples():
+        name = f"{hf.name} (--hf)"
+        click.echo(f"{name:32}  {hf.total_params:>13,}  {hf.title}")
 
 
 @main.command(
@@ -252,15 +305,6 @@ def layers(fmt: str, output: Path | None) -> None:
     help="The dialect of SPEC, and so the framework to check against.",
 )
 @click.option(
-    "--max-memory",
-    "max_memory",
-    metavar="SIZE",
-    default="1GB",
-    show_default=True,
-    help="Refuse, before allocating anything, a layer whose weights and a batch of two "
-    "would need more (500MB, 2GB, 1GiB).",
-)
-@click.option(
     "--torch",
     "torch_model",
     metavar="FILE:CLASS",
@@ -273,14 +317,23 @@ def layers(fmt: str, output: Path | None) -> None:
     default=None,
     help="With --torch: floats, or long token ids (default: long after an embedding).",
 )
+@click.option(
+    "--max-memory",
+    "max_memory",
+    metavar="SIZE",
+    default="1GB",
+    show_default=True,
+    help="Refuse, before allocating anything, a layer whose weights and a batch of two "
+    "would need more (500MB, 2GB, 1GiB).",
+)
 def check(
     spec: str | None,
     example_name: str | None,
     input_shape: str | None,
     framework: str | None,
-    max_memory: str,
     torch_model: str | None,
     input_dtype: str | None,
+    max_memory: str,
 ) -> None:
     """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
     built symbolically) and compare every shape and parameter count with ours. Exit code 1 on
@@ -338,10 +391,18 @@ def _check_live(
         "  explainer quiz --seed 7 --format html --self-study -o study-7"
     )
 )
-@click.option("--seed", type=int, help="The quiz's seed, printed on every sheet. Default: random.")
+@click.option(
+    "--seed",
+    type=int,
+    help="The quiz's seed, printed in the key (a sheet shows a variant code). Default: random.",
+)
 @click.option("--count", type=int, default=10, show_default=True, help="Problems (1 to 1000).")
 @click.option(
-    "--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention."
+    "--topic",
+    "topics",
+    multiple=True,
+    help="mlp, cnn, course, rnn, norm or attention; several as mlp,cnn,course or "
+    "--topic repeated, taken in turn. Default: cnn.",
 )
 @click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
 @click.option(
@@ -387,6 +448,9 @@ def _check_live(
     help="With --self-study: the table of a bundled example instead of generated problems.",
 )
 @click.option(
+    "-q", "--quiet", is_flag=True, help="No progress bar (none is shown off a terminal either)."
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
@@ -402,7 +466,7 @@ def _check_live(
 def quiz(
     seed: int | None,
     count: int,
-    topic: str,
+    topics: tuple[str, ...],
     difficulty: str,
     kinds: str | None,
     fmt: str,
@@ -411,6 +475,7 @@ def quiz(
     framework: str,
     self_study: bool,
     example_name: str | None,
+    quiet: bool,
     output: Path | None,
     force: bool,
 ) -> None:
@@ -422,6 +487,7 @@ def quiz(
     from .quizzes.roster import read_roster
 
     picked = tuple(kind.strip() for kind in kinds.split(",")) if kinds is not None else None
+    topic = ",".join(topics) or "cnn"
     if seed is None:
         seed = secrets.randbelow(1_000_000)
     chosen = make.settings(seed, count, topic, difficulty, picked, framework)
@@ -443,7 +509,7 @@ def quiz(
         click.echo(make.json_text(make.variants(chosen)[0]), nl=False)
         return
     check_target(output, force)
-    with _progress(2 * count * max(1, len(roster))) as tick:
+    with _progress(2 * count * max(1, len(roster)), quiet) as tick:
         made = make.variants(chosen, roster, tick)
         written = make.files(chosen, made, fmt, answers, tick)
     write_tree(written, output, force)
@@ -451,14 +517,31 @@ def quiz(
 
 
 @contextlib.contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on standard error, for long runs on a terminal only (pipes and tests
-    get nothing)."""
-    if total < _PROGRESS_FROM or not sys.stderr.isatty():
+def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """click's progress bar on standard error, once a run has taken a second (a short run
+    shows none); never with --quiet or when standard error is not a terminal."""
+    if quiet or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=total, label="explainer quiz", file=sys.stderr) as bar:
-        yield bar.update
+    started = time.monotonic()
+    done = 0
+    bar: Any = None
+
+    def tick(count: int) -> None:
+        nonlocal done, bar
+        done += count
+        if bar is None and time.monotonic() - started > _PROGRESS_AFTER:
+            bar = click.progressbar(length=total, label="explainer quiz", file=sys.stderr)
+            bar.__enter__()
+            bar.update(done - count)
+        if bar is not None:
+            bar.update(count)
+
+    try:
+        yield tick
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @main.command(
@@ -467,7 +550,9 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
         "  explainer practice\n"
         "  printf '320\\nh\\ns\\nq\\n' | explainer practice --seed 3\n"
         "  explainer practice --seed 7 --fade 2\n"
-        "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3"
+        "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3\n"
+        "  explainer practice --example handout-mlp\n"
+        "  explainer practice 'input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> MaxPool2d(2)'"
     )
 )
 @click.option(
@@ -494,15 +579,38 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     metavar="N",
     help="Worked solutions with their last N steps blank, to fill in one by one.",
 )
-def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: int) -> None:
+@click.argument("spec", required=False)
+@click.option(
+    "--example",
+    "example_name",
+    metavar="NAME",
+    help="Practise on a bundled example (see 'explainer examples'), layer by layer.",
+)
+@click.option("--input", "input_shape", metavar="SHAPE", help="With SPEC: the input shape.")
+def practice(
+    seed: int | None,
+    topic: str,
+    difficulty: str,
+    count: int,
+    fade: int,
+    spec: str | None,
+    example_name: str | None,
+    input_shape: str | None,
+) -> None:
     """Practise in the terminal: a problem, your answer, checked exactly. A wrong answer is
     matched against the usual mistakes; h shows a hint (a step's formula, then its numbers,
     then its value), s the solution, q quits. Reads answers from standard input, so a script
-    can pipe them in; at the end of input or on Ctrl-C it prints the score and exits with 0."""
+    can pipe them in; at the end of input or on Ctrl-C it prints the score and exits with 0.
+
+    With SPEC (as for 'explainer solve') or --example NAME: your own network, the handout's
+    exam table asked layer by layer, each output shape and then its parameters, and the total."""
     from .practice import Session
 
-    session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
-                      topic, difficulty, count, fade)  # fmt: skip
+    if spec is not None or example_name is not None:
+        session = _own_session(spec, example_name, input_shape, fade)
+    else:
+        session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
+                          topic, difficulty, count, fade)  # fmt: skip
     try:
         click.echo(session.start(), nl=False)
         while not session.done:
@@ -513,6 +621,29 @@ def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: in
     except KeyboardInterrupt:
         click.echo()  # Ctrl-C ends the session like the end of input: the summary, exit 0
     click.echo(session.finish(), nl=False)
+
+
+def _own_session(
+    spec: str | None, example_name: str | None, input_shape: str | None, fade: int
+) -> Session:
+    """``explainer practice SPEC`` / ``--example NAME``: the student's own network, asked
+    layer by layer. Standard input carries the answers, so SPEC cannot be ``-``."""
+    from .bank import example
+    from .practice import OwnSession, table_problem
+
+    if fade:
+        raise ExplainerError("--fade blanks generated worked solutions: leave it out with SPEC")
+    if spec == "-":
+        raise ExplainerError("practice reads the answers from standard input: give SPEC as text "
+                             "or a file")  # fmt: skip
+    text = _spec_text(spec, example_name) or example(example_name or "").spec
+    if example_name is not None:
+        solution = api.solve_example(example_name, input_shape)
+        name, again = example_name, f"explainer solve --example {example_name}"
+    else:
+        solution = api.solve_spec(text, input_shape)
+        name, again = "your network", "explainer solve SPEC"
+    return OwnSession(table_problem(solution, text, name), again)
 
 
 def _read_line(prompt: str) -> str | None:

@@ -66,7 +66,7 @@ class _Pool(Layer):
         n = self.spatial
         axis = AXES[n][0]
         right = self.derive(shape).output_shape[-n]
-        return misconceptions.for_window(axis, self._windows()[0], shape[-n], right)
+        return misconceptions.for_window(axis, self._windows()[0], shape[-n], right, pooling=True)
 
     _what: ClassVar[str] = "maximum"
 
@@ -271,3 +271,13 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     spatial: ClassVar[int] = 1
     summary: ClassVar[str] = "max pooling to a fixed length: no parameters"
     example: ClassVar[str] = "input(64, 50) -> AdaptiveMaxPool1d(10)"
+
+
+@dataclass(frozen=True)
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Average pooling of (C, D, H, W) to a fixed size."""
+
+    input_dims: ClassVar = frozenset({3, 4})
+    spatial: ClassVar[int] = 3
+    summary: ClassVar[str] = "average pooling of a volume to a fixed size: no parameters"
+    example: ClassVar[str] = "input(64, 8, 14, 14) -> AdaptiveAvgPool3d(1)"

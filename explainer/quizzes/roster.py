@@ -43,6 +43,20 @@ class Student:
     seed: int  # the seed of this student's variant
 
 
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
+
+
+def variant_code(seed: int) -> str:
+    """The short code a sheet carries instead of its seed, e.g. ``7KQ2-M9PX``: 40 bits of
+    SHA-256, which only the key and the grader's table resolve (they print the seed beside
+    it). It hides the seed as well as the seed's range does: a seed drawn at random (no
+    ``--seed``) cannot be found from it; a small chosen seed such as 7 can be, by trying."""
+    digest = hashlib.sha256(f"explainer-variant:{seed}".encode()).digest()
+    number = int.from_bytes(digest[:5], "big")
+    letters = "".join(_CODE_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(8)))
+    return f"{letters[:4]}-{letters[4:]}"
+
+
 def student_seed(seed: int, student_id: str) -> int:
     digest = hashlib.sha256(f"{seed}:{student_id}".encode()).digest()
     return int.from_bytes(digest[:_SEED_BYTES], "big")

@@ -15,7 +15,15 @@ from typing import Any, ClassVar, cast
 from ...errors import ArgumentError, ShapeError
 from ...spec import LayerCall, Shape
 from ...steps import Step, derive
-from ..base import Comparison, Derivation, bind, boolean, one_of, positive_int
+from ..base import (
+    Comparison,
+    Derivation,
+    Misconception,
+    bind,
+    boolean,
+    one_of,
+    positive_int,
+)
 from .base import KerasLayer, activation, passive, rate
 
 MEANINGS = {
@@ -115,6 +123,16 @@ class _Recurrent(KerasLayer):
         step = gates_step(self.gates, 2, shape[-1], self.units, why)
         note = f"PyTorch's {torch} counts {step.value:,}: two bias vectors per gate instead of one"
         return Comparison("pytorch", (step,), 0, note)
+
+    def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
+        """The convention slip: PyTorch's two bias vectors per gate counted for a Keras layer
+        that keeps one (the reverse of PyTorch's ``one-bias-per-gate``)."""
+        comparison = self.other_framework(shape)
+        if comparison is None:
+            return ()
+        step = comparison.steps[-1]
+        what = "two bias vectors per gate (PyTorch's count) instead of Keras's one"
+        return (Misconception("two-biases-per-gate", what, dataclasses.replace(step, why=what)),)
 
     def _why(self, x: int, h: int) -> str:
         g = self.gates
