@@ -210,6 +210,33 @@ def test_a_long_spec_under_the_limit_gives_a_short_error() -> None:
     assert len(message) <= boundary.MAX_MESSAGE_CHARS and message.endswith("…")
 
 
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("[" * 100_000, "brackets nested more than 32 deep"),
+        ('{"n_embd": ' + "9" * 5000 + "}", "an integer with more than 100 digits"),
+        ('{"n_embd": NaN}', "NaN is not a number JSON allows"),
+        ('{"n_embd": Infinity}', "Infinity is not a number JSON allows"),
+        ("\ufeff[1, 2]", "a configuration is a JSON object"),
+    ],
+)
+def test_a_hostile_hf_config_is_refused_by_name(tmp_path: Path, config: str, expected: str) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(config, encoding="utf-8")
+    assert expected in one_error_line(run(["solve", "--hf", str(path)]))
+
+
+def test_huge_sizes_stay_printable_everywhere() -> None:
+    """Products of sizes (MACs, bytes, check's memory) never reach Python's 4,300 digits."""
+    big = "9" * 999
+    for spec in [
+        f"input({big}, {big}, {big}, {big}, {big}) -> ReLU",
+        f"input(1,{big},{big}) -> Conv2d({big}, 1)",
+    ]:
+        for args in (["solve", spec, "--show", "macs,memory"], ["check", spec]):
+            assert "more than 1,000 digits" in one_error_line(run(args))
+
+
 # -- check: bounded before anything is allocated ------------------------------------------------
 
 
