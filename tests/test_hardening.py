@@ -473,7 +473,12 @@ def test_a_symlink_inside_the_folder_is_never_followed(tmp_path: Path) -> None:
     ok(run([*QUIZ, "-o", str(target)]))
     (target / "students").symlink_to(outside)
     (target / "link-to-outside").symlink_to(outside)
-    ok(run([*QUIZ, "--students", str(roster), "-o", str(target)]))
+    message = one_error_line(run([*QUIZ, "--students", str(roster), "-o", str(target)]))
+    assert message.endswith(
+        "students is not a folder, and explainer writes students/; --force replaces it"
+    )
+    assert (target / "students").is_symlink() and tree(outside) == {"precious.txt": b"keep"}
+    ok(run([*QUIZ, "--students", str(roster), "-o", str(target), "--force"]))
     assert tree(outside) == {"precious.txt": b"keep"}
     assert (target / "students").is_dir() and not (target / "students").is_symlink()
     assert (target / "link-to-outside").is_symlink()  # the user's own link, kept as a link
