@@ -9,6 +9,7 @@ broken too. Every kind is worked out with some size named.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from typing import Any
@@ -48,19 +49,14 @@ def named_by_value(architecture: Architecture, only: int | None = None) -> Archi
         return value
 
     layers = tuple(
-        spec.__class__(
-            spec.call,
-            name(spec.args),
-            tuple((k, name(v)) for k, v in spec.kwargs),
-            spec.name,
-            spec.text,
-            spec.line,
-            spec.col,
+        dataclasses.replace(
+            spec, args=name(spec.args), kwargs=tuple((k, name(v)) for k, v in spec.kwargs)
         )
         for spec in architecture.layers
     )
-    shape = name(architecture.input_shape)
-    return Architecture(layers, shape, architecture.notation, architecture.notes)
+    return dataclasses.replace(
+        architecture, layers=layers, input_shape=name(architecture.input_shape)
+    )
 
 
 def variants(kind: str) -> list[Architecture]:
