@@ -478,3 +478,28 @@ def test_random_forwards_agree_with_torch(
     for layer in solution.layers:
         if layer.name in seen:
             assert layer.output_shape == seen[layer.name], (layer.name, forward_text)
+
+
+class Functional(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.proj = nn.Conv2d(3, 8, 1)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        x = torch.add(self.conv(x), self.proj(x))
+        x = F.adaptive_avg_pool2d(x, (5, 5))
+        x = F.dropout(x, p=0.1, training=self.training)
+        x = x.sum(dim=2)
+        x = x.transpose(1, 2)
+        x = self.fc(x)
+        return x.permute(0, 2, 1).reshape(x.size(0), -1)
+
+
+def test_torch_add_sum_transpose_permute_reshape() -> None:
+    solution = check(Functional(), (3, 9, 9))
+    assert [layer.type for layer in solution.layers] == [
+        "Conv2d", "Conv2d", "Add", "AdaptiveAvgPool2d", "Dropout", "Sum", "Transpose",
+        "Linear", "Permute", "Flatten",
+    ]  # fmt: skip
