@@ -5,6 +5,7 @@ The only place formulas are evaluated. Nothing here formats text for people.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +141,9 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
             f"{first.where}: layer 1, {shorten(first.text)}" if first else "",
         )
     check_count(len(architecture.layers), MAX_LAYERS, "layers")
+    if architecture.input_shape is not None:
+        size = math.prod(architecture.input_shape)
+        check_integer(size, "the input's size (the product of its sizes)", "input")
     graph = _Graph(architecture)
     for index, spec in enumerate(architecture.layers, 1):
         try:
@@ -291,8 +295,8 @@ def _result(
 def _checked(result: LayerResult) -> LayerResult:
     """A result every output can print exactly (explainer.boundary's limits)."""
     check_count(len(result.output_shape), MAX_DIMENSIONS, "sizes in the output shape")
-    for size in result.output_shape:
-        check_integer(size, "an output size")
+    # The product, not each size: MACs and bytes multiply it by a count, and must print.
+    check_integer(math.prod(result.output_shape), "the output's size (the product of its sizes)")
     check_integer(result.params, "the parameter count")
     return result
 

@@ -103,6 +103,7 @@ def test_invalid_utf8_in_an_argument() -> None:
         (["quiz", "--seed", "1000000000000000000", "--format", "json"], "at most 999,999"),
         (["solve", "--problem", "s1000000000000000000-i0-cnn-easy-params"], "bad problem id"),
         (["check", "input(20000) -> Linear(20000)"], "above --max-memory 1,000,000,000"),
+        (["check", "input(100000) -> Linear(100000)"], "40,003,600,000 bytes"),
         (["solve", "input(4) -> " + " -> ".join(["ReLU"] * 110_000)], "more than 2,000 layers"),
         (
             [
@@ -207,6 +208,33 @@ def test_a_long_spec_under_the_limit_gives_a_short_error() -> None:
     spec = "input(4) -> Linear(3, bias='" + "x" * 500_000 + "')"
     message = one_error_line(run(["solve", spec]))
     assert len(message) <= boundary.MAX_MESSAGE_CHARS and message.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("[" * 100_000, "brackets nested more than 32 deep"),
+        ('{"n_embd": ' + "9" * 5000 + "}", "an integer with more than 100 digits"),
+        ('{"n_embd": NaN}', "NaN is not a number JSON allows"),
+        ('{"n_embd": Infinity}', "Infinity is not a number JSON allows"),
+        ("\ufeff[1, 2]", "a configuration is a JSON object"),
+    ],
+)
+def test_a_hostile_hf_config_is_refused_by_name(tmp_path: Path, config: str, expected: str) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(config, encoding="utf-8")
+    assert expected in one_error_line(run(["solve", "--hf", str(path)]))
+
+
+def test_huge_sizes_stay_printable_everywhere() -> None:
+    """Products of sizes (MACs, bytes, check's memory) never reach Python's 4,300 digits."""
+    big = "9" * 999
+    for spec in [
+        f"input({big}, {big}, {big}, {big}, {big}) -> ReLU",
+        f"input(1,{big},{big}) -> Conv2d({big}, 1)",
+    ]:
+        for args in (["solve", spec, "--show", "macs,memory"], ["check", spec]):
+            assert "more than 1,000 digits" in one_error_line(run(args))
 
 
 # -- check: bounded before anything is allocated ------------------------------------------------
@@ -445,7 +473,12 @@ def test_a_symlink_inside_the_folder_is_never_followed(tmp_path: Path) -> None:
     ok(run([*QUIZ, "-o", str(target)]))
     (target / "students").symlink_to(outside)
     (target / "link-to-outside").symlink_to(outside)
-    ok(run([*QUIZ, "--students", str(roster), "-o", str(target)]))
+    message = one_error_line(run([*QUIZ, "--students", str(roster), "-o", str(target)]))
+    assert message.endswith(
+        "students is not a folder, and explainer writes students/; --force replaces it"
+    )
+    assert (target / "students").is_symlink() and tree(outside) == {"precious.txt": b"keep"}
+    ok(run([*QUIZ, "--students", str(roster), "-o", str(target), "--force"]))
     assert tree(outside) == {"precious.txt": b"keep"}
     assert (target / "students").is_dir() and not (target / "students").is_symlink()
     assert (target / "link-to-outside").is_symlink()  # the user's own link, kept as a link
