@@ -503,3 +503,8 @@ def test_torch_add_sum_transpose_permute_reshape() -> None:
         "Conv2d", "Conv2d", "Add", "AdaptiveAvgPool2d", "Dropout", "Sum", "Transpose",
         "Linear", "Permute", "Flatten",
     ]  # fmt: skip
+
+
+def test_a_printed_attention_says_what_it_assumes() -> None:
+    solution = solve_spec(paste(Attention()), (7, 64))
+    assert any("kdim = vdim = embed_dim" in note for note in solution.notes)
