@@ -382,3 +382,23 @@ def test_a_model_without_parameters_or_layers_is_refused() -> None:
 
     with pytest.raises(LiveModelError, match="no layers"):
         api.solve_model(Nothing(), (3,))
+
+
+def test_the_issues_shared_layer_model() -> None:
+    """The issue's example: a Linear(64, 64) applied twice, then Linear(64, 10): 4,810, not
+    the 8,970 of counting the shared layer at both calls."""
+
+    class Issue(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.shared = nn.Linear(64, 64)
+            self.out = nn.Linear(64, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.out(torch.relu(self.shared(torch.relu(self.shared(x)))))
+
+    model = Issue()
+    solution = api.solve_model(model, (64,))
+    assert [layer.params for layer in solution.layers] == [4160, 0, 650]
+    assert solution.total_params == 4810
+    assert_counts_like_torch(solution, model)
