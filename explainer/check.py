@@ -125,6 +125,13 @@ def check(solution: Solution) -> tuple[Row, ...]:
     """Each layer beside the framework's own: PyTorch modules, or Keras layers for Keras."""
     if solution.framework == "keras":
         return tuple(_keras_row(layer) for layer in solution.layers)
+    alone = next((layer for layer in solution.layers if not layer.layer.source), None)
+    if alone is not None:  # Add, Concat, x.mean(...), Hugging Face's Conv1D: no torch.nn class
+        raise ExplainerError(
+            f"{alone.type} is no module PyTorch can build on its own (a merge, a tensor "
+            "operation or a Hugging Face module), and check builds the layers one by one",
+            f"layer {alone.index}, {alone.type}",
+        )
     torch = torch_module()
     return tuple(_row(torch, layer) for layer in solution.layers)
 

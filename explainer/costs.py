@@ -50,6 +50,11 @@ def with_costs(solution: Solution, show: tuple[str, ...]) -> Solution:
     """The solution with each layer's cost steps and the totals, for what ``show`` names."""
     if not show:
         return solution
+    if not solution.placed:  # MACs and activations need shapes; made-up ones would be wrong
+        raise ArgumentError(
+            "--show needs every layer's shape, which a print-out without its forward does not "
+            "give: paste the forward below it"
+        )
     if "macs" in show and solution.framework != "pytorch":
         # The Keras kinds have no MAC derivations yet; saying "0" would be wrong.
         raise ArgumentError("--show macs works with the PyTorch dialect only, so far")

@@ -239,7 +239,7 @@ def test_check_torch_agrees(models: Path, name: str, shape: str) -> None:
 
 
 def test_frozen_backbone_is_not_trainable() -> None:
-    from tests.test_live_and_check import ResNet18
+    from test_live_and_check import ResNet18
 
     model = ResNet18()
     for p in model.parameters():

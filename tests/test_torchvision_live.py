@@ -11,12 +11,12 @@ marked slow; CI runs them all.
 from __future__ import annotations
 
 import pytest
+from torchvision_models import build, torchvision_models
 
 from explainer import api
 from explainer.check import check_live
 from explainer.live import read
 from explainer.solve import solve
-from tests.torchvision_models import build, torchvision_models
 
 models = torchvision_models()
 NAMES = sorted(models.list_models(module=models))

@@ -89,6 +89,9 @@ class Layer:
     # What a forward pass feeds it, for `explainer check`: "values", integer token "ids", or
     # "self-attention" (the same tensor as query, key and value).
     input_kind: ClassVar[str] = "values"
+    # Arguments only by keyword, as the print-out writes them: Hugging Face's Conv1D(nf=, nx=)
+    # must never bind a Keras Conv1D(32, 3) written without --framework keras.
+    keyword_only: ClassVar[bool] = False
     # The library whose module of this class name the kind reads in a live model: a user's own
     # class that happens to be called Linear is not taken for torch's.
     origin: ClassVar[str] = "torch.nn"
@@ -170,6 +173,11 @@ def bind(
     ``origin`` says where ``shape`` comes from ("after layer 9, Flatten") for messages.
     """
     kind.check_input(shape)
+    if kind.keyword_only and args:
+        raise ArgumentError(
+            f"{kind.type_name()} takes its arguments by keyword only, as print(model) writes "
+            f"them: {kind.type_name()}({', '.join(f'{n}=...' for n in kind.arg_names())})"
+        )
     names = kind.arg_names()
     values = _bind_positional(kind, names, args, kwargs)
     for name, infer in kind.inferred.items():
