@@ -75,18 +75,45 @@ def solve_live(target: str, input_shape: str | tuple[int, ...] | None) -> Soluti
     return solve(live.architecture(live.load(target), shape))
 
 
-def solve_live_keras(target: str) -> Solution:
-    """Solve a Keras model (``path/to/model.py:build``): imports and runs the user's file."""
+def solve_live_keras(target: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
+    """Solve a Keras model (``path/to/model.py:build``): imports and runs the user's file.
+    ``input_shape`` builds a model that has no input yet, and must agree with one that has."""
     from . import live_keras
 
-    return solve(live_keras.architecture(live_keras.load(target)))
+    shape = _shape(input_shape)
+    return live_keras.solve_model(live_keras.load(target), shape)
 
 
-def solve_model(model: Any, input_shape: tuple[int, ...]) -> Solution:
-    """Solve an ``nn.Module`` instance on one sample of ``input_shape`` (batch excluded)."""
+def solve_model(model: Any, input_shape: str | tuple[int, ...] | None = None) -> Solution:
+    """Solve a live model: an ``nn.Module`` on one sample of ``input_shape`` (batch excluded),
+    or a Keras model (its own input shape, or ``input_shape`` if it has none yet)."""
+    if _is_keras(model):
+        from . import live_keras
+
+        return live_keras.solve_model(model, _shape(input_shape))
     from . import live
 
-    return solve(live.architecture(model, tuple(input_shape)))
+    shape = _shape(input_shape)
+    if shape is None:
+        raise InputShapeError("a PyTorch model needs input_shape: one sample, e.g. (1, 28, 28)")
+    return solve(live.architecture(model, shape))
+
+
+def _is_keras(model: Any) -> bool:
+    """Keras models without importing Keras: only a loaded Keras can have made one."""
+    import sys
+
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(model, keras.Model)
+
+
+def _shape(input_shape: str | tuple[int, ...] | None) -> tuple[int, ...] | None:
+    if input_shape is None or not isinstance(input_shape, str):
+        return None if input_shape is None else tuple(input_shape)
+    try:
+        return parse_shape(input_shape)
+    except InputShapeError as exc:
+        raise exc.at("--input") from None
 
 
 def solve_example(

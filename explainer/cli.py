@@ -173,7 +173,7 @@ def solve(
     if keras_model is not None:
         if framework not in (None, "keras"):
             raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
-        solution = api.solve_live_keras(keras_model)
+        solution = api.solve_live_keras(keras_model, input_shape)
     elif torch_model is not None:
         if framework not in (None, "pytorch"):
             raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")

@@ -241,6 +241,9 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
+        "note": lambda comparison: comparison.note.format(
+            **{name: number(value) for name, value in comparison.numbers}
+        ),
         "summary_layout": summary_layout,
         "sentence": lambda text: text[:1].upper() + text[1:],
         "mathnum": math_number,

@@ -126,13 +126,12 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
 def _solve_layer(
     index: int, spec: LayerSpec, shape: Shape, origin: str, framework: str
 ) -> LayerResult:
-    kind, alias = resolve(spec.call, framework)
-    kwargs = dict(spec.kwargs)
-    args = spec.args
-    if alias is not None:
-        kwargs, args = alias.translate(args, kwargs), ()
-    layer = bind(kind, args, kwargs, shape, origin)
-    outcome = layer.derive(shape)
+    layer = _layer(spec, shape, origin, framework)
+    outcome = (
+        layer.derive_inputs((shape, *spec.other_inputs))
+        if spec.other_inputs
+        else layer.derive(shape)
+    )
     trainable = outcome.params - outcome.non_trainable
     return LayerResult(
         index=index,
@@ -148,6 +147,19 @@ def _solve_layer(
         params_why=outcome.params_why,
         params_step=outcome.params_step,
     )
+
+
+def _layer(spec: LayerSpec, shape: Shape, origin: str, framework: str) -> Layer:
+    if spec.counted is not None:  # a user's own layer: the framework's count, not derived
+        from .layers.counted import counted_layer
+
+        return counted_layer(spec.counted)
+    kind, alias = resolve(spec.call, framework)
+    kwargs = dict(spec.kwargs)
+    args = spec.args
+    if alias is not None:
+        kwargs, args = alias.translate(args, kwargs), ()
+    return bind(kind, args, kwargs, shape, origin)
 
 
 def _notation(architecture: Architecture, results: list[LayerResult]) -> str:

@@ -57,10 +57,13 @@ def _fresh_keras() -> Iterator[None]:
 
 def keras_layer(kind: str, kwargs: Mapping[str, Any]) -> Any:
     args = dict(kwargs)
-    if isinstance(args.get("layer"), LayerCall):  # Bidirectional(LSTM(64)): build the inner one
-        inner = args["layer"]
-        args["layer"] = getattr(keras.layers, inner.call)(*inner.args, **dict(inner.kwargs))
-    return getattr(keras.layers, kind)(**args)
+    for key in ("layer", "backward_layer"):  # Bidirectional(LSTM(64)): build the inner ones
+        inner = args.get(key)
+        if isinstance(inner, LayerCall):
+            args[key] = getattr(keras.layers, inner.call)(*inner.args, **dict(inner.kwargs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rms_scaling=True is deprecated, and still built
+        return getattr(keras.layers, kind)(**args)
 
 
 def keras_run(kind: str, shape: Shape, kwargs: Mapping[str, Any]) -> tuple[Shape, int, int, int]:
@@ -79,9 +82,21 @@ def keras_run(kind: str, shape: Shape, kwargs: Mapping[str, Any]) -> tuple[Shape
     return out, layer.count_params(), trainable, frozen
 
 
+def computed_shape(kind: str, shape: Shape, kwargs: Mapping[str, Any]) -> Shape:
+    """A real forward pass on zeros: the shape Keras computes, not the one it predicts."""
+    import numpy as np
+
+    model = keras.Sequential([keras.Input(shape), keras_layer(kind, kwargs)])
+    return tuple(model(np.zeros((1, *shape), dtype="float32")).shape[1:])
+
+
 def assert_matches_keras(result: LayerResult) -> None:
     where = f"layer {result.index} {result.type}({result.args}) on {result.input_shape}"
     shape, total, trainable, frozen = keras_run(result.type, result.input_shape, result.args)
+    if result.args.get("backward_layer") is not None:
+        # Keras predicts 2·h_f features for a concat of directions of different sizes, and
+        # computes h_f + h_b: the computed shape is the truth.
+        shape = computed_shape(result.type, result.input_shape, result.args)
     assert shape == result.output_shape, where
     assert total == result.params, where
     assert trainable == result.trainable_params, where
@@ -91,6 +106,8 @@ def assert_matches_keras(result: LayerResult) -> None:
 def assert_keras_refuses(kind: str, shape: Shape, kwargs: Mapping[str, Any], why: str) -> None:
     try:
         keras_run(kind, shape, kwargs)
+        if kwargs.get("backward_layer") is not None:  # Keras builds it, then fails to run it
+            computed_shape(kind, shape, kwargs)
     except KERAS_REFUSALS:
         return
     pytest.fail(f"our solver refuses {kind}({kwargs}) on {shape} ({why}), but Keras accepts it")
@@ -118,7 +135,7 @@ def check_single(kind: str, shape: Shape, kwargs: dict[str, Any]) -> str:
     (result,) = solution.layers
     assert result.type == kind
     for key, value in kwargs.items():  # the written arguments are the ones Keras gets
-        if key != "layer":
+        if key not in ("layer", "backward_layer"):
             assert getattr(result.layer, key) == value, key
     assert_matches_keras(result)
     assert solution.total_params == result.params
@@ -271,6 +288,7 @@ def dense_cases(draw: st.DrawFn) -> Case:
         "activation": some_activation(draw),
         "use_bias": draw(st.booleans()),
         "bias_regularizer": "l2",
+        "lora_rank": draw(st.integers(1, 3)),
     }
     kwargs = with_optional(draw, {"units": draw(st.integers(1, 8))}, optional)
     return draw(any_shape()), kwargs | common(draw)
@@ -316,12 +334,26 @@ def recurrent_cases(kind: str) -> st.SearchStrategy[Case]:
 @st.composite
 def bidirectional_cases(draw: st.DrawFn) -> Case:
     inner = draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]))
-    layer = LayerCall(inner, (), tuple(recurrent_kwargs(draw, inner).items()))
-    kwargs = with_optional(
-        draw,
-        {"layer": layer},
-        {"merge_mode": draw(st.sampled_from(["concat", "sum", "mul", "ave"]))},
-    )
+    forward = recurrent_kwargs(draw, inner)
+    layer = LayerCall(inner, (), tuple(forward.items()))
+    optional: dict[str, Any] = {
+        "merge_mode": draw(st.sampled_from(["concat", "sum", "mul", "ave"]))
+    }
+    if draw(st.booleans()):  # a backward layer of its own: same sequences, other direction
+        kind = draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]))
+        backward = recurrent_kwargs(draw, kind) | {
+            "return_sequences": forward.get("return_sequences", False),
+            "go_backwards": not forward.get("go_backwards", False),
+        }
+        if rarely(draw):  # the same direction twice: both refuse
+            backward["go_backwards"] = forward.get("go_backwards", False)
+        if optional["merge_mode"] != "concat":
+            # Merged value by value: the same units, or rarely sizes that do not broadcast
+            # (both refuse; Keras would broadcast a size of 1).
+            units = forward["units"]
+            backward["units"] = units + 1 if units > 1 and rarely(draw) else units
+        optional["backward_layer"] = LayerCall(kind, (), tuple(backward.items()))
+    kwargs = with_optional(draw, {"layer": layer}, optional)
     return sequence_shape(draw), kwargs | common(draw)
 
 
@@ -361,7 +393,12 @@ def layernorm_cases(draw: st.DrawFn) -> Case:
     rank = len(shape) + 1
     axes = draw(st.lists(st.integers(1, rank - 1), min_size=1, max_size=rank - 1, unique=True))
     axis: Any = draw(st.sampled_from([-1, axes[0], tuple(sorted(axes))]))
-    optional = {"axis": axis, "center": draw(st.booleans()), "scale": draw(st.booleans())}
+    optional = {
+        "axis": axis,
+        "center": draw(st.booleans()),
+        "scale": draw(st.booleans()),
+        "rms_scaling": draw(st.booleans()),
+    }
     return shape, with_optional(draw, {}, optional) | common(draw)
 
 
@@ -434,6 +471,16 @@ PINNED = [
     ("MaxPooling2D", (7, 5, 3), {"pool_size": 3, "strides": 2, "padding": "same"}),
     ("GRU", (10, 8), {"units": 5, "reset_after": False}),
     ("BatchNormalization", (7, 7, 3), {"trainable": False}),
+    (
+        "Bidirectional",
+        (5, 4),
+        {
+            "layer": LayerCall("LSTM", (), (("units", 16),)),
+            "backward_layer": LayerCall("GRU", (), (("units", 8), ("go_backwards", True))),
+        },
+    ),
+    ("Dense", (3, 64), {"units": 32, "lora_rank": 4}),
+    ("LayerNormalization", (10, 64), {"rms_scaling": True, "center": True}),
 ]
 
 

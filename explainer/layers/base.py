@@ -46,7 +46,10 @@ class Comparison:
     framework: str  # "keras" or "pytorch"
     steps: tuple[Step, ...]  # the other framework's derivation; the last gives its count
     non_trainable: int
-    note: str  # what differs, in one line
+    # What differs, in one line; counts are fields ("{count}") filled from ``numbers`` by the
+    # templates, which group their digits (--digits indian): the solver formats no number.
+    note: str
+    numbers: tuple[tuple[str, int], ...] = ()
 
     @property
     def params(self) -> int:
@@ -104,6 +107,13 @@ class Layer:
 
     def derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
+
+    def derive_inputs(self, shapes: tuple[Shape, ...]) -> Derivation:
+        """Several inputs (a live model's merge of branches); most kinds take exactly one."""
+        if len(shapes) != 1:
+            listed = ", ".join(str(list(shape)) for shape in shapes)
+            raise ShapeError(f"{self.type_name()} takes one input, got {len(shapes)}: {listed}")
+        return self.derive(shapes[0])
 
     def macs(self, shape: Shape, output: Shape) -> Step | None:
         """The multiply-accumulate count, derived; None for layers that do none.
