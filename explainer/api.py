@@ -15,13 +15,16 @@ def solve_spec(
     text: str,
     input_shape: str | tuple[int, ...] | None = None,
     title: str = "",
-    framework: str = "pytorch",
+    framework: str | None = None,
 ) -> Solution:
     """Parse and solve ``text``; ``input_shape`` ("1,28,28" or a tuple) overrides input(...).
 
     ``framework`` ("pytorch" or "keras") says whose layer names, shapes (channels-first or
-    channels-last) and counting rules the spec uses."""
-    architecture = parse(text).with_framework(framework)
+    channels-last) and counting rules the spec uses; None: the notation's own (pasted Keras
+    code is Keras, a chain PyTorch)."""
+    architecture = parse(text)
+    if framework is not None:
+        architecture = architecture.with_framework(framework)
     if isinstance(input_shape, str):
         try:
             shape = parse_shape(input_shape)
@@ -45,7 +48,7 @@ def explain(
     if example is not None:
         solution = solve_example(example, input_shape, framework)
     else:
-        solution = solve_spec(text, input_shape, framework=framework or "pytorch")
+        solution = solve_spec(text, input_shape, framework=framework)
     return render(solution, fmt, digits)
 
 

@@ -180,13 +180,13 @@ def solve(
         solution = api.solve_live(torch_model, input_shape)
     elif problem_id is not None:
         text = _problem_text(spec, example_name, problem_id)
-        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+        solution = api.solve_spec(text, input_shape, framework=framework)
     elif example_name is not None:
         _spec_text(spec, example_name)
         solution = api.solve_example(example_name, input_shape, framework)
     else:
         text = _spec_text(spec, example_name)
-        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+        solution = api.solve_spec(text, input_shape, framework=framework)
     if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
         from .costs import with_costs
         from .render import render
@@ -205,18 +205,26 @@ def examples() -> None:
 
 
 @main.command(
-    epilog="Examples:\n\n\b\n  explainer layers\n  explainer layers --format markdown -o layers.md"
+    epilog="Examples:\n\n\b\n  explainer layers\n  explainer layers --framework keras\n"
+    "  explainer layers --format markdown -o layers.md"
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
 )
-def layers(fmt: str, output: Path | None) -> None:
+@click.option(
+    "--framework",
+    type=click.Choice(FRAMEWORKS),
+    default="pytorch",
+    show_default=True,
+    help="Whose dialect: pytorch, or keras (Keras's names, channels-last examples).",
+)
+def layers(fmt: str, output: Path | None, framework: str) -> None:
     """List every layer kind, its other names and its formulas as worked solutions write them."""
     from .catalogue import catalogue
     from .render import render_catalogue
 
-    _write(render_catalogue(catalogue("pytorch"), fmt), output)
+    _write(render_catalogue(catalogue(framework), fmt), output)
 
 
 @main.command(
@@ -249,7 +257,7 @@ def check(
         solution = api.solve_example(example_name, input_shape, framework)
     else:
         text = _spec_text(spec, None)
-        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+        solution = api.solve_spec(text, input_shape, framework=framework)
     rows = run_check(solution)
     click.echo(render_check(rows, solution.framework), nl=False)
     if not all(row.agrees for row in rows):

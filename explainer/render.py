@@ -71,8 +71,67 @@ class SummaryLayout:
     double_rule: str
 
 
+@dataclass(frozen=True)
+class SummaryRow:
+    """One row of the summary table, labelled as the framework's own summary labels it:
+    torchsummary's ``Conv2d-1  [-1, 16, 28, 28]``, Keras's ``conv2d (Conv2D)  (None, 26,
+    26, 32)``."""
+
+    layer: LayerResult
+    label: str
+    shape: str
+
+
+def summary_rows(solution: Solution) -> list[SummaryRow]:
+    if solution.framework != "keras":
+        return [
+            SummaryRow(layer, f"{layer.type}-{layer.index}", _batch_shape(layer.output_shape))
+            for layer in solution.layers
+        ]
+    names = _keras_names(solution)
+    return [
+        SummaryRow(layer, f"{name} ({layer.type})", _none_shape(layer.output_shape))
+        for layer, name in zip(solution.layers, names, strict=True)
+    ]
+
+
+def _keras_names(solution: Solution) -> list[str]:
+    """A live model's own layer names; in a spec, the name= given, else the one Keras would
+    make: the class name in snake case, numbered from the second of a kind (dense, dense_1)."""
+    if solution.notation == "live-keras":
+        return [layer.name for layer in solution.layers]
+    seen: dict[str, int] = {}
+    names = []
+    for layer in solution.layers:
+        given = getattr(layer.layer, "name", None)
+        if isinstance(given, str):
+            names.append(given)
+            continue
+        base = _snake_case(layer.type)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        names.append(base if count == 0 else f"{base}_{count}")
+    return names
+
+
+def _snake_case(name: str) -> str:
+    """Keras's own rule (keras.src.utils.naming.to_snake_case): Conv2D -> conv2d,
+    MaxPooling2D -> max_pooling2d."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _batch_shape(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(s) for s in (-1, *shape)) + "]"
+
+
+def _none_shape(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join(str(s) for s in (None, *shape)) + ")"
+
+
 def summary_layout(solution: Solution) -> SummaryLayout:
-    labels = [f"{layer.type}-{layer.index}" for layer in solution.layers]
+    labels = [row.label for row in summary_rows(solution)]
     width = max([20, *(len(label) + 1 for label in labels)])
     total = width + 27 + 16 + 1
     return SummaryLayout(width, "-" * total, "=" * total)
@@ -245,13 +304,14 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
             **{name: number(value) for name, value in comparison.numbers}
         ),
         "summary_layout": summary_layout,
+        "summary_rows": summary_rows,
         "sentence": lambda text: text[:1].upper() + text[1:],
         "mathnum": math_number,
         "formula": lambda step: printer(step).doprint(step.formula.expr),
         "substituted": lambda step: printer(step).doprint(step.substituted),
         "symbol": lambda name: (LatexPrinter() if latex else UnicodePrinter()).symbol(name),
         "shape": lambda shape: "×".join(str(size) for size in shape),
-        "batch_shape": lambda shape: "[" + ", ".join(str(s) for s in (-1, *shape)) + "]",
+        "batch_shape": _batch_shape,
         "call": _call,
         "tex": _tex_escape,
         "md": _markdown_escape,

@@ -97,8 +97,13 @@ class Solution:
 def solve(architecture: Architecture, title: str = "") -> Solution:
     if architecture.input_shape is None:
         first = architecture.layers[0] if architecture.layers else None
+        hint = (
+            'input(28, 28, 1) (channels last) or pass --input "(None, 28, 28, 1)"'
+            if architecture.framework == "keras"
+            else "input(1, 28, 28) or pass --input 1,28,28"
+        )
         raise InputShapeError(
-            "no input shape: start the spec with input(1, 28, 28) or pass --input 1,28,28",
+            f"no input shape: start the spec with {hint}",
             f"{first.where}: layer 1, {first.text}" if first else "",
         )
     shape = architecture.input_shape

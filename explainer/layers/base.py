@@ -89,6 +89,8 @@ class Layer:
     summary: ClassVar[str] = ""  # one line for `explainer layers` and the README
     # A small spec whose worked solution shows the kind's formulas in `explainer layers`.
     example: ClassVar[str] = ""
+    # For a kind that takes several inputs (a merge): the shapes its example gets, one each.
+    example_inputs: ClassVar[tuple[Shape, ...]] = ()
     # What a forward pass feeds it, for `explainer check`: "values", integer token "ids", or
     # "self-attention" (the same tensor as query, key and value).
     input_kind: ClassVar[str] = "values"

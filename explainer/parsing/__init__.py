@@ -6,6 +6,7 @@ import re
 
 from ..spec import Architecture
 from .chain import format_chain, parse_chain
+from .keras_code import KERAS_CODE, parse_keras_code
 from .pytorch import parse_pytorch_print
 from .shapes import parse_shape
 
@@ -16,6 +17,8 @@ def parse(text: str) -> Architecture:
     """Parse a spec in any supported notation."""
     if _PRINTOUT_LINE.search(text):
         return parse_pytorch_print(text)
+    if KERAS_CODE.search(text):
+        return parse_keras_code(text)
     return parse_chain(text)
 
 

@@ -55,6 +55,8 @@ def _input_marker(
     if not args:
         return None
     sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+    if len(sizes) > 1 and sizes[0] is None:
+        sizes = sizes[1:]  # Keras's (None, 28, 28, 1): the batch, which shapes here leave out
     try:
         return check_shape(tuple(sizes))
     except InputShapeError as exc:

@@ -145,6 +145,19 @@ class Conv2D(_Conv):
     example: ClassVar[str] = "input(28, 28, 1) -> Conv2D(32, 3, strides=2, padding='same')"
 
 
+@dataclass(frozen=True)
+class Conv3D(_Conv):
+    """3-D convolution over a (D, H, W, C) volume."""
+
+    strides: Any = (1, 1, 1)
+    dilation_rate: Any = (1, 1, 1)
+
+    input_dims: ClassVar = frozenset({4})
+    spatial: ClassVar[int] = 3
+    summary: ClassVar[str] = "3-D convolution over (D, H, W, C): ((m·n·l·d)+1)·k parameters"
+    example: ClassVar[str] = "input(16, 32, 32, 3) -> Conv3D(8, 3, padding='same')"
+
+
 def _per_axis(
     axes: tuple[str, ...], keys: Sequence[tuple[object, ...]], make: Callable[[str, int], Step]
 ) -> tuple[Step, ...]:
