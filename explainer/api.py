@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
-from .bank import Example, example, examples
+from .bank import Example, HFExample, example, examples
+from .boundary import argument
 from .errors import InputShapeError
 from .parsing import parse, parse_shape
 from .render import render
 from .solve import Solution, solve
+
+if TYPE_CHECKING:
+    from .lm import LMSolution
 
 
 def solve_spec(
@@ -27,7 +32,7 @@ def solve_spec(
         architecture = architecture.with_framework(framework)
     if isinstance(input_shape, str):
         try:
-            shape = parse_shape(input_shape)
+            shape = parse_shape(argument(input_shape, "--input"))
         except InputShapeError as exc:
             raise exc.at("--input") from None
         architecture = architecture.with_input(shape)
@@ -68,14 +73,33 @@ def render_solution(
     return render(with_comparison(solution) if compare else solution, fmt, digits)
 
 
-def solve_live(target: str, input_shape: str | tuple[int, ...] | None) -> Solution:
-    """Solve a live PyTorch model (``path/to/model.py:Net``): imports and runs the user's file."""
+def solve_live(
+    target: str, input_shape: str | tuple[int, ...] | None, input_dtype: str | None = None
+) -> Solution:
+    """Solve a live PyTorch model (``path/to/model.py:Net``): imports and runs the user's file.
+
+    ``input_dtype`` ("float" or "long"): what the forward pass is fed; by default long token
+    ids for a model that starts with an embedding, else floats. Refused (LiveModelError)
+    unless every count is the one PyTorch counts."""
+    from . import live
+
+    solution, reading = read_live(target, input_shape, input_dtype)
+    live.ensure_agrees(solution, reading)
+    return solution
+
+
+def read_live(
+    target: str, input_shape: str | tuple[int, ...] | None, input_dtype: str | None = None
+) -> tuple[Solution, Any]:
+    """The worked solution of a live model, and PyTorch's own figures beside it (a
+    live.Reading), not yet held to each other: ``explainer check`` shows where they differ."""
     from . import live
 
     if input_shape is None:
         raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
     shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(input_shape)
-    return solve(live.architecture(live.load(target), shape))
+    reading = live.read(live.load(target), shape, input_dtype)
+    return solve(reading.architecture), reading
 
 
 def solve_live_keras(target: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
@@ -87,9 +111,22 @@ def solve_live_keras(target: str, input_shape: str | tuple[int, ...] | None = No
     return live_keras.solve_model(live_keras.load(target), shape)
 
 
-def solve_model(model: Any, input_shape: str | tuple[int, ...] | None = None) -> Solution:
+def check_live_keras(
+    target: str, input_shape: str | tuple[int, ...] | None = None
+) -> tuple[tuple[Any, ...], Any]:
+    """`explainer check --keras FILE:fn`: the rows and totals beside the model's own."""
+    from . import live_keras
+
+    return live_keras.check_model(live_keras.load(target), _shape(input_shape))
+
+
+def solve_model(
+    model: Any, input_shape: str | tuple[int, ...] | None = None, input_dtype: str | None = None
+) -> Solution:
     """Solve a live model: an ``nn.Module`` on one sample of ``input_shape`` (batch excluded),
-    or a Keras model (its own input shape, or ``input_shape`` if it has none yet)."""
+    or a Keras model (its own input shape, or ``input_shape`` if it has none yet).
+
+    Refused (LiveModelError) unless every count is the one the framework counts."""
     if _is_keras(model):
         from . import live_keras
 
@@ -99,7 +136,10 @@ def solve_model(model: Any, input_shape: str | tuple[int, ...] | None = None) ->
     shape = _shape(input_shape)
     if shape is None:
         raise InputShapeError("a PyTorch model needs input_shape: one sample, e.g. (1, 28, 28)")
-    return solve(live.architecture(model, shape))
+    reading = live.read(model, shape, input_dtype)
+    solution = solve(reading.architecture)
+    live.ensure_agrees(solution, reading)
+    return solution
 
 
 def _is_keras(model: Any) -> bool:
@@ -114,7 +154,7 @@ def _shape(input_shape: str | tuple[int, ...] | None) -> tuple[int, ...] | None:
     if input_shape is None or not isinstance(input_shape, str):
         return None if input_shape is None else tuple(input_shape)
     try:
-        return parse_shape(input_shape)
+        return parse_shape(argument(input_shape, "--input"))
     except InputShapeError as exc:
         raise exc.at("--input") from None
 
@@ -125,8 +165,48 @@ def solve_example(
     """Solve a bundled example, by its own framework unless ``framework`` says otherwise."""
     chosen = example(name)
     shape = input_shape if input_shape is not None else chosen.input_shape
-    return solve_spec(chosen.spec, shape, chosen.title, framework or chosen.framework)
+    solution = solve_spec(chosen.spec, shape, chosen.title, framework or chosen.framework)
+    return dataclasses.replace(solution, notes=solution.notes + chosen.notes)
 
 
 def bank_examples() -> list[Example]:
     return list(examples().values())
+
+
+def bank_hf_examples() -> list[HFExample]:
+    from .bank import hf_examples
+
+    return list(hf_examples().values())
+
+
+def solve_hf(target: str) -> LMSolution:
+    """Count a transformer from a Hugging Face ``config.json``: a file, or a bundled name
+    (``gpt2``, see ``explainer examples``). Needs neither transformers nor torch."""
+    from pathlib import Path
+
+    from .bank import hf_examples
+    from .errors import ExplainerError, did_you_mean
+    from .lm import solve_config
+    from .parsing.hf import read_config
+
+    path = Path(target)
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ExplainerError(f"--hf {target}: cannot read it: {exc}") from None
+        return solve_config(read_config(text, path.name))
+    bundled = hf_examples()
+    if target not in bundled:
+        names = ", ".join(bundled)
+        raise ExplainerError(
+            f"--hf {target}: no such file, nor a bundled configuration"
+            f"{did_you_mean(target, bundled)} (bundled: {names})"
+        )
+    return solve_config(read_config(bundled[target].config, f"{target}.json"))
+
+
+def render_hf(solution: LMSolution, fmt: str = "text", digits: str = "western") -> str:
+    from .render import render_lm
+
+    return render_lm(solution, fmt, digits)

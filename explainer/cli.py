@@ -7,22 +7,24 @@ no ``-o`` file is written unless the whole document rendered.
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from . import api
+from . import api, boundary
 from .costs import parse_show
 from .errors import ExplainerError
 from .layers import FRAMEWORKS
 from .quizzes import ANSWERS as QUIZ_ANSWERS
 from .quizzes import FORMATS as QUIZ_FORMATS
 from .render import DIGITS, EXTENSIONS, FORMATS
+
+if TYPE_CHECKING:
+    from .practice import Session
 
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
 _PROGRESS_FROM = 200  # problems generated and rendered: below this a run takes a few seconds
@@ -33,9 +35,16 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with boundary.invocation():
+                return super().invoke(ctx)
         except ExplainerError as exc:
-            message = " ".join(str(exc).split())  # always one line
+            click.echo(f"explainer: error: {boundary.one_line(str(exc))}", err=True)
+            ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # a bad option: the same one line, and where to look
+            if type(exc).__name__ == "NoArgsIsHelpError":  # 'explainer solve' alone: its help
+                raise
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            message = boundary.one_line(exc.format_message() + where)
             click.echo(f"explainer: error: {message}", err=True)
             ctx.exit(exc.exit_code)
 
@@ -61,7 +70,9 @@ def main() -> None:
         "  explainer solve model.txt --input 1,28,28 --format latex -o solution.tex\n"
         "  explainer solve 'input(100) -> Embedding(10000, 128) -> LSTM(64) -> Dense(1)' "
         "--framework keras\n"
-        "  explainer solve --example handout-mlp --fade 2"
+        "  explainer solve --example handout-mlp --fade 2\n"
+        "  explainer solve --hf config.json\n"
+        "  explainer solve --hf mistral-7b --format markdown"
     )
 )
 @click.argument("spec", required=False)
@@ -99,8 +110,8 @@ def main() -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of standard output.",
+    type=click.Path(path_type=Path, allow_dash=True),
+    help="Write to FILE instead of standard output (- is standard output).",
 )
 @click.option(
     "--show",
@@ -121,6 +132,13 @@ def main() -> None:
     metavar="FILE:CLASS",
     help="Read a live PyTorch model: imports (runs) FILE, builds CLASS() and follows "
     "its forward pass on zeros of --input. Needs torch.",
+)
+@click.option(
+    "--input-dtype",
+    type=click.Choice(("float", "long")),
+    default=None,
+    help="With --torch: feed the forward pass floats, or long token ids. Default: long for "
+    "a model whose first layer is an embedding, else float.",
 )
 @click.option(
     "--keras",
@@ -144,6 +162,14 @@ def main() -> None:
     help="A faded worked example: leave the last N steps blank, the last one first "
     "(text and markdown).",
 )
+@click.option(
+    "--hf",
+    "hf_config",
+    metavar="FILE",
+    help="Count a transformer (GPT-2, BERT, RoBERTa, LLaMA, Mistral, Qwen2, T5, ViT) "
+    "from a Hugging Face config.json, or a bundled one by name (see 'explainer "
+    "examples'). Needs neither transformers nor torch.",
+)
 def solve(
     spec: str | None,
     example_name: str | None,
@@ -155,9 +181,11 @@ def solve(
     show: str | None,
     framework: str | None,
     torch_model: str | None,
+    input_dtype: str | None,
     keras_model: str | None,
     compare: bool,
     fade: int,
+    hf_config: str | None = None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
 
@@ -167,9 +195,16 @@ def solve(
     """
     if fmt is None:
         fmt = _BY_EXTENSION.get(output.suffix.lower(), "text") if output else "text"
-    sources = [spec, example_name, problem_id, torch_model, keras_model]
+    sources = [spec, example_name, problem_id, torch_model, keras_model, hf_config]
     if sum(source is not None for source in sources) > 1:
-        raise ExplainerError("give only one of SPEC, --example, --problem, --torch and --keras")
+        raise ExplainerError(
+            "give only one of SPEC, --example, --problem, --torch, --keras and --hf"
+        )
+    if input_dtype is not None and torch_model is None:
+        raise ExplainerError("--input-dtype goes with --torch: it says what the model is fed")
+    if hf_config is not None:
+        _solve_hf(hf_config, fmt, digits, output, input_shape, show, framework, compare, fade)
+        return
     if keras_model is not None:
         if framework not in (None, "keras"):
             raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
@@ -177,7 +212,7 @@ def solve(
     elif torch_model is not None:
         if framework not in (None, "pytorch"):
             raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
-        solution = api.solve_live(torch_model, input_shape)
+        solution = api.solve_live(torch_model, input_shape, input_dtype)
     elif problem_id is not None:
         text = _problem_text(spec, example_name, problem_id)
         solution = api.solve_spec(text, input_shape, framework=framework)
@@ -196,12 +231,32 @@ def solve(
     _write(api.render_solution(solution, fmt, digits, parse_show(show), compare), output)
 
 
+def _solve_hf(
+    target: str,
+    fmt: str,
+    digits: str,
+    output: Path | None,
+    *unsupported: object,
+) -> None:
+    """`solve --hf`: the options of a layer chain (--input, --show, --framework,
+    --compare-frameworks, --fade) mean nothing for a configuration."""
+    if any(option not in (None, False, 0) for option in unsupported):
+        raise ExplainerError(
+            "--hf takes only --format, --digits and -o (not --input, --show, --framework, "
+            "--compare-frameworks or --fade)"
+        )
+    _write(api.render_hf(api.solve_hf(target), fmt, digits), output)
+
+
 @main.command(epilog="Example:\n\n\b\n  explainer examples")
 def examples() -> None:
     """List the bundled examples (the exercises/ bank)."""
     for example in api.bank_examples():
         shape = "×".join(map(str, example.input_shape or ())) or "?"
         click.echo(f"{example.name:21} {shape:>10}  {example.total_params:>12,}  {example.title}")
+    for hf in api.bank_hf_examples():
+        name = f"{hf.name} (--hf)"
+        click.echo(f"{name:32}  {hf.total_params:>13,}  {hf.title}")
 
 
 @main.command(
@@ -210,7 +265,7 @@ def examples() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+    "-o", "--output", type=click.Path(path_type=Path, allow_dash=True), help="Write to FILE."
 )
 @click.option(
     "--framework",
@@ -231,7 +286,9 @@ def layers(fmt: str, output: Path | None, framework: str) -> None:
     epilog=(
         "Examples:\n\n\b\n  explainer check --example handout-cnn\n"
         "  explainer check 'input(100) -> Embedding(1000, 16) -> LSTM(8) -> Dense(1)' "
-        "--framework keras"
+        "--framework keras\n"
+        "  explainer check --torch model.py:Net --input 3,32,32\n"
+        "  explainer check --keras model.py:build"
     )
 )
 @click.argument("spec", required=False)
@@ -243,24 +300,111 @@ def layers(fmt: str, output: Path | None, framework: str) -> None:
     default=None,
     help="The dialect of SPEC, and so the framework to check against.",
 )
+@click.option(
+    "--torch",
+    "torch_model",
+    metavar="FILE:CLASS",
+    help="Check the worked solution of a live PyTorch model against the model's own "
+    "parameters, module by module and in total, trainable ones included. Imports (runs) FILE.",
+)
+@click.option(
+    "--input-dtype",
+    type=click.Choice(("float", "long")),
+    default=None,
+    help="With --torch: floats, or long token ids (default: long after an embedding).",
+)
+@click.option(
+    "--keras",
+    "keras_model",
+    metavar="FILE:NAME",
+    help="Check the worked solution of a live Keras model against the model's own layers "
+    "(count_params, trainable weights) and total. Imports (runs) FILE.",
+)
+@click.option(
+    "--max-memory",
+    "max_memory",
+    metavar="SIZE",
+    default="1GB",
+    show_default=True,
+    help="Refuse, before allocating anything, a layer whose weights and a batch of two "
+    "would need more (500MB, 2GB, 1GiB).",
+)
 def check(
-    spec: str | None, example_name: str | None, input_shape: str | None, framework: str | None
+    spec: str | None,
+    example_name: str | None,
+    input_shape: str | None,
+    framework: str | None,
+    torch_model: str | None,
+    input_dtype: str | None,
+    keras_model: str | None,
+    max_memory: str,
 ) -> None:
     """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
     built symbolically) and compare every shape and parameter count with ours. Exit code 1 on
     any difference. Needs torch, or keras for the Keras dialect."""
     from .check import check as run_check
+    from .check import check_memory, parse_memory
     from .render import render_check
 
+    if torch_model is not None:
+        _check_live(spec, example_name, framework, torch_model, input_shape, input_dtype)
+        return
+    if keras_model is not None:
+        _check_keras(spec, example_name, framework, keras_model, input_shape)
+        return
     if example_name is not None:
         _spec_text(spec, example_name)
         solution = api.solve_example(example_name, input_shape, framework)
     else:
         text = _spec_text(spec, None)
         solution = api.solve_spec(text, input_shape, framework=framework)
+    check_memory(solution, parse_memory(max_memory))
     rows = run_check(solution)
     click.echo(render_check(rows, solution.framework), nl=False)
     if not all(row.agrees for row in rows):
+        sys.exit(1)
+
+
+def _check_live(
+    spec: str | None,
+    example_name: str | None,
+    framework: str | None,
+    target: str,
+    input_shape: str | None,
+    input_dtype: str | None,
+) -> None:
+    """`check --torch`: the worked solution beside the model's own parameters, row by row."""
+    from .check import check_live
+    from .render import render_check
+
+    if spec is not None or example_name is not None:
+        raise ExplainerError("give only one of SPEC, --example and --torch")
+    if framework not in (None, "pytorch"):
+        raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
+    solution, reading = api.read_live(target, input_shape, input_dtype)
+    rows, total = check_live(solution, reading)
+    click.echo(render_check(rows, "pytorch", total), nl=False)
+    if not (all(row.agrees for row in rows) and total.agrees):
+        sys.exit(1)
+
+
+def _check_keras(
+    spec: str | None,
+    example_name: str | None,
+    framework: str | None,
+    target: str,
+    input_shape: str | None,
+) -> None:
+    """`check --keras`: the worked solution beside the Keras model's own layers."""
+    from .render import render_check
+
+    if spec is not None or example_name is not None:
+        raise ExplainerError("give only one of SPEC, --example and --keras")
+    if framework not in (None, "keras"):
+        raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
+    rows, total = api.check_live_keras(target, input_shape)
+    click.echo(render_check(rows, "keras", total), nl=False)
+    if not (all(row.agrees for row in rows) and total.agrees):
         sys.exit(1)
 
 
@@ -274,7 +418,11 @@ def check(
         "  explainer quiz --seed 7 --format html --self-study -o study-7"
     )
 )
-@click.option("--seed", type=int, help="The quiz's seed, printed on every sheet. Default: random.")
+@click.option(
+    "--seed",
+    type=int,
+    help="The quiz's seed, printed in the key (a sheet shows a variant code). Default: random.",
+)
 @click.option("--count", type=int, default=10, show_default=True, help="Problems (1 to 1000).")
 @click.option(
     "--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention."
@@ -329,6 +477,12 @@ def check(
     metavar="DIR",
     help="Write the files into DIR. Without it, only --format json: one object on standard output.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a non-empty DIR that explainer did not write (its other files are "
+    "kept), or over a file of DIR edited since explainer wrote it.",
+)
 def quiz(
     seed: int | None,
     count: int,
@@ -342,6 +496,7 @@ def quiz(
     self_study: bool,
     example_name: str | None,
     output: Path | None,
+    force: bool,
 ) -> None:
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
     every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
@@ -364,18 +519,18 @@ def quiz(
         if output is None:
             click.echo(pages[selfstudy.PAGE].decode("utf-8"), nl=False)
             return
-        write_tree(pages, output)
+        write_tree(pages, output, force)
         click.echo(selfstudy.summary(output, chosen, pages, example_name), nl=False)
         return
     if output is None:
         make.check_stdout(fmt, roster)
         click.echo(make.json_text(make.variants(chosen)[0]), nl=False)
         return
-    check_target(output)
+    check_target(output, force)
     with _progress(2 * count * max(1, len(roster))) as tick:
         made = make.variants(chosen, roster, tick)
         written = make.files(chosen, made, fmt, answers, tick)
-    write_tree(written, output)
+    write_tree(written, output, force)
     click.echo(make.summary(output, chosen, made, fmt, answers, written), nl=False)
 
 
@@ -396,7 +551,9 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
         "  explainer practice\n"
         "  printf '320\\nh\\ns\\nq\\n' | explainer practice --seed 3\n"
         "  explainer practice --seed 7 --fade 2\n"
-        "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3"
+        "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3\n"
+        "  explainer practice --example handout-mlp\n"
+        "  explainer practice 'input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> MaxPool2d(2)'"
     )
 )
 @click.option(
@@ -423,15 +580,38 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     metavar="N",
     help="Worked solutions with their last N steps blank, to fill in one by one.",
 )
-def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: int) -> None:
+@click.argument("spec", required=False)
+@click.option(
+    "--example",
+    "example_name",
+    metavar="NAME",
+    help="Practise on a bundled example (see 'explainer examples'), layer by layer.",
+)
+@click.option("--input", "input_shape", metavar="SHAPE", help="With SPEC: the input shape.")
+def practice(
+    seed: int | None,
+    topic: str,
+    difficulty: str,
+    count: int,
+    fade: int,
+    spec: str | None,
+    example_name: str | None,
+    input_shape: str | None,
+) -> None:
     """Practise in the terminal: a problem, your answer, checked exactly. A wrong answer is
     matched against the usual mistakes; h shows a hint (a step's formula, then its numbers,
     then its value), s the solution, q quits. Reads answers from standard input, so a script
-    can pipe them in; at the end of input or on Ctrl-C it prints the score and exits with 0."""
+    can pipe them in; at the end of input or on Ctrl-C it prints the score and exits with 0.
+
+    With SPEC (as for 'explainer solve') or --example NAME: your own network, the handout's
+    exam table asked layer by layer, each output shape and then its parameters, and the total."""
     from .practice import Session
 
-    session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
-                      topic, difficulty, count, fade)  # fmt: skip
+    if spec is not None or example_name is not None:
+        session = _own_session(spec, example_name, input_shape, fade)
+    else:
+        session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
+                          topic, difficulty, count, fade)  # fmt: skip
     try:
         click.echo(session.start(), nl=False)
         while not session.done:
@@ -444,17 +624,56 @@ def practice(seed: int | None, topic: str, difficulty: str, count: int, fade: in
     click.echo(session.finish(), nl=False)
 
 
+def _own_session(
+    spec: str | None, example_name: str | None, input_shape: str | None, fade: int
+) -> Session:
+    """``explainer practice SPEC`` / ``--example NAME``: the student's own network, asked
+    layer by layer. Standard input carries the answers, so SPEC cannot be ``-``."""
+    from .bank import example
+    from .practice import OwnSession, table_problem
+
+    if fade:
+        raise ExplainerError("--fade blanks generated worked solutions: leave it out with SPEC")
+    if spec == "-":
+        raise ExplainerError("practice reads the answers from standard input: give SPEC as text "
+                             "or a file")  # fmt: skip
+    text = _spec_text(spec, example_name) or example(example_name or "").spec
+    if example_name is not None:
+        solution = api.solve_example(example_name, input_shape)
+        name, again = example_name, f"explainer solve --example {example_name}"
+    else:
+        solution = api.solve_spec(text, input_shape)
+        name, again = "your network", "explainer solve SPEC"
+    return OwnSession(table_problem(solution, text, name), again)
+
+
 def _read_line(prompt: str) -> str | None:
-    """One line of standard input, None at its end. Piped answers are echoed after the
-    prompt, so that a transcript reads as a terminal session does."""
-    click.echo(prompt, nl=False)
-    line = sys.stdin.readline()
-    if not line:
-        click.echo()
-        return None
-    if not sys.stdin.isatty():
-        click.echo(line.rstrip("\n"))
-    return line
+    """One answer from standard input, None at its end. Piped answers are echoed after the
+    prompt, so that a transcript reads as a terminal session does. An answer that is not
+    UTF-8 or longer than the boundary allows is refused here and asked again: the session
+    and its score go on."""
+    while True:
+        click.echo(prompt, nl=False)
+        raw = sys.stdin.buffer.readline(boundary.MAX_ANSWER_CHARS + 1)
+        if not raw:
+            click.echo()
+            return None
+        too_long = len(raw) > boundary.MAX_ANSWER_CHARS and not raw.endswith(b"\n")
+        while too_long and not raw.endswith(b"\n") and raw:  # drop the rest of that line
+            raw = sys.stdin.buffer.readline(65536)
+        try:
+            line = boundary.decode(raw, "answer") if not too_long else None
+        except boundary.EncodingError as exc:
+            click.echo(f"\n{exc}; try again.")
+            continue
+        if line is None:
+            click.echo(
+                f"\nThat answer is longer than {boundary.MAX_ANSWER_CHARS:,} characters; try again."
+            )
+            continue
+        if not sys.stdin.isatty():
+            click.echo(line.rstrip("\n"))
+        return line
 
 
 def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -> str:
@@ -474,33 +693,21 @@ def _spec_text(spec: str | None, example_name: str | None) -> str:
     if spec is None:
         raise ExplainerError("no SPEC: give a spec string, a file, - for stdin, or --example NAME")
     if spec == "-":
-        return sys.stdin.read()
+        return boundary.stdin()
     if "\n" not in spec and len(spec) < 4096 and _is_file(spec):
-        try:
-            return Path(spec).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ExplainerError(f"cannot read {spec}: {exc}") from None
-    return spec
+        return boundary.read_file(Path(spec), boundary.shorten(spec))
+    return boundary.argument(spec, "SPEC")
 
 
 def _write(document: str, output: Path | None) -> None:
-    if output is None:
+    """Standard output, or -o FILE (``-`` is standard output) written whole by
+    explainer.files: a failure never leaves a partial file behind."""
+    if output is None or str(output) == "-":
         click.echo(document, nl=False)
         return
-    # Write next to the target and rename: a failure never leaves a partial file behind.
-    directory = output.parent if str(output.parent) else Path()
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ExplainerError(f"cannot write {output}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(document)
-        Path(tmp).chmod(_default_mode())  # mkstemp makes it private; a document is not
-        Path(tmp).replace(output)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExplainerError(f"cannot write {output}: {exc.strerror}") from None
+    from .files import write_file
+
+    write_file(output, document.encode("utf-8"))
 
 
 def _is_file(spec: str) -> bool:
@@ -508,9 +715,3 @@ def _is_file(spec: str) -> bool:
         return Path(spec).is_file()
     except OSError:  # a spec longer than a file name can be (ENAMETOOLONG) is not a file
         return False
-
-
-def _default_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask

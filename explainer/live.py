@@ -5,20 +5,31 @@ in ``--help``, and it is the only code explainer ever runs on a user's behalf. E
 that the registry knows is recorded, in the order ``forward`` calls it, through forward
 hooks, with the shape that really reached it (residual branches included), so that each layer
 is then solved from its own input. Nothing is executed for any other way in.
+
+What PyTorch itself counts is read beside it, row by row: a module called again and a tied
+weight count once, a tensor a module holds directly (``nn.Parameter``) is a row of its own, a
+module with no formula is counted by PyTorch and said to be, and ``requires_grad`` decides what
+is trainable. The worked solution is then held to PyTorch's figures (:func:`differences`):
+where they differ the solution is refused, never shown.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ExplainerError
 from .layers import KINDS
 from .spec import Architecture, LayerSpec, Shape
+
+if TYPE_CHECKING:
+    from .solve import Solution
 
 # Constructor arguments that a module keeps under another name or form.
 _READERS: dict[tuple[str, str], Callable[[Any], Any]] = {
@@ -31,6 +42,15 @@ _READERS: dict[tuple[str, str], Callable[[Any], Any]] = {
     ("TransformerEncoderLayer", "batch_first"): lambda m: m.self_attn.batch_first,
     ("TransformerEncoderLayer", "bias"): lambda m: m.linear1.bias is not None,
 }
+# Containers: an empty one is an identity (a ResNet's shortcut), nothing to record; a
+# ParameterList's tensors are rows of their own, like any other module's.
+_CONTAINERS = frozenset(
+    {"Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"}
+)
+# Kinds whose input is integer token ids: a model that starts with one is fed zeros of long.
+_TOKEN_KINDS = frozenset({"Embedding", "EmbeddingBag"})
+INPUT_DTYPES = ("float", "long")
+_NAMED = 5  # modules named in a note before "and N more"
 
 
 class LiveModelError(ExplainerError):
@@ -47,10 +67,28 @@ def torch_module() -> Any:
     return torch
 
 
+# -- loading the user's file ----------------------------------------------------------------
+
+
 def load(target: str) -> Any:
     """``path/to/model.py:Net`` -> an instance of Net, built with no arguments."""
-    torch_module()
-    return user_object("--torch", target, "ClassName")()
+    torch = torch_module()
+    found = user_object("--torch", target, "ClassName")
+    name = target.rpartition(":")[2]
+    where = f"--torch {target!r}"
+    if not (isinstance(found, type) and issubclass(found, torch.nn.Module)):
+        raise LiveModelError(f"{where}: {name} is {_what(found)}, not a torch.nn.Module class")
+    needed = _required_arguments(found)
+    if needed:
+        raise LiveModelError(
+            f"{where}: {name}() cannot be built without arguments: __init__ needs "
+            f"{', '.join(needed)}"
+        )
+    try:
+        return found()
+    # The user's own __init__: whatever it raises is theirs to fix, said in one line.
+    except Exception as exc:
+        raise LiveModelError(f"{where}: building {name}() failed: {_first_line(exc)}") from None
 
 
 def user_object(option: str, target: str, what: str) -> Any:
@@ -66,63 +104,411 @@ def user_object(option: str, target: str, what: str) -> Any:
         raise LiveModelError(f"{option} {target!r}: {path_text} is not a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)  # the user's own code, run because they asked for it
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:  # the model's own folder, as `python model.py` would have it
+        sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)  # the user's own code, run because they asked for it
+    except SyntaxError as exc:
+        place = f"{exc.filename or path_text}, line {exc.lineno}"
+        raise LiveModelError(f"{option} {target!r}: {place}: {exc.msg}") from None
+    # Anything else the user's file raises while it is imported is theirs to fix.
+    except (Exception, SystemExit) as exc:
+        raise LiveModelError(
+            f"{option} {target!r}: importing {path_text} failed: {_first_line(exc)}"
+        ) from None
     found = getattr(module, name, None)
     if found is None:
         raise LiveModelError(f"{option} {target!r}: {path_text} defines no {name}")
     return found
 
 
-def architecture(model: Any, input_shape: Shape) -> Architecture:
-    """The layers ``model`` applies to a zero input of ``input_shape``, in call order."""
-    torch = torch_module()
-    calls: list[tuple[str, Any, Shape]] = []
-    handles = [
-        module.register_forward_hook(_recorder(calls, name)) for name, module in _units(model)
+def _required_arguments(cls: type) -> list[str]:
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError):  # no signature to read: let the call itself tell
+        return []
+    kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return [
+        p.name
+        for p in signature.parameters.values()
+        if p.default is inspect.Parameter.empty and p.kind not in kinds
     ]
+
+
+def _what(found: Any) -> str:
+    if isinstance(found, type):
+        return f"a class that is not a module ({found.__name__})"
+    if callable(found):
+        return "a function"
+    return f"a {type(found).__name__}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+# -- reading the model ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A module recorded whole: a kind explainer knows (kind set), or a leaf it does not."""
+
+    name: str
+    module: Any
+    kind: str | None
+
+
+@dataclass(frozen=True)
+class Real:
+    """PyTorch's own figures for one row of the worked solution."""
+
+    name: str
+    shape: Shape | None  # the output shape PyTorch gave; None: forward never called it
+    params: int  # counted at this row: not counted at an earlier one
+    trainable: int  # of those, requires_grad=True
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A live model read: its architecture, and PyTorch's figures to hold the solution to."""
+
+    architecture: Architecture
+    rows: tuple[Real, ...]
+    total: int  # sum(p.numel() for p in model.parameters())
+    trainable: int  # the same over requires_grad=True
+
+
+def architecture(model: Any, input_shape: Shape, input_dtype: str | None = None) -> Architecture:
+    """The layers ``model`` applies to a zero input of ``input_shape``, in call order."""
+    return read(model, input_shape, input_dtype).architecture
+
+
+def read(model: Any, input_shape: Shape, input_dtype: str | None = None) -> Reading:
+    """Follow ``model``'s forward pass on zeros of ``input_shape`` (token ids of long when
+    ``input_dtype`` says so or the model starts with an embedding) and count beside it."""
+    torch = torch_module()
+    units, held = _survey(model)
+    dtype = _dtype(torch, units, input_dtype)
+    calls = _run(torch, model, units, input_shape, dtype)
+    rows = _Rows(units, held)
+    for index, in_shape, out_shape in calls:
+        rows.call(units[index], in_shape, out_shape)
+    missed = [i for i, unit in enumerate(units) if rows.missed(unit)]
+    if missed:  # auxiliary heads (GoogLeNet, Inception v3) run only while training
+        for index, in_shape, out_shape in _run_training(
+            torch, model, units, missed, input_shape, dtype
+        ):
+            rows.call(units[index], in_shape, out_shape, training=True)
+    rows.finish()
+    if not rows.specs:
+        raise LiveModelError("the model has no layers and no parameters to count")
+    parameters = list(model.parameters())
+    return Reading(
+        Architecture(tuple(rows.specs), input_shape, "live-pytorch", rows.notes()),
+        tuple(rows.reals),
+        sum(p.numel() for p in parameters),
+        sum(p.numel() for p in parameters if p.requires_grad),
+    )
+
+
+def _kind(module: Any) -> str | None:
+    """The registry kind of ``module``: its class's name, from the library that kind reads."""
+    name = type(module).__name__
+    if name in KINDS and type(module).__module__.startswith(KINDS[name].origin):
+        return name
+    return None
+
+
+def _survey(model: Any) -> tuple[list[Unit], list[tuple[str, str, Any]]]:
+    """Units to record (known kinds as wholes, unknown leaves) and the parameters held
+    directly by every other module: (owner, attribute, parameter)."""
+    units: list[Unit] = []
+    held: list[tuple[str, str, Any]] = []
+    seen: set[int] = set()
+
+    def walk(name: str, module: Any) -> None:
+        if id(module) in seen:  # the same module under a second name: one set of hooks
+            return
+        seen.add(id(module))
+        kind = _kind(module)
+        children = list(module.named_children())
+        # The model itself is never a leaf to count whole: its own tensors are rows instead.
+        leaf = name and not children and type(module).__name__ not in _CONTAINERS
+        if kind is not None or leaf:
+            units.append(Unit(name, module, kind))
+            return
+        held.extend((name, attr, p) for attr, p in module.named_parameters(recurse=False))
+        for child, sub in children:
+            walk(f"{name}.{child}" if name else child, sub)
+
+    walk("", model)
+    return units, held
+
+
+def _dtype(torch: Any, units: list[Unit], input_dtype: str | None) -> Any:
+    if input_dtype is None:
+        first = units[0].kind if units else None
+        input_dtype = "long" if first in _TOKEN_KINDS else "float"
+    if input_dtype not in INPUT_DTYPES:
+        raise LiveModelError(f"--input-dtype must be float or long, got {input_dtype!r}")
+    return torch.long if input_dtype == "long" else torch.float32
+
+
+def _run(
+    torch: Any, model: Any, units: list[Unit], input_shape: Shape, dtype: Any
+) -> list[tuple[int, Shape | None, Shape | None]]:
+    """(unit index, input shape, output shape) of every call, in the order forward makes them."""
+    calls: list[tuple[int, Shape | None, Shape | None]] = []
+    handles = [
+        unit.module.register_forward_hook(_recorder(calls, index), with_kwargs=True)
+        for index, unit in enumerate(units)
+    ]
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     try:
         model.eval()
         with torch.no_grad():
-            model(torch.zeros(1, *input_shape))
-    except (RuntimeError, ValueError, TypeError, IndexError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            model(torch.zeros(1, *input_shape, dtype=dtype, device=device))
+    # The user's own forward: whatever it raises is theirs to fix (PyTorch's message says what).
+    except Exception as exc:
         raise LiveModelError(
-            f"the model's forward pass failed on {list(input_shape)}: {first}"
+            f"the model's forward pass failed on {list(input_shape)}: {_first_line(exc)}"
         ) from None
     finally:
         for handle in handles:
             handle.remove()
-    layers = tuple(_spec(name, module, shape) for name, module, shape in calls)
-    if not layers:
-        raise LiveModelError("the forward pass called no layer that explainer knows")
-    notes = _notes(model, layers)
-    return Architecture(layers, input_shape, "live-pytorch", notes)
+    return calls
 
 
-def _units(model: Any) -> list[tuple[str, Any]]:
-    """Modules to record: the registry's kinds as wholes, never their insides."""
-    found: list[tuple[str, Any]] = []
-    skip: list[str] = []
-    for name, module in model.named_modules():
-        if any(name.startswith(prefix + ".") for prefix in skip):
-            continue
-        kind = type(module).__name__
-        if kind in KINDS:
-            found.append((name, module))
-            skip.append(name)
-        elif not list(module.children()) and name:
-            raise LiveModelError(f"layer {name} is a {kind}, which explainer does not know yet")
-    return found
+def _run_training(
+    torch: Any,
+    model: Any,
+    units: list[Unit],
+    wanted: list[int],
+    input_shape: Shape,
+    dtype: Any,
+) -> list[tuple[int, Shape | None, Shape | None]]:
+    """The calls of the ``wanted`` units in one training-mode pass (a batch of two: batch
+    normalisation needs more than one value). The model's buffers (running statistics) are
+    put back as they were, and the model left in eval mode; a failure just records nothing."""
+    calls: list[tuple[int, Shape | None, Shape | None]] = []
+    handles = [
+        units[index].module.register_forward_hook(_recorder(calls, index), with_kwargs=True)
+        for index in wanted
+    ]
+    saved = [(buffer, buffer.clone()) for buffer in model.buffers()]
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    try:
+        model.train()
+        with torch.no_grad():
+            model(torch.zeros(2, *input_shape, dtype=dtype, device=device))
+    # The user's own forward in training mode: if it fails, these modules stay uncalled and
+    # are counted by PyTorch instead, said so in a note.
+    except Exception:
+        calls.clear()
+    finally:
+        for handle in handles:
+            handle.remove()
+        with torch.no_grad():
+            for buffer, value in saved:
+                buffer.copy_(value)
+        model.eval()
+    return calls
 
 
-def _recorder(calls: list[tuple[str, Any, Shape]], name: str) -> Any:
-    def hook(module: Any, inputs: tuple[Any, ...], output: Any) -> None:
-        calls.append((name, module, tuple(inputs[0].shape[1:])))
+def _recorder(calls: list[tuple[int, Shape | None, Shape | None]], index: int) -> Any:
+    def hook(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
+        calls.append((index, _shape((args, kwargs)), _shape(output)))
 
     return hook
 
 
-def _spec(name: str, module: Any, shape: Shape) -> LayerSpec:
+def _shape(value: Any) -> Shape | None:
+    """The batch-less shape of the first tensor in ``value`` (a tensor, tuple, list or dict)."""
+    for tensor in _tensors(value):
+        return tuple(int(size) for size in tensor.shape[1:])
+    return None
+
+
+def _tensors(value: Any) -> Iterator[Any]:
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        yield value
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from _tensors(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _tensors(item)
+
+
+class _Rows:
+    """The rows of the worked solution and PyTorch's figures for each, built side by side.
+
+    Every parameter is counted at the first row that holds it: a module called again, or a
+    weight tied to an earlier module's, is counted there and taken off here."""
+
+    def __init__(self, units: list[Unit], held: list[tuple[str, str, Any]]) -> None:
+        self.units = units
+        self.held = held
+        self.emitted_owners: set[str] = set()
+        self.called: set[int] = set()
+        self.counted: dict[int, str] = {}  # id(parameter) -> the row that counts it
+        self.specs: list[LayerSpec] = []
+        self.reals: list[Real] = []
+        self.unknown: list[str] = []
+        self.uncalled: list[str] = []  # never called, counted by PyTorch
+        self.unused: list[str] = []  # never called, derived on their least input
+        self.training: list[str] = []  # called only in a training-mode pass
+
+    def call(
+        self,
+        unit: Unit,
+        in_shape: Shape | None,
+        out_shape: Shape | None,
+        *,
+        training: bool = False,
+    ) -> None:
+        self._held_before(unit.name)
+        self.called.add(id(unit.module))
+        if training:
+            self.training.append(unit.name)
+        if unit.kind is None:
+            self._counted(unit, in_shape, out_shape, called=True)
+            return
+        if in_shape is None:
+            raise LiveModelError(f"layer {unit.name} ({unit.kind}) was called without a tensor")
+        spec = _spec(unit.name, unit.module, in_shape)
+        self._add(spec, unit.name, list(unit.module.parameters()), out_shape)
+
+    def missed(self, unit: Unit) -> bool:
+        """Not called, and holding weights that the total must count."""
+        return id(unit.module) not in self.called and bool(_count(unit.module.parameters()))
+
+    def finish(self) -> None:
+        """The held tensors of modules never reached, then modules forward never called:
+        derived on the one input their own arguments give (a Linear: its in_features),
+        else counted by PyTorch."""
+        self._held_before(None)
+        for unit in self.units:
+            if not self.missed(unit):
+                continue
+            least = None
+            if unit.kind is not None:
+                spec = _spec(unit.name, unit.module, None)
+                least = KINDS[unit.kind](**dict(spec.kwargs)).least_input()
+            if least is None:
+                self.uncalled.append(unit.name)
+                self._counted(unit, None, None, called=False)
+            else:
+                self.unused.append(unit.name)
+                spec = dataclasses.replace(spec, input_shape=least)
+                self._add(spec, unit.name, list(unit.module.parameters()), None)
+
+    def notes(self) -> tuple[str, ...]:
+        notes = ["read from the live model through forward hooks, in the order forward calls them"]
+        if any(spec.call == "Parameter" for spec in self.specs):
+            notes.append(
+                "a tensor of weights that a module holds directly (nn.Parameter) is a row of "
+                "its own, before the module's first layer"
+            )
+        if any(spec.shared for spec in self.specs):
+            notes.append(
+                "a module called more than once is listed at each call, and a tied weight at "
+                "each layer that uses it; each weight is counted once, at its first row"
+            )
+        if self.unknown:
+            kinds = ", ".join(sorted(set(self.unknown)))
+            notes.append(f"counted by PyTorch, not derived: explainer has no formula for {kinds}")
+        if self.training:
+            notes.append(
+                f"called by forward only in training mode: {_names(self.training)}; their "
+                "shapes are those of a training-mode pass"
+            )
+        if self.unused:
+            notes.append(
+                f"forward uses the weights of {_names(self.unused)} without calling them as "
+                "modules: each is derived on one input of the size it takes"
+            )
+        if self.uncalled:
+            notes.append(
+                "counted by PyTorch, not derived: forward never called "
+                f"{_names(self.uncalled)} on this input, so no shape reached them"
+            )
+        frozen = sum(spec.frozen for spec in self.specs)
+        if frozen:
+            notes.append(
+                f"{frozen:,} parameters are frozen (requires_grad=False): counted, not trainable"
+            )
+        return tuple(notes)
+
+    def _held_before(self, name: str | None) -> None:
+        """Tensors held by the modules that contain ``name`` (all that are left, for None)."""
+        for owner, attr, parameter in self.held:
+            if owner in self.emitted_owners:
+                continue
+            if name is None or not owner or name.startswith(owner + "."):
+                self._parameter(owner, attr, parameter)
+        for owner, _, _ in self.held:
+            if name is None or not owner or name.startswith(owner + "."):
+                self.emitted_owners.add(owner)
+
+    def _parameter(self, owner: str, attr: str, parameter: Any) -> None:
+        name = f"{owner}.{attr}" if owner else attr
+        size = tuple(int(n) for n in parameter.shape)
+        text = f"({name}): nn.Parameter of size {'×'.join(map(str, size)) or '()'}"
+        spec = LayerSpec("Parameter", (), (("size", size),), name, text, input_shape=size)
+        self._add(spec, name, [parameter], size)
+
+    def _counted(
+        self, unit: Unit, in_shape: Shape | None, out_shape: Shape | None, *, called: bool
+    ) -> None:
+        module_type = type(unit.module).__name__
+        if called and unit.kind is None:
+            self.unknown.append(module_type)
+        kwargs = (
+            ("module_type", module_type),
+            ("params", _count(unit.module.parameters())),
+            ("output_shape", out_shape or ()),
+            ("called", called),
+        )
+        text = f"({unit.name}): {_first_repr_line(unit.module)}"
+        spec = LayerSpec("Counted", (), kwargs, unit.name, text, input_shape=in_shape)
+        self._add(spec, unit.name, list(unit.module.parameters()), out_shape)
+
+    def _add(self, spec: LayerSpec, name: str, params: list[Any], shape: Shape | None) -> None:
+        index = len(self.specs) + 1
+        own = [p for p in params if id(p) not in self.counted]
+        shared = [p for p in params if id(p) in self.counted]
+        frozen = _count(p for p in own if not p.requires_grad)
+        spec = dataclasses.replace(
+            spec,
+            shared=_count(shared),
+            shared_with=self.counted[id(shared[0])] if shared else "",
+            frozen=frozen,
+        )
+        for p in own:
+            self.counted[id(p)] = f"layer {index} ({name})"
+        self.specs.append(spec)
+        self.reals.append(Real(name, shape, _count(own), _count(own) - frozen))
+
+
+def _count(parameters: Any) -> int:
+    return sum(int(p.numel()) for p in parameters)
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:_NAMED])
+    return shown if len(names) <= _NAMED else f"{shown} and {len(names) - _NAMED} more"
+
+
+def _first_repr_line(module: Any) -> str:
+    return repr(module).splitlines()[0]
+
+
+def _spec(name: str, module: Any, shape: Shape | None) -> LayerSpec:
     kind = type(module).__name__
     kwargs: dict[str, Any] = {}
     for field in dataclasses.fields(KINDS[kind]):
@@ -131,9 +517,13 @@ def _spec(name: str, module: Any, shape: Shape) -> LayerSpec:
             kwargs[field.name] = reader(module)
         elif hasattr(module, field.name):
             kwargs[field.name] = _plain(field.name, getattr(module, field.name))
-    first_line = repr(module).splitlines()[0]
     return LayerSpec(
-        kind, (), tuple(kwargs.items()), name, f"({name}): {first_line}", input_shape=shape
+        kind,
+        (),
+        tuple(kwargs.items()),
+        name,
+        f"({name}): {_first_repr_line(module)}",
+        input_shape=shape,
     )
 
 
@@ -146,11 +536,41 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
-def _notes(model: Any, layers: tuple[LayerSpec, ...]) -> tuple[str, ...]:
-    notes = ["read from the live model through forward hooks, in the order forward calls them"]
-    calls = [spec.name for spec in layers]
-    if len(set(calls)) < len(calls):
-        notes.append(
-            "a module called more than once is listed at each call; its weights are shared"
+# -- holding the solution to PyTorch's own figures --------------------------------------------
+
+
+def differences(solution: Solution, reading: Reading) -> list[str]:
+    """Where the worked solution and PyTorch disagree, one line each (none: they agree)."""
+    found = []
+    for layer, real in zip(solution.layers, reading.rows, strict=True):
+        where = f"layer {layer.index} ({real.name}, {layer.type})"
+        if layer.params != real.params:
+            found.append(
+                f"{where}: explainer derives {layer.params:,} parameters, PyTorch counts "
+                f"{real.params:,} (a difference of {layer.params - real.params:+,})"
+            )
+        elif layer.trainable_params != real.trainable:
+            found.append(
+                f"{where}: explainer has {layer.trainable_params:,} trainable parameters, "
+                f"PyTorch {real.trainable:,} (requires_grad)"
+            )
+    if solution.total_params != reading.total:
+        found.append(
+            f"the total: explainer {solution.total_params:,}, PyTorch {reading.total:,} "
+            f"(a difference of {solution.total_params - reading.total:+,})"
         )
-    return tuple(notes)
+    elif solution.trainable_params != reading.trainable:
+        found.append(
+            f"trainable: explainer {solution.trainable_params:,}, PyTorch {reading.trainable:,}"
+        )
+    return found
+
+
+def ensure_agrees(solution: Solution, reading: Reading) -> None:
+    """Refuse a worked solution whose counts are not PyTorch's: a wrong number is never shown."""
+    found = differences(solution, reading)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise LiveModelError(
+            f"refusing the worked solution: it does not count what PyTorch counts: {found[0]}{more}"
+        )

@@ -20,14 +20,17 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from .check import Row, Total
 from .live import LiveModelError, user_object
 from .solve import Solution, solve
-from .spec import Architecture, Counted, LayerCall, LayerSpec, Shape
+from .spec import Architecture, LayerCall, LayerSpec, Shape
 
 # Configuration entries that are no argument of a count: the layer's name; the dtype policy,
 # looked at on its own (a quantized one is refused); what Bidirectional sets on the layers it
 # wraps (zero_output_for_mask).
 _NOT_ARGUMENTS = frozenset({"name", "dtype", "zero_output_for_mask"})
+# Configuration values that mean what the default None means.
+_SAME_AS_DEFAULT = {("data_format", "channels_last"), ("activation", "linear")}
 NOTE = (
     "read from the Keras model's layers and their configurations (the model was not run); "
     "every count is checked against Keras's own"
@@ -57,14 +60,45 @@ def load(target: str) -> Any:
 def solve_model(model: Any, input_shape: Shape | None = None) -> Solution:
     """Read, solve, and check every count against Keras's; ``input_shape`` builds a model that
     has none yet (a Sequential without keras.Input) and must agree with one that has."""
+    solution, layers, model = _read_and_solve(model, input_shape)
+    _verify(solution, layers, model)
+    return solution
+
+
+def check_model(model: Any, input_shape: Shape | None = None) -> tuple[tuple[Row, ...], Total]:
+    """`explainer check --keras`: each row beside the Keras layer it stands for (output shape,
+    count_params, trainable weights), and the totals; differences are shown, not refused."""
+    solution, layers, model = _read_and_solve(model, input_shape)
+    keras = keras_module()
+    rows = tuple(
+        _row(keras, result, layer) for result, layer in zip(solution.layers, layers, strict=True)
+    )
+    total = Total(
+        solution.total_params,
+        model.count_params(),
+        solution.trainable_params,
+        _size(model.trainable_weights),
+    )
+    return rows, total
+
+
+def _row(keras: Any, result: Any, layer: Any) -> Row:
+    shape = tuple(keras.tree.flatten(layer.output)[0].shape[1:])
+    return Row(
+        result.index, result.name, result.type, result.output_shape, shape, result.params,
+        layer.count_params(), ours_trainable=result.trainable_params,
+        real_trainable=_size(layer.trainable_weights),
+    )  # fmt: skip
+
+
+def _read_and_solve(model: Any, input_shape: Shape | None) -> tuple[Solution, list[Any], Any]:
     keras = keras_module()
     if not isinstance(model, keras.Model):
         raise LiveModelError(f"a {type(model).__name__} is not a Keras model")
     model = _built(keras, model, input_shape)
     layers = list(_leaves(keras, model, ""))
     solution = solve(_architecture(keras, layers))
-    _verify(solution, [layer for _, layer in layers], model)
-    return solution
+    return solution, [layer for _, layer in layers], model
 
 
 def architecture(model: Any, input_shape: Shape | None = None) -> Architecture:
@@ -139,20 +173,37 @@ def _spec(keras: Any, name: str, layer: Any) -> LayerSpec:
     if kind in KERAS_KINDS and type(layer).__module__.startswith("keras."):
         _not_quantized(name, layer)
         kwargs = _arguments(name, type(layer), KERAS_KINDS[kind], layer.get_config())
+        text = f"{name} ({kind}{_written(KERAS_KINDS[kind], kwargs)})"
         return LayerSpec(
             kind, (), tuple(kwargs.items()), name, text, input_shape=inputs[0],
             other_inputs=inputs[1:],
         )  # fmt: skip
-    outputs = keras.tree.flatten(layer.output)
-    counted = Counted(
-        kind,
-        layer.count_params(),
-        _size(layer.trainable_weights),
-        _shape(outputs[0].shape, name, "output"),
-    )
+    # A layer of the user's own: Keras's count, said to be read, not derived.
+    params = layer.count_params()
+    counted = {
+        "module_type": kind,
+        "params": params,
+        "output_shape": _shape(keras.tree.flatten(layer.output)[0].shape, name, "output"),
+        "counter": "Keras",
+    }
+    frozen = params - _size(layer.trainable_weights)
     return LayerSpec(
-        kind, (), (), name, text, input_shape=inputs[0], other_inputs=inputs[1:], counted=counted
-    )
+        "Counted", (), tuple(counted.items()), name, text, input_shape=inputs[0],
+        other_inputs=inputs[1:], frozen=frozen,
+    )  # fmt: skip
+
+
+def _written(kind: Any, kwargs: dict[str, Any]) -> str:
+    """The arguments that differ from Keras's defaults, as a call: (32, kernel_size=(3, 3))."""
+    defaults = {f.name: f.default for f in dataclasses.fields(kind)}
+    shown = [
+        f"{key}={value!r}"
+        for key, value in kwargs.items()
+        if key != "name"
+        and value != defaults.get(key, dataclasses.MISSING)
+        and (key, value) not in _SAME_AS_DEFAULT
+    ]
+    return f"({', '.join(shown)})"
 
 
 def _shape(shape: Any, name: str, which: str) -> Shape:

@@ -16,21 +16,26 @@ step the difficulty up; a miss (a wrong answer, the solution shown, no answer) s
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import random
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from .errors import ExplainerError
 from .fade import Blank, blank_last
 from .generate import DIFFICULTIES, Choice, Fault, Problem, ProblemId, Question, problem_from_id
 from .generate.ids import check_count, check_options, check_seed, kinds_for
+from .generate.posing import Stacked
+from .generate.questions import table
 from .generate.quiz_json import problem_json
 from .layers.sizes import AXES
 from .render import render, render_practice
-from .solve import LayerResult, Solution
-from .spec import Shape
+from .solve import LayerResult, Solution, solve
+from .spec import Architecture, Shape
 from .steps import Step
 
 Answer = int | Shape
@@ -148,10 +153,11 @@ class Verdict:
     """How a wrong answer differs from the right one, for the feedback template."""
 
     mistake: Mistake | None
-    difference: int | None = None  # answer - right, of the number or the mistake's axis
+    difference: int | None = None  # answer - right: only its sign is said, never its size
     what: str = "your answer"  # "the height in your answer"
     axes: tuple[tuple[str, bool], ...] = ()  # a shape of the right length: each axis, right?
     dims: tuple[int, int] | None = None  # a shape of the wrong length: (given, right)
+    also: tuple[Mistake, ...] = ()  # other named mistakes that give the same answer
 
 
 def items(problem: Problem) -> tuple[Item, ...]:
@@ -176,10 +182,68 @@ def _item(problem: Problem, question: Question) -> Item:
         stages, mistakes = _argument_stages(problem, question), _written(problem)
     elif result is not None:
         step = _asked_step(result, question)
-        stages, mistakes = _step_stages(step, result), _count_mistakes(result, step.quantity)
+        mistakes = _count_mistakes(result, step.quantity, solution)
+        climb = _chain(solution, result) if _needs_chain(solution, result, step) else ()
+        stages = (*climb, *_step_stages(step, result))
     else:
         raise TypeError(f"practice asks no {question.asks} questions without a layer")
     return Item(question.prompt, answer, stages, mistakes, question.asks, choices=question.choices)
+
+
+def row_items(problem: Problem, question: Question) -> tuple[Item, Item]:
+    """A table row's two items, its output shape then its parameters, each with its hints
+    starting at its own layer (the rows above are asked before it)."""
+    assert question.layer is not None
+    solution = problem.solution
+    result = solution.layers[question.layer - 1]
+    where = f"Layer {result.index}, {result.spec.text}"
+    shape = Item(f"{where}: output shape?", result.output_shape, _shape_stages(solution, result),
+                 _shape_mistakes(result), "output_shape", shape=True)  # fmt: skip
+    if result.params_step is None:  # no weights: the one hint says why
+        stages: tuple[Stage, ...] = (Stage("no_params", layer=result),)
+        params = Item(f"{where}: parameters?", result.params, stages, asks="params")
+    else:
+        step = result.params_step
+        mistakes = _count_mistakes(result, step.quantity, solution)
+        params = Item(f"{where}: parameters?", result.params, _step_stages(step, result),
+                      mistakes, "params")  # fmt: skip
+    return from_its_layer(shape, result), from_its_layer(params, result)
+
+
+def table_items(problem: Problem) -> tuple[Item, ...]:
+    """The handout's exam table asked layer by layer: each row's shape, then its parameters;
+    then the total."""
+    found: list[Item] = []
+    for question in problem.questions:
+        if question.asks == "row":
+            found += row_items(problem, question)
+        else:
+            found.append(_item(problem, question))
+    return tuple(found)
+
+
+def table_problem(solution: Solution, spec: str, name: str) -> Problem:
+    """The handout's exam table on a network of one's own (a spec, a bundled example): every
+    layer's output shape and parameters, and the total. Its id is ``name``."""
+    architecture = Architecture(
+        tuple(layer.spec for layer in solution.layers),
+        solution.input_shape,
+        framework=solution.framework,
+    )
+    stacked = Stacked("example", architecture, spec, solution)
+    posed = table(random.Random(name), stacked)
+    return Problem(
+        id=name,
+        kind="table",
+        topic="example",
+        difficulty="",
+        spec=spec,
+        architecture=architecture,
+        statement=posed.statement,
+        shown_spec=spec.strip(),
+        questions=posed.questions,
+        solution=solution,
+    )
 
 
 def faded_items(solution: Solution, count: int) -> tuple[Item, ...]:
@@ -191,7 +255,7 @@ def faded_items(solution: Solution, count: int) -> tuple[Item, ...]:
         mistakes = (
             _total_mistakes(solution)
             if layer is None
-            else _count_mistakes(layer, blank.step.quantity)
+            else _count_mistakes(layer, blank.step.quantity, solution)
         )
         prompt = blank.step.quantity if layer is None else f"{_label(layer)}: {blank.step.quantity}"
         stages = _step_stages(blank.step, layer)
@@ -225,15 +289,50 @@ def _step_stages(step: Step, layer: LayerResult | None) -> tuple[Stage, ...]:
 
 
 def _shape_stages(solution: Solution, result: LayerResult) -> tuple[Stage, ...]:
-    """The shape changes before the layer, one line each, then the layer's own steps."""
-    before = [
-        Stage("layer", layer=layer)
-        for layer in solution.layers[: result.index - 1]
-        if layer.output_shape != layer.input_shape
-    ]
+    """Every size before the layer, each worked out (the floor chain), then its own steps."""
     own = [stage for step in result.steps if step is not result.params_step
            for stage in _step_stages(step, result)]  # fmt: skip
-    return (*before, *own, Stage("shape", layer=result))
+    return (*_chain(solution, result), *own, Stage("shape", layer=result))
+
+
+def _chain(solution: Solution, result: LayerResult) -> tuple[Stage, ...]:
+    """The sizes reaching ``result``: each layer before it that changes the shape, with its
+    size steps worked out in full (300 → 100 → 33 → 18 through the floors), else one line."""
+    stages: list[Stage] = []
+    for layer in solution.layers[: result.index - 1]:
+        if layer.output_shape == layer.input_shape:
+            continue
+        sizes = [step for step in layer.steps if step is not layer.params_step]
+        stages += [Stage("value", step, layer) for step in sizes] or [Stage("layer", layer=layer)]
+    return tuple(stages)
+
+
+def _needs_chain(solution: Solution, result: LayerResult, step: Step) -> bool:
+    """Whether a count takes a number from the incoming shape that the layer does not write
+    (FC(37) counts the 18 features reaching it; Linear(18, 37) and a convolution's spatial
+    size do not): solved on a shape one larger, its count changes."""
+    if result.index == 1:
+        return False
+    if step is not result.params_step:  # a size: its W is the size reaching the layer
+        return True
+    shape = result.input_shape
+    larger = Architecture(
+        (result.spec,), (*shape[:-1], shape[-1] + 1), framework=solution.framework
+    )
+    try:
+        return solve(larger).total_params != result.params
+    except ExplainerError:  # the layer writes its input size: the chain is not needed
+        return False
+
+
+def from_its_layer(item: Item, result: LayerResult) -> Item:
+    """The item with its hints starting at its own layer: the shape reaching it is given
+    (a table's box under its row; the rows above are boxes of their own)."""
+    own = tuple(s for s in item.stages if s.layer is None or s.layer.index == result.index)
+    if result.index == 1:  # what reaches it is the input shape, stated with the problem
+        return dataclasses.replace(item, stages=own)
+    given = Stage("incoming", layer=result, written=result.spec.text)
+    return dataclasses.replace(item, stages=(given, *own))
 
 
 def _fault_stages(problem: Problem, fault: Fault) -> tuple[Stage, ...]:
@@ -258,13 +357,55 @@ def _argument_stages(problem: Problem, question: Question) -> tuple[Stage, ...]:
 # -- named mistakes --------------------------------------------------------------------------
 
 
-def _count_mistakes(result: LayerResult, quantity: str) -> tuple[Mistake, ...]:
-    """The layer's misconceptions that give ``quantity`` (a count or an output size)."""
-    return tuple(
+def _count_mistakes(
+    result: LayerResult, quantity: str, solution: Solution | None = None
+) -> tuple[Mistake, ...]:
+    """The layer's misconceptions that give ``quantity`` (a count or an output size); for a
+    count, first the size mistakes of the layer that fed it (``solution`` given)."""
+    own = tuple(
         Mistake(mistake.value, mistake.description, mistake.step)
         for mistake in result.layer.misconceptions(result.input_shape)
         if _same_quantity(quantity, mistake.quantity)
     )
+    if quantity != "parameters" or solution is None:
+        return own
+    return (*_upstream_mistakes(solution, result), *own)
+
+
+def _upstream_mistakes(solution: Solution, result: LayerResult) -> tuple[Mistake, ...]:
+    """A size worked out wrong in the nearest layer before that changes the shape, carried
+    into this layer's count (a Maxpool rounded up feeding FC(37) gives 19·37, not 18·37).
+    Only where the layer takes its input size from the shape (FC(37), not Linear(18, 37))."""
+    before = [layer for layer in solution.layers[: result.index - 1]
+              if layer.output_shape != layer.input_shape]  # fmt: skip
+    if not before:
+        return ()
+    source = before[-1]
+    found = []
+    for mistake in source.layer.misconceptions(source.input_shape):
+        position = _size_position(source.output_shape, mistake.quantity)
+        if position is None:
+            continue
+        wrong = _with_size(source.output_shape, position, mistake.value)
+        alone = Architecture((result.spec,), wrong, framework=solution.framework)
+        try:  # the layer as written, solved again on the wrong size
+            params = solve(alone).total_params
+        except ExplainerError:  # the layer states its input size: the slip cannot reach it
+            continue
+        if params != result.params:
+            description = f"{mistake.description}; the wrong size then went into this count"
+            found.append(Mistake(params, description, mistake.step, _label(source)))
+    return tuple(found)
+
+
+def _size_position(shape: Shape, quantity: str) -> int | None:
+    """Where in ``shape`` the size a misconception gives sits ("output height" -> -2); a flat
+    vector's "output length" is its only size."""
+    if len(shape) == 1:
+        return -1 if quantity == "output length" else None
+    spatial = len(shape) - 1
+    positions = {f"output {names[0]}": -axes for axes, names in AXES.items() if axes <= spatial}
+    return positions.get(quantity)
 
 
 def _total_mistakes(solution: Solution) -> tuple[Mistake, ...]:
@@ -303,10 +444,8 @@ def _shape_mistakes(result: LayerResult) -> tuple[Mistake, ...]:
     if result.input_shape != right:
         reaching = result.input_shape
         found.append(Mistake(reaching, "the shape reaching the layer, not the one it gives"))
-    spatial = len(right) - 1
-    positions = {f"output {names[0]}": -axes for axes, names in AXES.items() if axes <= spatial}
     for mistake in result.layer.misconceptions(result.input_shape):
-        position = positions.get(mistake.quantity)
+        position = _size_position(right, mistake.quantity)
         if position is not None:
             wrong = _with_size(right, position, mistake.value)
             found.append(Mistake(wrong, mistake.description, mistake.step, axis=position))
@@ -315,7 +454,10 @@ def _shape_mistakes(result: LayerResult) -> tuple[Mistake, ...]:
 
 def _with_size(shape: Shape, position: int, size: int) -> Shape:
     """``shape`` with the size at ``position`` and every spatial size equal to it replaced
-    (a square layer's mistake changes its height and its width alike)."""
+    (a square layer's mistake changes its height and its width alike); a flat vector is its
+    one size."""
+    if len(shape) == 1:
+        return (size,)
     old = shape[position]
     return (shape[0], *(size if value == old else value for value in shape[1:]))
 
@@ -344,10 +486,24 @@ def _written(problem: Problem) -> tuple[Mistake, ...]:
 
 
 def judge(item: Item, answer: Answer) -> Verdict:
-    """How the wrong ``answer`` differs from ``item.answer``: a named mistake if one gives it."""
-    mistake = next((m for m in item.mistakes if m.value == answer), None)
+    """How the wrong ``answer`` differs from ``item.answer``: the named mistakes that give it
+    (the first is the likeliest: a size slip before the count it feeds), else which way or
+    which axis it is off. Never by how much: that would give the answer away."""
+    return dataclasses.replace(_judged(item, answer), also=_named(item, answer)[1:])
+
+
+def _named(item: Item, answer: Answer) -> tuple[Mistake, ...]:
+    named: dict[str, Mistake] = {}
+    for mistake in item.mistakes:
+        if mistake.value == answer:
+            named.setdefault(mistake.description, mistake)
+    return tuple(named.values())
+
+
+def _judged(item: Item, answer: Answer) -> Verdict:
+    mistake = next(iter(_named(item, answer)), None)
     right = item.answer
-    if item.asks == "layer":  # a layer's number: no use in saying by how much it is off
+    if item.asks == "layer":  # a layer's number: no use in saying which way it is off
         return Verdict(mistake)
     if isinstance(right, int) and isinstance(answer, int):
         return Verdict(mistake, answer - right)
@@ -364,6 +520,64 @@ def judge(item: Item, answer: Answer) -> Verdict:
     names = _axis_names(len(wanted))
     checked = zip(names, given, wanted, strict=True)
     return Verdict(None, axes=tuple((name, g == w) for name, g, w in checked))
+
+
+# -- a fractional answer ----------------------------------------------------------------------
+
+_FRACTION = re.compile(
+    r"(?P<whole>[0-9]+)\.(?P<decimals>[0-9]+)|(?P<num>[0-9]+)/(?P<den>[1-9][0-9]*)"
+)
+_CLOSE = Fraction(1, 100)  # a decimal rounded to two places still names its formula
+
+
+@dataclass(frozen=True)
+class Fractional:
+    """A size or a count written as a fraction: never right, and what gives it, if named."""
+
+    size: bool  # the item asks a size (a shape or an output size), not a count
+    named: tuple[tuple[Fraction, str], ...]  # (exact value, the mistake that gives it)
+    mistake: str = ""
+
+
+def read_fraction(text: str) -> Fraction | None:
+    """``41.67`` or ``125/3`` as an exact fraction; None for anything else (or a whole one)."""
+    match = _FRACTION.fullmatch(text.strip())
+    if match is None:
+        return None
+    if match["num"] is not None:
+        value = Fraction(int(match["num"]), int(match["den"]))
+    else:
+        value = Fraction(match["whole"] + "." + match["decimals"])
+    return None if value.denominator == 1 else value
+
+
+def fractional(item: Item) -> Fractional:
+    """The fractions an item's size steps give before their floor is taken: the floor
+    forgotten, and the floor and the ``+ 1`` both (the handout's Maxpool row, unfloored)."""
+    last = item.stages[-1].step if item.stages else None
+    size = (
+        item.shape
+        or item.asks == "output_size"
+        or (last is not None and last.quantity.startswith("output "))
+    )
+    target = item.stages[-1].layer if item.stages else None  # the asked layer's own steps
+    named: list[tuple[Fraction, str]] = []
+    for stage in item.stages if size else ():
+        if stage.layer is not target:
+            continue
+        values = dict(stage.step.values) if stage.step is not None else {}
+        if stage.kind != "value" or not {"W", "F", "P", "S"} <= set(values) or "D" in values:
+            continue
+        inside = Fraction(values["W"] - values["F"] + 2 * values["P"], values["S"])
+        named.append((inside + 1, "the floor forgotten: a size is a whole number of windows"))
+        named.append((inside, "the floor and the \u201c+ 1\u201d both forgotten"))
+    return Fractional(size, tuple((v, d) for v, d in named if v.denominator != 1))
+
+
+def fraction_verdict(item: Item, value: Fraction) -> Fractional:
+    found = fractional(item)
+    mistake = next((d for exact, d in found.named if abs(exact - value) < _CLOSE), "")
+    return dataclasses.replace(found, mistake=mistake)
 
 
 def _axis_names(length: int) -> tuple[str, ...]:
@@ -415,6 +629,8 @@ class Session:
     """Fed lines by :meth:`feed`; :meth:`start` first, :meth:`finish` (the summary) last."""
 
     UP_AFTER = 2  # clean problems in a row that step the difficulty up
+    own: Problem | None = None  # a network of the student's own (OwnSession), else generated
+    again = "explainer solve --problem ID"  # what works a played problem out again
 
     def __init__(
         self, seed: int, topic: str = "cnn", difficulty: str = "easy", count: int = 5, fade: int = 0
@@ -471,7 +687,7 @@ class Session:
         """The summary; the session takes no more input."""
         self.done = True
         rows = [(played.problem, asked(played)) for played in self.played]
-        return render_practice("summary", score=outcomes(self.played), rows=rows)
+        return render_practice("summary", score=outcomes(self.played), rows=rows, session=self)
 
     # -- inside -----------------------------------------------------------------------------
     @property
@@ -484,6 +700,11 @@ class Session:
     def _answer(self, attempt: Attempt, text: str) -> str:
         item = attempt.item
         axes = len(item.answer) if isinstance(item.answer, tuple) else 0
+        fraction = read_fraction(text) if not item.choices else None
+        if fraction is not None:
+            attempt.wrong += 1
+            verdict = fraction_verdict(item, fraction)
+            return render_practice("fraction", verdict=verdict, item=item)
         answer = _chosen(item, text) or parse_answer(text, axes=axes)
         if answer is None or (not item.shape and not isinstance(answer, int)):
             return render_practice("unreadable", text=text, item=item)
@@ -547,6 +768,28 @@ class Session:
                 break
         self._seen.add(key)
         return problem
+
+
+class OwnSession(Session):
+    """Practice on one network the student brings (a spec, a bundled example): the handout's
+    exam table asked layer by layer, each layer's output shape then its parameters, then the
+    total, with the same hints and feedback. One problem; the difficulty does not move."""
+
+    def __init__(self, problem: Problem, again: str) -> None:
+        super().__init__(0, count=1)
+        self.own, self.again = problem, again
+        self.topic, self.start_level = problem.id, ""
+
+    def _next_problem(self) -> str:
+        problem = self.own
+        assert problem is not None
+        asked = table_items(problem)
+        self.played.append(Played(problem, [Attempt(item) for item in asked]))
+        return render_practice("problem", session=self, problem=problem, document="",
+                               number=1, item=asked[0])  # fmt: skip
+
+    def _adapt(self, outcome: str) -> None:
+        """One network, no difficulty to move."""
 
 
 def _chosen(item: Item, text: str) -> int | None:

@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,7 +29,8 @@ from .spec import LayerCall
 
 if TYPE_CHECKING:
     from .catalogue import Entry
-    from .check import Row
+    from .check import Row, Total
+    from .lm import LMSolution
 from .steps import Step
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
@@ -56,9 +58,56 @@ def render(solution: Solution, fmt: str = "text", digits: str = "western", fade:
     if fade and fmt not in FADED:
         raise ExplainerError(f"--fade works with the text and markdown formats, not {fmt}")
     if fmt == "json":
-        return json.dumps(to_json(solution), indent=2, ensure_ascii=False) + "\n"
+        return _json_text(solution)
     template = _environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
     return template.render(solution=solution, fade=blank_last(solution, fade))
+
+
+def render_lm(solution: LMSolution, fmt: str = "text", digits: str = "western") -> str:
+    """`explainer solve --hf`: a transformer counted block by block from its configuration."""
+    if fmt == "json":
+        return json.dumps(lm_json(solution), indent=2, ensure_ascii=False) + "\n"
+    template = _environment(fmt, digits).get_template("lm." + EXTENSIONS[fmt])
+    return template.render(lm=solution)
+
+
+def lm_json(solution: LMSolution) -> dict[str, Any]:
+    return {
+        "source": solution.source,
+        "model_type": solution.model_type,
+        "family": solution.family,
+        "counted_as": solution.counted_as,
+        "sizes": [
+            {
+                "symbol": s.symbol,
+                "meaning": s.meaning,
+                "key": s.key,
+                "value": s.value,
+                "default": s.default,
+            }
+            for s in solution.sizes
+        ],
+        "derived": [step_json(step) for step in solution.derived],
+        "parts": [
+            {
+                "index": part.index,
+                "title": part.title,
+                "repeat": part.repeat,
+                "repeat_count": part.repeat_count,
+                "one_layer": part.one_layer,
+                "blocks": [
+                    {"block": block.key, "params": block.params, **step_json(block.step)}
+                    for block in part.blocks
+                ],
+                "params": part.params,
+                "total": step_json(part.total),
+            }
+            for part in solution.parts
+        ],
+        "total_params": solution.total_params,
+        "total": step_json(solution.total),
+        "notes": list(solution.notes),
+    }
 
 
 @dataclass(frozen=True)
@@ -130,6 +179,21 @@ def _none_shape(shape: tuple[int | None, ...]) -> str:
     return "(" + ", ".join(str(s) for s in (None, *shape)) + ")"
 
 
+def _json_text(solution: Solution) -> str:
+    """JSON proper: NaN and Infinity are not JSON. The parser refuses such arguments; this
+    names the layer if one ever comes another way (a live model)."""
+    data = to_json(solution)
+    for layer in data["layers"]:
+        try:
+            json.dumps(layer["args"], allow_nan=False)
+        except ValueError:
+            raise ExplainerError(
+                "an argument is NaN or infinite, which JSON cannot carry",
+                f"layer {layer['index']}, {layer['type']}",
+            ) from None
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def summary_layout(solution: Solution) -> SummaryLayout:
     labels = [row.label for row in summary_rows(solution)]
     width = max([20, *(len(label) + 1 for label in labels)])
@@ -159,11 +223,14 @@ def render_catalogue(entries: tuple[Entry, ...], fmt: str = "text", digits: str 
     return template.render(entries=entries)
 
 
-def render_check(rows: tuple[Row, ...], framework: str = "pytorch") -> str:
-    """`explainer check`: our shape and count beside the framework's, layer by layer."""
+def render_check(
+    rows: tuple[Row, ...], framework: str = "pytorch", total: Total | None = None
+) -> str:
+    """`explainer check`: our shape and count beside the framework's, layer by layer; with
+    ``total`` (a live model), the trainable counts and the whole model's too."""
     name = {"pytorch": "PyTorch", "keras": "Keras"}[framework]
     template = _environment("text", "western").get_template("check.txt")
-    return template.render(rows=rows, framework=name)
+    return template.render(rows=rows, framework=name, total=total)
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
@@ -315,6 +382,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "call": _call,
         "tex": _tex_escape,
         "md": _markdown_escape,
+        "code": _code_span,
         # Pictures: their geometry as data (explainer.pictures), and its numbers as text.
         "shape_diagram": shape_diagram,
         "bar_chart": bar_chart,
@@ -379,18 +447,55 @@ _TEX_SPECIAL = {
     "≠": r"$\neq$",
     "ˣ": r"$^{x}$",
     "…": r"\ldots{}",
+    "“": "``",  # typographic quotes and dashes, as TeX writes them
+    "”": "''",
+    "‘": "`",
+    "’": "'",
+    "–": "--",
+    "—": "---",
     **{chr(0x2080 + d): f"$_{{{d}}}$" for d in range(10)},  # subscript digits
 }
 
 
 def _tex_escape(text: object) -> str:
-    return "".join(_TEX_SPECIAL.get(char, char) for char in str(text))
+    # A blank line inside a command's argument ends a paragraph there (pdflatex stops), so
+    # user text is one line; control characters and letters pdflatex's utf8 input does not
+    # know are written out rather than passed to it.
+    return "".join(_tex_char(char) for char in _LINE_BREAKS.sub(" ", str(text)))
 
 
-# What would start markup in running Markdown text: code, emphasis, HTML, math. An underscore
-# inside a word (cnn_layer_1) is literal in CommonMark, so only word-edge ones are escaped.
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*<$]|(?<!\w)_|_(?!\w)")
+def _tex_char(char: str) -> str:
+    if char in _TEX_SPECIAL:
+        return _TEX_SPECIAL[char]
+    if " " <= char < "\x7f":
+        return char
+    if char in "\t\r":
+        return " "
+    plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
+    if plain and plain.isprintable():  # é -> e: an accent pdflatex might not have
+        return "".join(_TEX_SPECIAL.get(c, c) for c in plain)
+    return f"[U+{ord(char):04X}]"
+
+
+# What would start markup in running Markdown text: code, emphasis, HTML, math, links and
+# images (the ] of [text](url), [text][ref] and pandoc's [text]{attributes}), bare links
+# (https://, www.). An underscore inside a word (cnn_layer_1) is literal in CommonMark, so
+# only word-edge ones are escaped. A line break would start a new block (a heading, a list),
+# so user text is kept on one line.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*<$]|\](?=[(\[{])|(?<!\w)_|_(?!\w)|(?<=:)/(?=/)|(?<=www)\.")
+_LINE_BREAKS = re.compile(r"\s*[\n\r\f\v\x1c-\x1e\x85\u2028\u2029]\s*")
 
 
 def _markdown_escape(text: object) -> str:
-    return _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), str(text))
+    flat = _LINE_BREAKS.sub(" ", str(text))
+    return _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(), flat)
+
+
+def _code_span(text: object) -> str:
+    """User text as one inline code span: on one line, fenced by more backticks than it
+    holds in a row (CommonMark), so that nothing in it can close the span or start markup."""
+    flat = " ".join(str(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"

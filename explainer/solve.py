@@ -5,12 +5,13 @@ The only place formulas are evaluated. Nothing here formats text for people.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .boundary import MAX_DIMENSIONS, MAX_LAYERS, check_count, check_integer, shorten
 from .errors import ExplainerError, InputShapeError
 from .formula import sum_formula
-from .layers import ALIASES, Layer, bind, resolve
+from .layers import ALIASES, Derivation, Layer, bind, resolve
 from .spec import Architecture, LayerSpec, Shape
 from .steps import Step, derive
 
@@ -47,6 +48,12 @@ class LayerResult:
     @property
     def non_trainable_params(self) -> int:
         return self.params - self.trainable_params
+
+    @property
+    def restates_call(self) -> bool:
+        """Whether the row spells out the call it stands for (FCwB(256) means Linear(...)):
+        not for a module a live model's PyTorch counted, which has no call to spell out."""
+        return self.spec.call != self.type and self.spec.call != "Counted"
 
     @property
     def args(self) -> dict[str, Any]:
@@ -104,17 +111,21 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
         )
         raise InputShapeError(
             f"no input shape: start the spec with {hint}",
-            f"{first.where}: layer 1, {first.text}" if first else "",
+            f"{first.where}: layer 1, {shorten(first.text)}" if first else "",
         )
+    check_count(len(architecture.layers), MAX_LAYERS, "layers")
     shape = architecture.input_shape
     results: list[LayerResult] = []
+    live = architecture.notation in ("live-pytorch", "live-keras")
     for index, spec in enumerate(architecture.layers, 1):
         origin = _origin(results)
-        shape = spec.input_shape or shape
+        shape = spec.input_shape if spec.input_shape is not None else shape
         try:
-            result = _solve_layer(index, spec, shape, origin, architecture.framework)
+            result = _checked(
+                _solve_layer(index, spec, shape, origin, architecture.framework, live)
+            )
         except ExplainerError as exc:
-            raise exc.at(f"{spec.where}: layer {index}, {spec.text}") from None
+            raise exc.at(f"{spec.where}: layer {index}, {shorten(spec.text)}") from None
         results.append(result)
         shape = result.output_shape
     return Solution(
@@ -128,16 +139,32 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
     )
 
 
+def _checked(result: LayerResult) -> LayerResult:
+    """A result every output can print exactly (explainer.boundary's limits)."""
+    check_count(len(result.output_shape), MAX_DIMENSIONS, "sizes in the output shape")
+    for size in result.output_shape:
+        check_integer(size, "an output size")
+    check_integer(result.params, "the parameter count")
+    return result
+
+
 def _solve_layer(
-    index: int, spec: LayerSpec, shape: Shape, origin: str, framework: str
+    index: int, spec: LayerSpec, shape: Shape, origin: str, framework: str, live: bool = False
 ) -> LayerResult:
-    layer = _layer(spec, shape, origin, framework)
-    outcome = (
+    kind, alias = resolve(spec.call, framework, live)
+    kwargs = dict(spec.kwargs)
+    args = spec.args
+    if alias is not None:
+        kwargs, args = alias.translate(args, kwargs), ()
+    layer = bind(kind, args, kwargs, shape, origin)
+    # A live model's merge of branches, or attention's query and value: several inputs.
+    derived = (
         layer.derive_inputs((shape, *spec.other_inputs))
         if spec.other_inputs
         else layer.derive(shape)
     )
-    trainable = outcome.params - outcome.non_trainable
+    outcome = _shared(derived, spec)
+    trainable = outcome.params - outcome.non_trainable - spec.frozen
     return LayerResult(
         index=index,
         name=spec.name or spec.call,
@@ -154,17 +181,23 @@ def _solve_layer(
     )
 
 
-def _layer(spec: LayerSpec, shape: Shape, origin: str, framework: str) -> Layer:
-    if spec.counted is not None:  # a user's own layer: the framework's count, not derived
-        from .layers.counted import counted_layer
-
-        return counted_layer(spec.counted)
-    kind, alias = resolve(spec.call, framework)
-    kwargs = dict(spec.kwargs)
-    args = spec.args
-    if alias is not None:
-        kwargs, args = alias.translate(args, kwargs), ()
-    return bind(kind, args, kwargs, shape, origin)
+def _shared(outcome: Derivation, spec: LayerSpec) -> Derivation:
+    """A live model's weights counted once: a module called again adds nothing, and a weight
+    tied to an earlier layer's (an output layer reusing the embedding) is taken off."""
+    if not spec.shared:
+        return outcome
+    if spec.shared == outcome.params:
+        steps = tuple(step for step in outcome.steps if step is not outcome.params_step)
+        why = f"the same weights as {spec.shared_with}, counted there: 0 more"
+        return replace(outcome, params=0, steps=steps, params_why=why)
+    meanings = {
+        "p": "parameters of the layer",
+        "s": f"weights shared with {spec.shared_with}, counted there",
+    }
+    why = f"{spec.shared} of its weights are the same tensors as {spec.shared_with}'s"
+    values = {"p": outcome.params, "s": spec.shared}
+    step = derive("parameters", "p - s", values, meanings, why)
+    return replace(outcome, params=step.value, steps=(*outcome.steps, step), params_why=why)
 
 
 def _notation(architecture: Architecture, results: list[LayerResult]) -> str:

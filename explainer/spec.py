@@ -9,16 +9,6 @@ Shape = tuple[int, ...]
 
 
 @dataclass(frozen=True)
-class Counted:
-    """What the framework itself reports for a layer explainer does not derive."""
-
-    type_name: str  # the layer's own class name: MyBlock
-    params: int
-    trainable: int
-    output_shape: Shape
-
-
-@dataclass(frozen=True)
 class LayerSpec:
     """One layer as written: ``FCwB(256)`` or ``(cnn_layer_1): Conv2d(1, 16, ...)``."""
 
@@ -32,12 +22,15 @@ class LayerSpec:
     # The shape that really reaches this layer, when known (a live model's residual branches);
     # None: the previous layer's output, as in any written chain.
     input_shape: Shape | None = None
+    # A live model's facts, read from PyTorch (0 and "" for a written spec): parameters of this
+    # layer already counted at an earlier row (a module called again, a tied weight), where,
+    # and how many of the rest are frozen (requires_grad=False).
+    shared: int = 0
+    shared_with: str = ""
+    frozen: int = 0
     # The shapes of a layer's further inputs, in the order it takes them: a live model's Add
     # or Concatenate of branches, MultiHeadAttention(query, value). Empty: one input.
     other_inputs: tuple[Shape, ...] = ()
-    # A layer explainer cannot derive (a user's own layer in a live model), as the framework
-    # itself counts it; None for every layer explainer derives.
-    counted: Counted | None = None
 
     @property
     def where(self) -> str:

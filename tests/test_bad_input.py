@@ -100,9 +100,9 @@ BAD = [
     ("a compiler warning is an error", ["solve", "input(1,28,28) -> Conv2d(1,16,5if 1 else 2)"],
      ["line 1, col 31", "invalid decimal literal"]),
     ("an argument nested too deeply", ["solve", f"input(3) -> Linear({DEEP})"],
-     ["line 1, col 13", "nested too deeply"]),
+     ["line 1, col 13", "more than 100 arithmetic operators"]),
     ("a keyword nested too deeply", ["solve", f"input(3) -> Linear(out_features={DEEP_KEYWORD})\n"],
-     ["line 1, col 13", "nested too deeply"]),
+     ["line 1, col 13", "more than 100 arithmetic operators"]),
 ]  # fmt: skip
 
 

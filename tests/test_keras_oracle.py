@@ -824,3 +824,67 @@ def test_merges_match_keras(case: tuple[str, tuple[Shape, ...], dict[str, Any]])
 def test_a_merge_in_a_chain_says_it_needs_branches() -> None:
     with pytest.raises(ExplainerError, match="merges two or more inputs"):
         solve_keras("input(4) -> Add()")
+
+
+# -- MACs: checked against the real layer's kernels, used once per output position ---------
+
+MAC_KINDS = (
+    "Dense", "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D",
+    "Conv2DTranspose", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "MultiHeadAttention",
+)  # fmt: skip
+
+
+def kernel_macs(layer: Any, in_shape: Shape, out_shape: Shape) -> int:
+    """An independent count: every kernel weight of the real Keras layer is used once per
+    output position (per input position for a transposed convolution, per step for a
+    recurrent layer), plus attention's two products."""
+    kernels = [w for w in layer.weights if "kernel" in w.path and "lora" not in w.path]
+    size = sum(math.prod(w.shape) for w in kernels)
+    name = type(layer).__name__
+    if name == "Dense":
+        return size * math.prod(in_shape[:-1])
+    if name == "Conv2DTranspose":
+        return size * math.prod(in_shape[:-1])
+    if name in ("SimpleRNN", "LSTM", "GRU", "Bidirectional"):
+        return size * in_shape[0]
+    if name == "MultiHeadAttention":
+        heads, key_dim = layer.num_heads, layer.key_dim
+        value_dim = layer.value_dim or key_dim
+        length = in_shape[0]
+        return size * length + length * length * heads * (key_dim + value_dim)
+    return size * math.prod(out_shape[:-1])
+
+
+@pytest.mark.parametrize("kind", MAC_KINDS)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_macs_match_the_kernels(kind: str, data: st.DataObject) -> None:
+    shape, kwargs = data.draw(STRATEGIES[kind], label="case")
+    kwargs.pop("lora_rank", None)
+    if kind == "MultiHeadAttention" and len(shape) != 2:
+        shape = shape[-2:]
+    try:
+        (result,) = solve_keras(chain(shape, call(kind, kwargs))).layers
+    except ExplainerError:
+        return  # refusals are the other tests' business
+    macs = result.layer.macs(result.input_shape, result.output_shape)
+    assert macs is not None
+    with keras.StatelessScope(initialize_variables=False):
+        layer = keras_layer(result.type, result.args)
+        inputs = keras.Input(shape)
+        if kind == "MultiHeadAttention":
+            keras.Model(inputs, layer(inputs, inputs))
+        else:
+            keras.Sequential([inputs, layer])
+        expected = kernel_macs(layer, result.input_shape, result.output_shape)
+    assert macs.value == expected, (kind, shape, kwargs)
+
+
+def test_show_macs_works_for_keras() -> None:
+    from explainer.costs import with_costs
+
+    solution = with_costs(
+        solve_keras("input(28, 28, 1) -> Conv2D(32, 3) -> Flatten() -> Dense(10)"), ("macs",)
+    )
+    macs = [layer.costs.macs if layer.costs else None for layer in solution.layers]
+    assert [step.value if step else 0 for step in macs] == [26 * 26 * 32 * 9, 0, 21632 * 10]

@@ -177,7 +177,7 @@ def test_a_users_own_layer_is_counted_by_keras_and_says_so() -> None:
     solution = api.solve_model(model)
     own = solution.layers[0]
     assert (own.type, own.params, own.trainable_params) == ("Scale", 12, 10)
-    assert "not derived" in own.params_why
+    assert "counted by Keras, not derived" in own.params_why
     assert (solution.total_params, solution.trainable_params) == keras_counts(model)[:2]
 
 
@@ -247,3 +247,28 @@ def test_check_agrees_with_keras() -> None:
     for solution in solutions:
         rows = check(solution)
         assert rows and all(row.agrees for row in rows), [r for r in rows if not r.agrees]
+
+
+def test_check_keras_compares_every_layer_and_the_total(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+    from explainer.layers.keras.core import Dense
+
+    path = tmp_path / "kmodel.py"
+    path.write_text(MODEL)
+    result = CliRunner().invoke(main, ["check", "--keras", f"{path}:build"])
+    assert result.exit_code == 0, result.output
+    assert "All 5 layers agree with Keras." in result.stdout
+    assert "Total: ours 1,379,457 (1,379,201 trainable), Keras 1,379,457" in result.stdout
+    right = Dense._derive
+    monkeypatch.setattr(
+        Dense, "_derive", lambda self, shape: dataclasses.replace(right(self, shape), params=66)
+    )
+    result = CliRunner().invoke(main, ["check", "--keras", f"{path}:build"])
+    assert result.exit_code == 1
+    assert "DIFFERENT" in result.stdout and "1 of 5 layers differ from Keras." in result.stdout

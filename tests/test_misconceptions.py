@@ -53,3 +53,47 @@ def test_every_mistake_differs_from_the_right_answer(
     for mistake in layer.layer.misconceptions(layer.input_shape):
         assert mistake.value != right[mistake.quantity]
         assert mistake.description
+
+
+def test_pooling_slips_each_with_its_exact_wrong_answer() -> None:
+    """The handout's Maxpool(3) on 128 gives 42: its written row drops the + 1 (41), rounding
+    up gives 43, a window moved one step at a time 126."""
+    layer = solve_spec("input(128) -> Maxpool(3)").layers[0]
+    found = {m.key: m for m in layer.layer.misconceptions(layer.input_shape)}
+    assert {key: m.value for key, m in found.items()} == {
+        "plus-one-forgotten": 41, "ceil-for-floor": 43, "stride-ignored": 126,
+    }  # fmt: skip
+    assert "handout's Maxpool row" in found["plus-one-forgotten"].description
+    assert "rounded up" in found["ceil-for-floor"].description
+    assert "stride ignored" in found["stride-ignored"].description
+
+
+def test_padding_forgotten_and_stride_ignored_on_a_convolution() -> None:
+    assert (
+        mistakes("input(1,28,28) -> Conv2d(1, 16, kernel_size=5, padding=2)")["padding-forgotten"]
+        == 24
+    )  # the handout's first conv read as 16×24×24
+    strided = mistakes("input(3,32,32) -> Conv2d(3, 8, 3, stride=2, padding=2)")  # 17
+    assert strided["stride-ignored"] == 34 and strided["padding-forgotten"] == 15
+    assert "padding-forgotten" not in mistakes("input(1,28,28) -> Conv2d(1, 16, 5)")
+    assert "stride-ignored" not in mistakes("input(1,28,28) -> Conv2d(1, 16, 5)")
+
+
+def test_channels_swapped_gives_its_count() -> None:
+    assert (
+        mistakes("input(1,28,28) -> Conv2d(1, 16, kernel_size=5, padding=2)")["channels-swapped"]
+        == (5 * 5 * 16 + 1) * 1
+    )
+
+
+def test_bias_conventions_both_ways() -> None:
+    """PyTorch's LSTM keeps two bias vectors per gate, Keras's one: each framework's answer
+    given for the other is named."""
+    torch = mistakes("input(100, 16) -> LSTM(32)")
+    assert torch["one-bias-per-gate"] == 4 * (32 * (16 + 32) + 32)
+    keras = solve_spec("input(100, 16) -> LSTM(32)", framework="keras").layers[0]
+    (slip,) = keras.layer.misconceptions(keras.input_shape)
+    assert (slip.key, slip.value) == ("two-biases-per-gate", 4 * (32 * (16 + 32) + 2 * 32))
+    assert keras.params == 4 * (32 * (16 + 32) + 32)
+    gru = solve_spec("input(100, 16) -> GRU(8)", framework="keras").layers[0]
+    assert gru.layer.misconceptions(gru.input_shape) == ()  # reset_after=True: both count 2

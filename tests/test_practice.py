@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import shlex
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,20 @@ from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
+from explainer.api import solve_example
 from explainer.cli import main
 from explainer.generate import GenerateError, problem_from_id
-from explainer.practice import Mistake, Session, faded_items, items, judge, parse_answer
-from explainer.render import group_digits
+from explainer.practice import (
+    Mistake,
+    Session,
+    faded_items,
+    fraction_verdict,
+    items,
+    judge,
+    parse_answer,
+    read_fraction,
+)
+from explainer.render import group_digits, render_practice
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -138,7 +149,7 @@ def test_size_mistake_named_on_its_axis() -> None:
     assert item.answer == (16, 14, 14)
     verdict = judge(item, (16, 13, 13))
     assert verdict.mistake is not None
-    assert verdict.mistake.description == "the “+ 1” of the size formula forgotten"
+    assert verdict.mistake.description.startswith("the “+ 1” of the size formula forgotten, as in")
     assert (verdict.what, verdict.difference) == ("the height in your answer", -1)
     assert judge(item, (16, 28, 28)).mistake == Mistake(
         (16, 28, 28), "the shape reaching the layer, not the one it gives"
@@ -188,7 +199,7 @@ def test_wrong_answer_names_the_misconception() -> None:
     session = Session(3, count=2)
     session.start()
     assert session.feed("288") == (
-        "Not right: your answer is 32 less than the right one.\n"
+        "Not right.\n"
         "Likely mistake: the bias of each filter forgotten.\n"
         "  Parameters = (m·n·d)·k = (3·3·1)·32 = 288\n"
         "Try again, or h for a hint, s for the solution, q to quit.\n"
@@ -335,8 +346,7 @@ def test_faded_example_asks_the_rule_then_the_value() -> None:
     assert session.feed("weights plus one bias per neuron") == ""
     assert session.prompt == "Answer: "
     assert session.feed("256").startswith(
-        "Not right: your answer is 2 less than the right one.\n"
-        "Likely mistake: the bias of each neuron forgotten."
+        "Not right.\nLikely mistake: the bias of each neuron forgotten."
     )
     out = session.feed("258")
     assert out.startswith(
@@ -364,7 +374,7 @@ def test_piped_right_wrong_hint_solution_quit() -> None:
     result = run("--seed", "3", "--count", "3", input="288\nh\n320\ns\nq\n")
     assert (result.exit_code, result.stderr) == (0, "")
     out = result.stdout
-    assert f"{FIRST}\nAnswer: 288\nNot right: your answer is 32 less than the right one.\n" in out
+    assert f"{FIRST}\nAnswer: 288\nNot right.\n" in out
     assert "Likely mistake: the bias of each filter forgotten.\n" in out
     assert "Answer: h\nHint 1 of 3: Layer 1, Conv2d(1, 32, kernel_size=3, padding=1)" in out
     assert "Answer: 320\nRight: 320.\n" in out
@@ -486,3 +496,124 @@ def test_readme_piped_transcript_is_true() -> None:
     result = run(*command[2:], input=piped)
     assert result.exit_code == 0
     assert result.stdout == expected
+
+
+def test_a_size_slip_before_a_count_is_named_first() -> None:
+    """FC(37) after Maxpool(2) on 37 (18 inputs: 666). 703 is 19·37 (the Maxpool rounded up)
+    and also 18·37 + 37 (a bias added to FC): the size slip comes first, the other after."""
+    (item,) = items(problem_from_id("s3-i0-course-hard-params"))
+    assert item.answer == 18 * 37
+    verdict = judge(item, 703)
+    assert verdict.mistake is not None and verdict.mistake.where == "layer 10, Maxpool(2)"
+    assert "rounded up" in verdict.mistake.description
+    assert [m.description for m in verdict.also] == ["a bias counted although bias=False"]
+    slip = judge(item, 17 * 37).mistake  # the handout's + 1 slip on the Maxpool
+    assert slip is not None and "handout's Maxpool row" in slip.description
+
+
+def test_feedback_never_says_by_how_much() -> None:
+    session = Session(3, count=1)
+    session.start()
+    out = session.feed("288")  # 320 - 32: the bias forgotten
+    assert "Likely mistake: the bias of each filter forgotten." in out
+    assert not re.search(r"\b32\b (less|more)|less than|more than", out)
+    assert "too low" in session.feed("1")  # no mistake gives 1: only which way
+
+
+def test_a_fractional_size_is_named() -> None:
+    solution = solve_example("handout-mlp")
+    (item,) = [i for i in faded_items(solution, 3) if "output length" in i.prompt]
+    assert item.answer == 42
+    assert fraction_verdict(item, Fraction(4267, 100)).mistake.startswith("the floor forgotten")
+    assert fraction_verdict(item, Fraction(4267, 100)).size
+    both = fraction_verdict(item, Fraction(4167, 100)).mistake
+    assert both == "the floor and the “+ 1” both forgotten"
+    assert fraction_verdict(item, Fraction(1, 2)).mistake == ""
+    assert read_fraction("41.67") == Fraction(4167, 100)
+    assert read_fraction("125/3") == Fraction(125, 3)
+    assert read_fraction("42") is None and read_fraction("42.0") is None
+
+
+def test_a_fractional_answer_in_a_session() -> None:
+    session = Session(3, topic="course", difficulty="hard", count=1)
+    session.start()
+    out = session.feed("666.5")
+    assert out.startswith("Not right: a count of parameters is a whole number.")
+
+
+def test_hints_climb_through_every_size_before_the_count() -> None:
+    """FC(37) counts the 18 features a floor chain gives (300 → 250 → 83 → 50 → 37 → 18):
+    every size is worked out before the count, each Maxpool with its floor."""
+    (item,) = items(problem_from_id("s3-i0-course-hard-params"))
+    sizes = [stage.step.value for stage in item.stages if stage.kind == "value"][:-1]
+    assert sizes == [83, 18]  # the two Maxpools, in full, the floor included
+    lines = [stage.layer.output_shape for stage in item.stages if stage.kind == "layer"]
+    assert lines == [(250,), (50,), (37,)]  # the FC layers: one line each
+    assert [stage.kind for stage in item.stages][-3:] == ["formula", "numbers", "value"]
+    assert item.stages[-1].step is not None and item.stages[-1].step.value == 666
+
+
+def test_a_count_that_does_not_depend_on_the_sizes_before_does_not_climb() -> None:
+    (item,) = items(problem_from_id("s3-i0-cnn-easy-params"))  # Conv2d: d is written
+    assert [stage.kind for stage in item.stages] == ["formula", "numbers", "value"]
+
+
+def test_a_table_box_starts_at_its_own_layer() -> None:
+    from explainer.quizzes.selfstudy import example_problem, exercise
+
+    row = exercise(1, example_problem("handout-cnn")).asked[15]
+    for box in row.boxes:  # layer 16, Linear-16: the shape reaching it is given, no more
+        first, *rest = box.item.stages
+        assert first.kind == "incoming" and first.layer is not None and first.layer.index == 16
+        assert all(stage.layer is None or stage.layer.index == 16 for stage in rest)
+
+
+def test_no_hint_is_a_parser_message() -> None:
+    for index in range(6):
+        problem = problem_from_id(f"s{index}-i0-cnn-easy-error")
+        for item in items(problem):
+            session_text = [render_practice("hint", stage=s, number=1, of=1) for s in item.stages]
+            assert not any(re.search(r"line \d+, col \d+", text) for text in session_text)
+            assert any("but the shape reaching it needs" in text for text in session_text)
+
+
+# -- practice on one's own network ------------------------------------------------------------
+
+
+def test_practice_on_the_handouts_exercise_layer_by_layer() -> None:
+    result = run("--example", "handout-mlp", input="256\n262,400\n256\n0\n128\n32768\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("Practice on handout-mlp: the output shape of every layer, then its")
+    asked = re.findall(r"^(Layer \d+, .*\?)$", out, re.MULTILINE)
+    assert asked[:7] == [
+        "Layer 1, FCwB(256): output shape?", "Layer 1, FCwB(256): parameters?",
+        "Layer 2, Dropout(0.1): output shape?", "Layer 2, Dropout(0.1): parameters?",
+        "Layer 3, FC(128): output shape?", "Layer 3, FC(128): parameters?",
+        "Layer 4, tanh: output shape?",
+    ]  # fmt: skip
+    assert out.count("Right:") == 6
+    assert "The worked solution: explainer solve --example handout-mlp" in out
+
+
+def test_practice_on_a_spec_names_the_mistakes() -> None:
+    spec = "input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> MaxPool2d(2)"
+    result = run(spec, input="16x24x24\nh\n16,28,28\n400\n416\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Likely mistake: the padding forgotten." in out
+    assert "Likely mistake: the bias of each filter forgotten." in out
+    assert "Layer 2, MaxPool2d(2): output shape?" in out  # the next row comes after layer 1's
+    assert "Hint 1 of " in out and "Right: 416." in out
+
+
+def test_practice_on_a_spec_refuses_what_it_cannot_do() -> None:
+    for args, message in [
+        (("input(3) -> Linear(4, 2)",), "in_features=4 contradicts the incoming shape [3]"),
+        (("-",), "practice reads the answers from standard input"),
+        (("--example", "handout-mlp", "--fade", "1"), "--fade blanks generated worked"),
+        (("--example", "handout-mpl"), "no example named 'handout-mpl'"),
+    ]:
+        result = run(*args, input="")
+        assert result.exit_code == 2 and result.stdout == "", args
+        assert message in result.stderr and len(result.stderr.splitlines()) == 1

@@ -80,7 +80,7 @@ def terminal() -> Iterator[Any]:
 def test_wrong_hint_right_then_ctrl_c(terminal: Any) -> None:
     term = terminal("--seed", "3", "--count", "3")
     term.type("288\n")
-    echoed = term.expect("Not right: your answer is 32 less than the right one.")
+    echoed = term.expect("Not right.")
     assert echoed.count("288") == 1  # the terminal's echo; the command adds none
     term.expect("Likely mistake: the bias of each filter forgotten.")
     term.expect("Answer: ")

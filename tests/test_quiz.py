@@ -22,10 +22,11 @@ from click.testing import CliRunner, Result
 from conftest import Golden
 
 from explainer.cli import main
+from explainer.files import MARKER
 from explainer.generate import generate, problem_from_id
 from explainer.quizzes import FORMATS
 from explainer.quizzes.parts import shape_spellings
-from explainer.quizzes.roster import RosterError, parse_roster, student_seed
+from explainer.quizzes.roster import RosterError, parse_roster, student_seed, variant_code
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
@@ -70,10 +71,11 @@ def refused(*args: str) -> str:
 
 
 def written(folder: Path) -> dict[str, bytes]:
+    """The quiz's files, without the marker that says explainer wrote the folder."""
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        if path.is_file() and path.name != MARKER
     }
 
 
@@ -138,16 +140,28 @@ def test_the_summary_says_what_was_written(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("fmt", ["markdown", "latex", "html"])
-def test_the_seed_and_every_problem_id_are_on_the_sheet(
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "html", "json"])
+def test_the_sheet_carries_no_key_only_its_variant_code(
     quizzes: dict[str, Path], key: dict[str, Any], fmt: str
 ) -> None:
-    for name in FILES[fmt]:
-        text = (quizzes[fmt] / name).read_text(encoding="utf-8")
-        assert "Seed 7" in text
-        assert "explainer quiz --seed 7 --count 6 --topic cnn --difficulty easy" in text
-        for problem in key["problems"]:
-            assert problem["id"] in text
+    """A student must not regenerate the key: no seed, no command, no problem id on the sheet;
+    the key resolves the sheet's opaque variant code to the seed and the command."""
+    code = variant_code(7)
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", code)
+    sheet, answers = ((quizzes[fmt] / name).read_text(encoding="utf-8") for name in FILES[fmt])
+    assert code in sheet and code in answers
+    for leak in ("Seed", "seed", "explainer quiz", "Regenerate", "--problem", "s7-"):
+        assert leak not in sheet, leak
+    for problem in key["problems"]:
+        assert problem["id"] not in sheet and problem["id"] in answers
+    if fmt != "json":
+        assert "explainer quiz --seed 7 --count 6 --topic cnn --difficulty easy" in answers
+        assert f"Variant {code} is seed 7" in answers
+
+
+def test_variant_codes_differ_and_do_not_show_the_seed() -> None:
+    codes = {variant_code(seed) for seed in range(2000)}
+    assert len(codes) == 2000
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "latex", "html", "json"])
@@ -165,7 +179,7 @@ def test_json_sheet_is_the_key_without_answers(
     quizzes: dict[str, Path], key: dict[str, Any]
 ) -> None:
     sheet = json.loads((quizzes["json"] / "quiz.json").read_text(encoding="utf-8"))
-    assert [p["id"] for p in sheet["problems"]] == [p["id"] for p in key["problems"]]
+    assert [p["number"] for p in sheet["problems"]] == list(range(1, len(key["problems"]) + 1))
     for shown, full in zip(sheet["problems"], key["problems"], strict=True):
         assert shown["shown_spec"] == full["shown_spec"]
         assert {"spec", "solution", "fault", "corrected_spec"}.isdisjoint(shown)
@@ -248,6 +262,7 @@ def assert_balanced_html(text: str) -> None:
 DETERMINISM = """
 import sys
 from explainer.cli import main
+from explainer.files import MARKER
 out, roster = sys.argv[1], sys.argv[2]
 small = ["--seed", "7", "--count", "6"]
 for fmt in {formats!r}:
@@ -602,10 +617,14 @@ def test_a_roster_gives_each_student_a_variant_and_the_grader_one_key(tmp_path: 
         seed = student_seed(7, student_id)
         quiz = generate(seed, 6, "cnn", "easy")
         sheet = files[f"students/{student_id}/quiz.md"].decode()
+        own_key = files[f"students/{student_id}/key.md"].decode()
         assert f"**Student:** {student_id}" in sheet
-        assert f"--seed {seed} --count 6" in sheet
+        assert f"--seed {seed} --count 6" not in sheet and "seed" not in sheet
+        assert variant_code(seed) in sheet and variant_code(seed) in grader
+        assert f"--seed {seed} --count 6" in own_key and f"--seed {seed} --count 6" in grader
         for problem in quiz.problems:
-            assert f"`{problem.id}`" in sheet and f"`{problem.id}`" in grader
+            assert problem.id not in sheet
+            assert f"`{problem.id}`" in own_key and f"`{problem.id}`" in grader
     assert "Alice Liddell" in grader and "Bob Ross" in grader
 
 
@@ -732,7 +751,9 @@ def test_an_existing_folder_gets_its_files_replaced_and_keeps_the_rest(tmp_path:
     target.mkdir()
     (target / "notes.txt").write_text("mine", encoding="utf-8")
     (target / "quiz.md").write_text("old", encoding="utf-8")
-    ok("quiz", *SMALL, "-o", str(target))
+    message = refused("quiz", *SMALL, "-o", str(target))  # not explainer's: --force needed
+    assert message.startswith(f"cannot write {target}: it is a folder explainer did not write")
+    ok("quiz", *SMALL, "-o", str(target), "--force")
     assert sorted(written(target)) == ["key.md", "notes.txt", "quiz.md"]
     assert (target / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (target / "quiz.md").read_text(encoding="utf-8").startswith("# Quiz: cnn, easy")

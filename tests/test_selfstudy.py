@@ -140,8 +140,10 @@ def test_sealed_keys_hold_the_engines_answers_and_named_mistakes(handout: str) -
     assert all(key["answer"] not in key["mistakes"] for key in keys)
     assert keys[0] | {"mistakes": {}} == {
         "answer": "16x28x28", "text": "16×28×28", "shape": True, "axes": 3, "compare": False,
-        "mistakes": {},
+        "mistakes": {}, "size": True, "fractions": [],
     }  # fmt: skip
+    # The handout's first conv with its padding forgotten: 24, not 28, on both axes.
+    assert "the padding forgotten" in keys[0]["mistakes"]["16x24x24"]
 
 
 def test_hints_and_solutions_decode_to_html(handout: str) -> None:
@@ -186,7 +188,7 @@ def test_self_study_writes_one_page(tmp_path: Path) -> None:
         "  selfstudy.html     answers checked in the page, hints step by step, solutions "
         "behind a reveal\n"
     )
-    assert [p.name for p in target.iterdir()] == ["selfstudy.html"]
+    assert sorted(p.name for p in target.iterdir()) == [".explainer-quiz.json", "selfstudy.html"]
     page = (target / "selfstudy.html").read_text(encoding="utf-8")
     assert page == selfstudy.quiz_page(make.variants(make.settings(7, 6, "cnn", "easy"))[0])
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -259,7 +260,7 @@ def _typed(canonical: str, key: dict[str, Any]) -> str:
 
 def _text(html: str) -> str:
     """What the browser shows of a mistake's HTML (the tags of its math dropped)."""
-    return " ".join(re.sub(r"<[^>]+>", "", html).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
 
 
 READINGS = [
@@ -279,3 +280,30 @@ def test_the_page_reads_answers_as_practice_does(handout: Opened) -> None:
                 assert read == [str(size) for size in expected], (text, axes)
             else:
                 assert read == (None if expected is None else str(expected)), (text, axes)
+
+
+@pytest.fixture
+def handout_mlp(browser: Any, tmp_path: Path) -> Iterator[Opened]:
+    path = tmp_path / "handout-mlp.html"
+    path.write_text(selfstudy.example_page("handout-mlp"), encoding="utf-8")
+    opened = Opened(browser, path)
+    yield opened
+    opened.close()
+
+
+def test_the_handouts_own_slips_are_named_in_the_page(handout_mlp: Opened) -> None:
+    """Layer 5 is the handout's Maxpool(3) on 128: 42. Its written row drops the + 1 (41);
+    rounding up gives 43; no floor gives 42.67, or 41.67 without the + 1 too."""
+    box = "p1-L5-shape"
+    slip = handout_mlp.answer(box, "41")
+    assert slip.startswith("Wrong. Likely mistake: the “+ 1” of the size formula forgotten, as in")
+    assert "handout's Maxpool row" in slip and "42" not in slip.split("= 41")[0][-40:]
+    assert "rounded up instead of taking the floor" in handout_mlp.answer(box, "43")
+    floorless = handout_mlp.answer(box, "42.67")
+    assert floorless.startswith("Wrong: sizes are whole numbers: take the floor")
+    assert "Likely mistake: the floor forgotten" in floorless
+    assert "the floor and the “+ 1” both forgotten" in handout_mlp.answer(box, "125/3")
+    assert "the stride ignored" in handout_mlp.answer(box, "126")
+    assert handout_mlp.answer(box, "42") == "Right: 42."
+    params = handout_mlp.answer("p1-L6-params", "123")  # 41·3: the slip carried into FC(3)
+    assert "Likely mistake in layer 5, Maxpool(3)" in params and "less" not in params

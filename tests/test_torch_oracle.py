@@ -24,10 +24,12 @@ with warnings.catch_warnings():
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from explainer.check import module_class
 from explainer.errors import ExplainerError
 from explainer.layers import KINDS
 from explainer.parsing import parse
 from explainer.solve import LayerResult, Solution, solve
+from tests.torchvision_models import torchvision_models
 
 Shape = tuple[int, ...]
 Case = tuple[Shape, dict[str, Any]]
@@ -59,11 +61,18 @@ def torch_quiet() -> Iterator[None]:
         yield
 
 
+def torch_class(kind: str) -> Any:
+    """The class a kind stands for: torch.nn's, or torchvision's for its stock layers."""
+    if KINDS[kind].source != "torch.nn":
+        torchvision_models()  # torchvision importable (its operator schemas defined)
+    return module_class(torch, KINDS[kind], kind)
+
+
 def build(result: LayerResult) -> Any:
     """The torch module the solver says this layer is. Quietly: some constructors warn about
     valid arguments (an RNN's dropout with num_layers=1)."""
     with torch_quiet():
-        return getattr(torch.nn, result.type)(**result.args)
+        return torch_class(result.type)(**result.args)
 
 
 # Kinds whose input is integer ids rather than values.
@@ -122,7 +131,7 @@ def assert_torch_refuses(kind: str, shape: Shape, kwargs: Mapping[str, Any], why
         full.setdefault(name, infer(shape))
     try:
         with torch_quiet(), torch.no_grad():
-            module = getattr(torch.nn, kind)(**full)
+            module = torch_class(kind)(**full)
             out = forward(module, kind, shape)
     except TORCH_REFUSALS:
         return
@@ -299,6 +308,7 @@ def batchnorm_cases(kind: str) -> st.SearchStrategy[Case]:
                 "momentum": draw(st.sampled_from([0.1, None, 0.5])),
                 "affine": draw(st.booleans()),
                 "track_running_stats": draw(st.booleans()),
+                "bias": draw(st.booleans()),  # torch 2.13: keyword only; False drops β
             },
         )
         if draw(st.booleans()) or kind.startswith("Instance"):
@@ -313,7 +323,8 @@ def groupnorm_cases(draw: st.DrawFn) -> Case:
     groups = draw(st.integers(1, 4))
     channels = groups * draw(st.integers(1, 3))
     shape = (channels, *draw(st.lists(st.integers(1, 4), max_size=2)))
-    kwargs = with_optional(draw, {"num_groups": groups}, {"affine": draw(st.booleans())})
+    optional = {"affine": draw(st.booleans()), "bias": draw(st.booleans())}
+    kwargs = with_optional(draw, {"num_groups": groups}, optional)
     if draw(st.booleans()):
         kwargs["num_channels"] = channels
     return shape, kwargs
@@ -552,7 +563,43 @@ def encoder_cases(draw: st.DrawFn) -> Case:
     return sequence_shape(draw, width), kwargs
 
 
+@st.composite
+def stochastic_depth_cases(draw: st.DrawFn) -> Case:
+    p = draw(st.one_of(st.floats(0, 1), st.sampled_from([-0.5, 1.5])))  # outside: both refuse
+    mode = draw(st.sampled_from(["row", "batch", "row", "batch", "sample"]))  # sample: refused
+    return draw(any_shape()), {"p": p, "mode": mode}
+
+
+@st.composite
+def permute_cases(draw: st.DrawFn) -> Case:
+    """Keeping the batch first (we refuse moving it, deliberately); rarely not a permutation."""
+    shape = draw(any_shape())
+    rest = draw(st.permutations(list(range(1, len(shape) + 1))))
+    dims = [0, *rest]
+    if rarely(draw):
+        dims = [*dims[:-1], dims[-1] + 1]  # a dimension that does not exist: both refuse
+    if draw(st.booleans()):
+        dims = [d - len(dims) if draw(st.booleans()) else d for d in dims]  # negatives
+        assume(dims[0] % len(dims) == 0)
+    return shape, {"dims": tuple(dims)}
+
+
+@st.composite
+def layernorm2d_cases(draw: st.DrawFn) -> Case:
+    channels = draw(st.integers(1, 6))
+    shape = (channels, *draw(sizes(1, 4, 2)))
+    written = channels + 1 if rarely(draw) else channels  # not the channels: both refuse
+    normalized: Any = (written,) if draw(st.booleans()) else written
+    optional = {"elementwise_affine": draw(st.booleans()), "bias": draw(st.booleans())}
+    return shape, with_optional(draw, {"normalized_shape": normalized}, optional)
+
+
 STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
+    "Hardswish": activation_cases({"inplace": st.booleans()}),
+    "Hardsigmoid": activation_cases({"inplace": st.booleans()}),
+    "StochasticDepth": stochastic_depth_cases(),
+    "Permute": permute_cases(),
+    "LayerNorm2d": layernorm2d_cases(),
     "Conv1d": conv_cases(1),
     "Conv2d": conv_cases(2),
     "Conv3d": conv_cases(3),
@@ -920,3 +967,26 @@ def test_bank_examples_match_torch() -> None:
         assert solution.total_params == example.total_params, example.name
         with torch.device("meta"):
             assert_stack_matches_torch(solution)
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        "BatchNorm2d(16, bias=False)",
+        "BatchNorm1d(16, affine=True, bias=False, track_running_stats=True)",
+        "GroupNorm(4, 16, bias=False)",
+        "InstanceNorm2d(16, affine=True, bias=False)",
+    ],
+)
+def test_a_norm_without_bias_keeps_only_its_scale(layer: str) -> None:
+    """torch 2.13's norms take bias=False (keyword only): γ stays, β goes, 16 not 32; the
+    oracle rebuilds the layer with the same bias."""
+    (result,) = solve(parse(chain((16, 4, 4) if "1d" not in layer else (16,), layer))).layers
+    assert result.params == 16 and result.args["bias"] is False
+    assert_matches_torch(result)
+
+
+def test_a_norms_bias_is_keyword_only() -> None:
+    """As in torch: a sixth positional argument is not the bias."""
+    with pytest.raises(ExplainerError, match="at most 5 positional"):
+        solve(parse(chain((16, 4, 4), "BatchNorm2d(16, 1e-5, 0.1, True, True, False)")))

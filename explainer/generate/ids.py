@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..boundary import excerpt
 from ..errors import ExplainerError, did_you_mean
 
 TOPICS = ("mlp", "cnn", "course", "rnn", "norm", "attention")
@@ -43,6 +44,7 @@ _NOT_FOR = {
 }
 
 MAX_COUNT = 1000
+MAX_SEED = 10**18 - 1  # the id's seed field holds 18 digits: every accepted seed round-trips
 _ID = re.compile(r"s(0|[1-9][0-9]{0,17})-i(0|[1-9][0-9]{0,8})-([a-z]+)-([a-z]+)-([a-z]+)")
 
 
@@ -72,16 +74,20 @@ def parse_id(text: str) -> ProblemId:
     match = _ID.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise GenerateError(
-            f"bad problem id {text!r}: expected s<seed>-i<index>-<topic>-<difficulty>-<kind>, "
-            "e.g. s7-i3-cnn-easy-table"
+            f"bad problem id {excerpt(str(text))}: expected "
+            "s<seed>-i<index>-<topic>-<difficulty>-<kind>, e.g. s7-i3-cnn-easy-table"
         )
     seed, index, topic, difficulty, kind = match.groups()
     return ProblemId(int(seed), int(index), topic, difficulty, kind)
 
 
 def check_seed(seed: object) -> int:
-    if type(seed) is not int or seed < 0:
-        raise GenerateError(f"seed must be a non-negative integer, got {seed!r}")
+    if type(seed) is not int or not 0 <= seed <= MAX_SEED:
+        shown = f"{seed!r}" if type(seed) is not int or seed < 10**30 else "a longer one"
+        raise GenerateError(
+            f"seed must be a non-negative integer, got {shown}: at most {MAX_SEED:,} "
+            "(18 digits, what a problem id holds)"
+        )
     return seed
 
 

@@ -40,9 +40,11 @@ _WHERE = {
     "Softmax": "elementwise", "LogSoftmax": "elementwise", "LeakyReLU": "elementwise",
     "PReLU": "elementwise", "ELU": "elementwise", "GELU": "elementwise", "SiLU": "elementwise",
     "ReLU6": "elementwise", "Hardtanh": "elementwise", "Identity": "elementwise",
-    "Dropout": "elementwise",
+    "Dropout": "elementwise", "Hardswish": "elementwise", "Hardsigmoid": "elementwise",
     # reshaping
     "Flatten": "reshape", "Unflatten": "reshape",
+    # torchvision's own stock layers
+    "StochasticDepth": "vision", "Permute": "vision", "LayerNorm2d": "vision",
 }  # fmt: skip
 
 
@@ -71,6 +73,10 @@ class _Registry(Mapping[str, type[Layer]]):
 
 
 KINDS: Mapping[str, type[Layer]] = _Registry(_WHERE)
+
+# Rows that only a live model gives (explainer.live), never written in a spec: a tensor of
+# weights held by a module, and a module counted by PyTorch for want of a formula.
+LIVE_KINDS: Mapping[str, type[Layer]] = _Registry({"Parameter": "held", "Counted": "held"})
 
 
 @dataclass(frozen=True)
@@ -159,8 +165,13 @@ def _by_lower(framework: str) -> dict[str, str]:
     return {low: group[0] for low, group in folded.items() if len(group) == 1}
 
 
-def resolve(name: str, framework: str = "pytorch") -> tuple[type[Layer], Alias | None]:
-    """The kind (and alias, if any) that ``name`` means; case-insensitive where unambiguous."""
+def resolve(
+    name: str, framework: str = "pytorch", live: bool = False
+) -> tuple[type[Layer], Alias | None]:
+    """The kind (and alias, if any) that ``name`` means; case-insensitive where unambiguous.
+    ``live``: a live model's rows, which may also be LIVE_KINDS."""
+    if live and name in LIVE_KINDS:
+        return LIVE_KINDS[name], None
     kinds, aliases = registry(framework)
     other = "keras" if framework == "pytorch" else "pytorch"
     exact = name if name in kinds or name in aliases else None
@@ -183,6 +194,7 @@ __all__ = [
     "ALIASES",
     "FRAMEWORKS",
     "KINDS",
+    "LIVE_KINDS",
     "Alias",
     "Derivation",
     "Layer",

@@ -94,6 +94,11 @@ class Layer:
     # What a forward pass feeds it, for `explainer check`: "values", integer token "ids", or
     # "self-attention" (the same tensor as query, key and value).
     input_kind: ClassVar[str] = "values"
+    # The library whose module of this class name the kind reads in a live model: a user's own
+    # class that happens to be called Linear is not taken for torch's.
+    origin: ClassVar[str] = "torch.nn"
+    # The module that defines the class `explainer check` builds: torch.nn, or torchvision's.
+    source: ClassVar[str] = "torch.nn"
 
     @classmethod
     def type_name(cls) -> str:
@@ -116,6 +121,12 @@ class Layer:
             listed = ", ".join(str(list(shape)) for shape in shapes)
             raise ShapeError(f"{self.type_name()} takes one input, got {len(shapes)}: {listed}")
         return self.derive(shapes[0])
+
+    def least_input(self) -> Shape | None:
+        """The one input this layer is sure to take, from its own arguments: a live model's
+        layer whose weights forward uses without calling it (Swin's attention uses its
+        Linear's weights directly) is counted on it. None: the kind cannot tell."""
+        return None
 
     def macs(self, shape: Shape, output: Shape) -> Step | None:
         """The multiply-accumulate count, derived; None for layers that do none.
@@ -183,9 +194,12 @@ def _bind_positional(
             raise ArgumentError(
                 f"{kind.type_name()} has no argument {key!r}{did_you_mean(key, names)}"
             )
-    # PyTorch's order first. If that leaves a required argument unset but the shape could
-    # supply the leading ones (Linear(10), Conv2d(16, 5)), skip those: unambiguous, since
-    # PyTorch itself would refuse the call.
+    # PyTorch's order first (keyword-only arguments, such as a norm's bias, never bind by
+    # position). If that leaves a required argument unset but the shape could supply the
+    # leading ones (Linear(10), Conv2d(16, 5)), skip those: unambiguous, since PyTorch itself
+    # would refuse the call.
+    keyword_only = {f.name for f in dataclasses.fields(kind) if f.kw_only}
+    names = tuple(n for n in names if n not in keyword_only)
     order = names
     skippable = [n for n in names[: len(kind.inferred)] if n in kind.inferred and n not in kwargs]
     if skippable and _needs_shift(kind, names, args, kwargs):

@@ -232,3 +232,19 @@ class PReLU(_Elementwise):
         return Derivation(
             shape, step.value, (step,), "applied value by value: the shape is unchanged", why
         )
+
+
+@dataclass(frozen=True)
+class Hardswish(SiLU):
+    """x·ReLU6(x + 3)/6: MobileNetV3's cheap swish."""
+
+    summary: ClassVar[str] = "x·ReLU6(x + 3)/6: no parameters"
+    example: ClassVar[str] = "input(16, 112, 112) -> Hardswish()"
+
+
+@dataclass(frozen=True)
+class Hardsigmoid(SiLU):
+    """ReLU6(x + 3)/6: MobileNetV3's cheap sigmoid, in its squeeze-and-excitation gates."""
+
+    summary: ClassVar[str] = "ReLU6(x + 3)/6: no parameters"
+    example: ClassVar[str] = "input(72, 1, 1) -> Hardsigmoid()"

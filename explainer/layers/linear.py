@@ -32,6 +32,9 @@ class Linear(Layer):
         positive_int("out_features", self.out_features)
         boolean("bias", self.bias)
 
+    def least_input(self) -> Shape | None:
+        return (self.in_features,)
+
     def derive(self, shape: Shape) -> Derivation:
         values = {"i": self.in_features, "o": self.out_features}
         if self.bias:

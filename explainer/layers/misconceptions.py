@@ -33,9 +33,23 @@ SIZE = {
         "the \u201c+ 1\u201d of the size formula forgotten",
         "floor((W - F + 2*P)/S)",
     ),
-    "ceil-for-floor": ("rounded up (ceil) instead of down (floor)", "ceil((W - F + 2*P)/S + 1)"),
+    "ceil-for-floor": (
+        "rounded up instead of taking the floor (a window that does not fit is dropped)",
+        "ceil((W - F + 2*P)/S + 1)",
+    ),
+    "padding-forgotten": ("the padding forgotten", "floor((W - F)/S + 1)"),
     "padding-once": ("padding added on one side only", "floor((W - F + P)/S + 1)"),
+    "stride-ignored": (
+        "the stride ignored: the window moved one step at a time",
+        "W - F + 2*P + 1",
+    ),
 }
+# The handout's own Maxpool row writes floor((128 - 3 + 2×0)/3): a pooling student who copies
+# it makes exactly this slip, so the feedback says where it comes from.
+HANDOUT_SLIP = (
+    "the \u201c+ 1\u201d of the size formula forgotten, as in the handout's Maxpool row, "
+    "which writes \u230a(128 \u2212 3 + 2\u00d70)/3\u230b without it"
+)
 
 
 def keep(items: Iterable[Misconception], right: int) -> tuple[Misconception, ...]:
@@ -90,8 +104,23 @@ def for_linear(layer: linear.Linear, right: int) -> tuple[Misconception, ...]:
     return keep(_make(LINEAR, keys, "parameters", values, linear.MEANINGS), right)
 
 
-def for_window(axis: str, window: sizes.Window, size: int, right: int) -> tuple[Misconception, ...]:
+def for_window(
+    axis: str, window: sizes.Window, size: int, right: int, pooling: bool = False
+) -> tuple[Misconception, ...]:
     if window.dilation != 1:
         return ()
     values = {"W": size, "F": window.kernel, "P": window.padding, "S": window.stride}
-    return keep(_make(SIZE, SIZE, f"output {axis}", values, sizes.MEANINGS), right)
+    table = dict(SIZE)
+    if pooling:
+        table["plus-one-forgotten"] = (HANDOUT_SLIP, SIZE["plus-one-forgotten"][1])
+    keys = [key for key in table if _applies(key, window)]
+    return keep(_make(table, keys, f"output {axis}", values, sizes.MEANINGS), right)
+
+
+def _applies(key: str, window: sizes.Window) -> bool:
+    """A padding mistake needs padding, a stride mistake a stride other than 1."""
+    if key.startswith("padding-"):
+        return window.padding > 0
+    if key == "stride-ignored":
+        return window.stride > 1
+    return True

@@ -6,7 +6,7 @@ them as non-trainable parameters. The Keras dialect adds them through its conven
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import prod
 from typing import Any, ClassVar
 
@@ -29,9 +29,18 @@ def _momentum(value: Any) -> None:
         raise ArgumentError(f"momentum must be between 0 and 1 or None, got {value!r}")
 
 
-def _affine_step(channels: int, what: str) -> Step:
+def _affine_step(channels: int, what: str, bias: bool = True) -> Step:
+    if not bias:
+        why = f"bias=False: only a scale γ for each of the C = {channels} {what}"
+        return derive("parameters", "C", {"C": channels}, MEANINGS, why)
     why = f"a scale γ and a shift β for each of the C = {channels} {what}"
     return derive("parameters", AFFINE, {"C": channels}, MEANINGS, why)
+
+
+# torch 2.13's norms take ``bias`` by keyword only (printed as ``affine=True, bias=False``):
+# False keeps γ and drops β.
+def _bias_field() -> Any:
+    return field(default=True, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class _BatchNorm(Layer):
     momentum: float | None = 0.1
     affine: bool = True
     track_running_stats: bool = True
+    bias: bool = _bias_field()
 
     inferred: ClassVar = {"num_features": lambda shape: shape[0]}
 
@@ -50,15 +60,19 @@ class _BatchNorm(Layer):
         _momentum(self.momentum)
         boolean("affine", self.affine)
         boolean("track_running_stats", self.track_running_stats)
+        boolean("bias", self.bias)
 
     def other_framework(self, shape: Shape) -> Comparison | None:
         """Keras counts the moving mean and variance too, as non-trainable parameters, always:
-        affine=False is BatchNormalization(center=False, scale=False), and Keras has no
-        track_running_stats=False."""
+        affine=False is BatchNormalization(center=False, scale=False), bias=False is
+        center=False, and Keras has no track_running_stats=False."""
         c = self.num_features
-        if self.affine:
+        if self.affine and self.bias:
             why = "Keras: γ and β (trainable) plus the moving mean and variance (non-trainable)"
             step = derive("parameters", "4*C", {"C": c}, MEANINGS, why)
+        elif self.affine:
+            why = "Keras (center=False): γ (trainable) plus the moving mean and variance"
+            step = derive("parameters", "3*C", {"C": c}, MEANINGS, why)
         else:
             why = (
                 "Keras's BatchNormalization(center=False, scale=False): no γ or β, but the "
@@ -71,6 +85,8 @@ class _BatchNorm(Layer):
         )
         if not self.affine:
             note += "; affine=False is center=False, scale=False there"
+        elif not self.bias:
+            note += "; bias=False is center=False there"
         if not self.track_running_stats:
             note += "; Keras has no track_running_stats=False: it always keeps them"
         numbers = (("count", step.value), ("statistics", 2 * c))
@@ -85,7 +101,7 @@ class _BatchNorm(Layer):
         if not self.affine:
             why = f"affine=False: no γ or β, so no weights: 0{stats}"
             return Derivation(shape, 0, (), "normalising keeps the shape", why)
-        step = _affine_step(self.num_features, "channels")
+        step = _affine_step(self.num_features, "channels", self.bias)
         return Derivation(
             shape, step.value, (step,), "normalising keeps the shape", step.why + stats
         )
@@ -153,6 +169,7 @@ class GroupNorm(Layer):
     num_channels: int
     eps: float = 1e-05
     affine: bool = True
+    bias: bool = _bias_field()
 
     inferred: ClassVar = {"num_channels": lambda shape: shape[0]}
     summary: ClassVar[str] = "group normalisation: 2·C parameters (γ, β per channel)"
@@ -163,6 +180,7 @@ class GroupNorm(Layer):
         positive_int("num_channels", self.num_channels)
         _positive_number("eps", self.eps)
         boolean("affine", self.affine)
+        boolean("bias", self.bias)
         if self.num_channels % self.num_groups:
             raise ArgumentError(
                 f"num_groups={self.num_groups} does not divide num_channels={self.num_channels}"
@@ -178,7 +196,7 @@ class GroupNorm(Layer):
             return Derivation(
                 shape, 0, (), "normalising keeps the shape", "affine=False: no weights: 0"
             )
-        step = _affine_step(self.num_channels, "channels (not per group)")
+        step = _affine_step(self.num_channels, "channels (not per group)", self.bias)
         return Derivation(shape, step.value, (step,), "normalising keeps the shape", step.why)
 
 

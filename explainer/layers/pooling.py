@@ -66,7 +66,7 @@ class _Pool(Layer):
         n = self.spatial
         axis = AXES[n][0]
         right = self.derive(shape).output_shape[-n]
-        return misconceptions.for_window(axis, self._windows()[0], shape[-n], right)
+        return misconceptions.for_window(axis, self._windows()[0], shape[-n], right, pooling=True)
 
     _what: ClassVar[str] = "maximum"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..boundary import check_spec
 from ..spec import Architecture
 from .chain import format_chain, parse_chain
 from .keras_code import KERAS_CODE, parse_keras_code
@@ -15,6 +16,7 @@ _PRINTOUT_LINE = re.compile(r"^\s*\([\w.]+\):\s*\S", re.MULTILINE)
 
 def parse(text: str) -> Architecture:
     """Parse a spec in any supported notation."""
+    text = check_spec(text)
     if _PRINTOUT_LINE.search(text):
         return parse_pytorch_print(text)
     if KERAS_CODE.search(text):

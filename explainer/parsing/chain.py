@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..boundary import MAX_LAYERS, check_count
 from ..errors import InputShapeError, SpecSyntaxError
 from ..spec import Architecture, LayerSpec, Shape
 from .literals import Place, parse_call
@@ -26,6 +27,7 @@ class Segment:
 
 def parse_chain(text: str) -> Architecture:
     segments = split(text)
+    check_count(len(segments), MAX_LAYERS + 2, "steps in the chain")  # + input and output
     input_shape: Shape | None = None
     layers: list[LayerSpec] = []
     for position, segment in enumerate(segments):
@@ -91,6 +93,7 @@ class _Scanner:
         self.quote: str | None = None
         self.start = 0
         self.line, self.col = 1, 1
+        self.arrow: tuple[int, int] | None = None  # the last arrow with no step after it yet
 
     def run(self) -> None:
         i = 0
@@ -104,6 +107,25 @@ class _Scanner:
                 f"unbalanced parentheses: {bracket!r} is never closed", f"line {line}, col {col}"
             )
         self._cut(len(self.text), len(self.text))
+        if self.arrow is not None:
+            raise SpecSyntaxError(
+                "the chain ends with an arrow: a layer must follow it", self._where(self.arrow)
+            )
+
+    def _arrow(self, separator: str) -> None:
+        """Two arrows with nothing between them (or one first or last) are an empty step."""
+        if separator not in ("->", "→"):
+            return
+        if self.arrow is not None or not self.segments:
+            raise SpecSyntaxError(
+                "an empty step: an arrow needs a layer on each side",
+                f"line {self.line}, col {self.col}",
+            )
+        self.arrow = (self.line, self.col)
+
+    @staticmethod
+    def _where(place: tuple[int, int]) -> str:
+        return f"line {place[0]}, col {place[1]}"
 
     def _step(self, i: int) -> int:
         char = self.text[i]
@@ -122,6 +144,7 @@ class _Scanner:
             separator = self._separator(i)
             if separator:
                 self._cut(i, i + separator)
+                self._arrow(self.text[i : i + separator])
                 return self._advance(i, separator)
         return self._advance(i, 1)
 
@@ -155,6 +178,7 @@ class _Scanner:
             offset = len(raw) - len(raw.lstrip())
             line, col = _position(self.text, self.start + offset)
             self.segments.append(Segment(stripped, line, col))
+            self.arrow = None
         self.start = resume
 
     def _place_of_end(self) -> str:

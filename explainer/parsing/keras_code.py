@@ -102,7 +102,7 @@ class _Reader:
             if self.layers or self.input_shape is not None:
                 raise SpecSyntaxError("input_shape= belongs on the first layer only", where)
             self._input(kwargs.pop("input_shape"), where)
-        text = ast.get_source_segment(self.text, node) or ast.unparse(node)
+        text = ast.unparse(node)  # as written, with the constants' values in place
         self.layers.append(
             LayerSpec(
                 name, args, tuple(kwargs.items()), None, text, node.lineno, node.col_offset + 1

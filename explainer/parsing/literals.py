@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import math
 import operator
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..boundary import MAX_TUPLE, LimitError, check_expression, check_integer, excerpt
 from ..errors import SpecSyntaxError
 from ..spec import LayerCall
 
@@ -39,8 +41,12 @@ _PREFIXES = (
 def literal(node: ast.expr, place: Place) -> Any:
     """The value of a literal node; tuples and lists come back as tuples."""
     if isinstance(node, ast.Constant) and not isinstance(node.value, bytes | complex):
-        return node.value
+        return _finite(node.value, node, place)
     if isinstance(node, ast.Tuple | ast.List):
+        if len(node.elts) > MAX_TUPLE:
+            raise LimitError(
+                f"a tuple of {len(node.elts):,} items; at most {MAX_TUPLE}", place.of(node)
+            )
         return tuple(literal(item, place) for item in node.elts)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = literal(node.operand, place)
@@ -51,14 +57,29 @@ def literal(node: ast.expr, place: Place) -> Any:
         if type(left) is int and type(right) is int:
             if isinstance(node.op, ast.FloorDiv) and right == 0:
                 raise SpecSyntaxError(f"{ast.unparse(node)!r} divides by zero", place.of(node))
-            return _INT_OPS[type(node.op)](left, right)
+            value = _INT_OPS[type(node.op)](left, right)
+            return check_integer(
+                value, f"the value of {excerpt(ast.unparse(node))}", place.of(node)
+            )
     if isinstance(node, ast.Call) and layer_name(node.func) is not None:
         return _nested_call(node, place)  # Bidirectional(LSTM(64)): data, never called
     raise SpecSyntaxError(
-        f"{ast.unparse(node)!r} is not a literal: only numbers, strings, True/False/None, "
+        f"{excerpt(ast.unparse(node))} is not a literal: only numbers, strings, True/False/None, "
         "tuples of them and layers such as LSTM(64) are allowed",
         place.of(node),
     )
+
+
+def _finite(value: Any, node: ast.expr, place: Place) -> Any:
+    """A number that JSON and every output can carry: no inf (1e400), no 5000-digit integer."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecSyntaxError(
+            f"{excerpt(ast.unparse(node))} is not a finite number (beyond a float's range)",
+            place.of(node),
+        )
+    if type(value) is int:
+        check_integer(value, "an integer", place.of(node))
+    return value
 
 
 def _nested_call(node: ast.Call, place: Place) -> LayerCall:
@@ -68,7 +89,7 @@ def _nested_call(node: ast.Call, place: Place) -> LayerCall:
         k.arg is None for k in node.keywords
     ):
         raise SpecSyntaxError(
-            f"{ast.unparse(node)!r}: * and ** arguments are not allowed", place.of(node)
+            f"{excerpt(ast.unparse(node))}: * and ** arguments are not allowed", place.of(node)
         )
     args = tuple(literal(a, place) for a in node.args)
     kwargs = tuple((str(k.arg), literal(k.value, place)) for k in node.keywords)
@@ -119,12 +140,14 @@ def parse_call(text: str, place: Place) -> tuple[str, tuple[Any, ...], tuple[tup
 
     ``text`` must start at ``place`` (no leading blanks); errors name the line and column.
     """
+    check_expression(text, place.at(1, 1))
     try:
         with compiler_warnings_as_errors():
             tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise SpecSyntaxError(
-            f"invalid syntax in {text!r}: {exc.msg}", place.at(exc.lineno or 1, exc.offset or 1)
+            f"invalid syntax in {excerpt(text)}: {exc.msg}",
+            place.at(exc.lineno or 1, exc.offset or 1),
         ) from None
     except RecursionError:  # 1*1*...*1 thousands of times: too deep a tree to build
         raise _too_deep(text, place) from None
@@ -133,7 +156,8 @@ def parse_call(text: str, place: Place) -> tuple[str, tuple[Any, ...], tuple[tup
     name = layer_name(call_node.func if call_node else node)
     if name is None:
         raise SpecSyntaxError(
-            f"{text!r} is not a layer: write Name or Name(arguments), with literal arguments",
+            f"{excerpt(text)} is not a layer: write Name or Name(arguments), "
+            "with literal arguments",
             place.of(node),
         )
     if call_node is None:
@@ -141,7 +165,7 @@ def parse_call(text: str, place: Place) -> tuple[str, tuple[Any, ...], tuple[tup
     for bad in [a for a in call_node.args if isinstance(a, ast.Starred)] + [
         k for k in call_node.keywords if k.arg is None
     ]:
-        raise SpecSyntaxError(f"{text!r}: * and ** arguments are not allowed", place.of(bad))
+        raise SpecSyntaxError(f"{excerpt(text)}: * and ** arguments are not allowed", place.of(bad))
     try:
         args = tuple(literal(a, place) for a in call_node.args)
         kwargs = _keywords(call_node, text, place)
@@ -160,7 +184,7 @@ def _keywords(call_node: ast.Call, text: str, place: Place) -> dict[str, Any]:
         key = str(keyword.arg)
         if key in kwargs:
             raise SpecSyntaxError(
-                f"keyword argument {key!r} repeated in {text!r}", place.of(keyword)
+                f"keyword argument {key!r} repeated in {excerpt(text)}", place.of(keyword)
             )
         kwargs[key] = literal(keyword.value, place)
     return kwargs

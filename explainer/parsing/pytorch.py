@@ -11,6 +11,14 @@ import ast
 import re
 import textwrap
 
+from ..boundary import (
+    MAX_DEPTH,
+    MAX_LAYERS,
+    LimitError,
+    check_count,
+    check_expression,
+    excerpt,
+)
 from ..errors import SpecSyntaxError
 from ..spec import Architecture, LayerSpec
 from .literals import Place, compiler_warnings_as_errors, dotted_name, literal, parse_call
@@ -84,6 +92,8 @@ class _PrintOut:
         full = f"{parent[0]}.{name}" if parent[0] else name
         parent[1].append(full)
         if rest.endswith("("):  # a container such as Sequential(
+            if len(self.stack) > MAX_DEPTH:  # expand() recurses once per level
+                raise LimitError(f"containers nested more than {MAX_DEPTH} deep", f"line {number}")
             self.stack.append((full, []))
             return
         col = line.index(rest, len(match["indent"])) + 1
@@ -99,7 +109,8 @@ class _PrintOut:
         if not stripped or stripped == ")" or _HEADER.match(line):
             return
         raise SpecSyntaxError(
-            f"cannot read {stripped!r}: expected '(name): Layer(...)' as print(model) writes it",
+            f"cannot read {excerpt(stripped)}: "
+            "expected '(name): Layer(...)' as print(model) writes it",
             f"line {number}, col {len(line) - len(line.lstrip()) + 1}",
         )
 
@@ -123,6 +134,7 @@ class _Forward:
 
     def read(self, lines: list[str]) -> list[LayerSpec]:
         source = textwrap.dedent("\n".join(line.rstrip() for line in lines))
+        check_expression(source, f"line {self.first_line}, col 1")
         try:
             with compiler_warnings_as_errors():
                 tree = ast.parse(source)
@@ -173,6 +185,7 @@ class _Forward:
                 f"forward calls self.{attr}, which the print-out does not list", self._place(node)
             )
         self.layers.extend(self.printout.expand(attr))
+        check_count(len(self.layers), MAX_LAYERS, "layers applied", self._place(node))
 
     def _functional(self, func: ast.expr) -> str | None:
         name = dotted_name(func)
@@ -188,7 +201,9 @@ class _Forward:
         place = Place(self.first_line, 1)
         extra = [literal(a, place) for a in node.args[1:]]
         if len(extra) > len(names):
-            raise SpecSyntaxError(f"{ast.unparse(node)}: too many arguments", self._place(node))
+            raise SpecSyntaxError(
+                f"{excerpt(ast.unparse(node))}: too many arguments", self._place(node)
+            )
         kwargs = dict(zip(names, extra, strict=False))
         for keyword in node.keywords:
             if keyword.arg in ("inplace", "training"):
@@ -217,7 +232,7 @@ class _Forward:
 
     def _unsupported(self, node: ast.expr) -> SpecSyntaxError:
         return SpecSyntaxError(
-            f"forward: cannot follow {ast.unparse(node)!r}; write x = self.layer(x), "
+            f"forward: cannot follow {excerpt(ast.unparse(node))}; write x = self.layer(x), "
             "F.relu(x), torch.flatten(x, 1) or x.view(x.size(0), -1)",
             self._place(node),
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..boundary import MAX_DIGITS, MAX_DIMENSIONS, excerpt
 from ..errors import InputShapeError
 from ..spec import Shape
 
@@ -22,25 +23,33 @@ def parse_shape(text: str) -> Shape:
     if len(parts) > 1 and parts[0] == "None":
         parts = parts[1:]  # Keras's (None, 28, 28, 1): the batch, which shapes here leave out
     if not parts:
-        raise InputShapeError(f"input shape {text!r} is empty: give sizes such as 1,28,28")
+        raise InputShapeError(f"input shape {excerpt(text)} is empty: give sizes such as 1,28,28")
     sizes = []
     for position, part in enumerate(parts, 1):
         if not re.fullmatch(r"[+-]?\d+", part):
             raise InputShapeError(
-                f"input shape {text!r}: size {position} is {part!r}, not an integer"
+                f"input shape {excerpt(text)}: size {position} is {excerpt(part)}, not an integer"
+            )
+        if len(part.lstrip("+-")) > MAX_DIGITS:  # int() would refuse it by Python's own limit
+            raise InputShapeError(
+                f"input shape: size {position} has more than {MAX_DIGITS:,} digits"
             )
         sizes.append(int(part))
     return check_shape(tuple(sizes), text)
 
 
 def check_shape(sizes: tuple[object, ...], text: str | None = None) -> Shape:
-    shown = text if text is not None else ", ".join(map(repr, sizes))
+    shown = excerpt(text)[1:-1] if text is not None else ", ".join(map(repr, sizes[:8]))
     if not sizes:
         raise InputShapeError("input shape is empty: give sizes such as input(1, 28, 28)")
+    if len(sizes) > MAX_DIMENSIONS:
+        raise InputShapeError(
+            f"input shape has {len(sizes):,} sizes; at most {MAX_DIMENSIONS} (without the batch)"
+        )
     for position, size in enumerate(sizes, 1):
         if type(size) is not int or size < 1:
             raise InputShapeError(
-                f"input shape ({shown}): size {position} is {size!r}; sizes must be positive "
-                "integers"
+                f"input shape ({shown}): size {position} is {excerpt(repr(size))[1:-1]}; "
+                "sizes must be positive integers"
             )
     return tuple(sizes)  # type: ignore[arg-type]

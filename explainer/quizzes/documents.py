@@ -30,7 +30,7 @@ from ..resources import resource_dir
 from ..solve import LayerResult
 from . import PLATFORMS
 from .parts import COUNTS, answer_text, parts
-from .roster import Student
+from .roster import Student, variant_code
 
 _EXT = {
     "markdown": "md",
@@ -71,8 +71,13 @@ class Settings:
 class Variant:
     quiz: Quiz
     student: Student | None
-    command: str  # the command that writes this variant again
+    command: str  # the command that writes this variant again: for the key only
     base_seed: int  # the seed given; a student's variant has a seed derived from it
+
+    @property
+    def code(self) -> str:
+        """What the sheet shows instead of the seed (see :func:`roster.variant_code`)."""
+        return variant_code(self.quiz.seed)
 
 
 def variant_files(
@@ -137,27 +142,34 @@ def _json_bytes(data: Any) -> bytes:
 
 
 def key_json(variant: Variant) -> dict[str, Any]:
-    """``quiz_json.to_json``, and the student for a roster's variant."""
-    data = quiz_json.to_json(variant.quiz)
+    """``quiz_json.to_json``, the variant's code (what its sheet shows), and the student for a
+    roster's variant."""
+    data = {**quiz_json.to_json(variant.quiz), "variant": variant.code}
     if variant.student is not None:
         data = {"student": _student_json(variant), **data}
     return data
 
 
+def key_json_text(variant: Variant) -> str:
+    return _json_bytes(key_json(variant)).decode("utf-8")
+
+
 def sheet_json(variant: Variant) -> dict[str, Any]:
     """What a student may see: no answers, no solution, no spec (an inverse problem's spec
-    holds its answer): ``shown_spec`` only."""
+    holds its answer): ``shown_spec`` only; and nothing that regenerates the key (no seed,
+    no command, no problem id): the variant's opaque code and the problems' numbers."""
     quiz = variant.quiz
     data: dict[str, Any] = {
-        "seed": quiz.seed,
+        "variant": variant.code,
         "topic": quiz.topic,
         "difficulty": quiz.difficulty,
         "kinds": list(quiz.kinds),
-        "command": variant.command,
-        "problems": [_problem_sheet_json(problem) for problem in quiz.problems],
+        "problems": [
+            _problem_sheet_json(number, problem) for number, problem in enumerate(quiz.problems, 1)
+        ],
     }
     if variant.student is not None:
-        data = {"student": _student_json(variant), **data}
+        data = {"student": {"id": variant.student.id, "name": variant.student.name}, **data}
     return data
 
 
@@ -192,14 +204,15 @@ def _student_json(variant: Variant) -> dict[str, Any]:
     return {
         "id": student.id,
         "name": student.name,
+        "variant": variant.code,
         "seed": student.seed,
         "command": variant.command,
     }
 
 
-def _problem_sheet_json(problem: Problem) -> dict[str, Any]:
+def _problem_sheet_json(number: int, problem: Problem) -> dict[str, Any]:
     return {
-        "id": problem.id,
+        "number": number,
         "kind": problem.kind,
         "input_shape": list(problem.input_shape),
         "statement": problem.statement,

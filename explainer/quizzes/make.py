@@ -7,10 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ExplainerError
-from ..generate import generate, quiz_json
+from ..generate import generate
 from ..generate.ids import check_count, check_options, check_seed, kinds_for
 from . import ANSWERS, FORMATS, FRAMEWORKS, INLINE, PLANNED_FRAMEWORKS, PLATFORMS
-from .documents import KEY, QTI_PACKAGE, Settings, Variant, grader_files, variant_files
+from .documents import (
+    KEY,
+    QTI_PACKAGE,
+    Settings,
+    Variant,
+    grader_files,
+    key_json_text,
+    variant_files,
+)
 from .roster import Student
 
 Progress = Callable[[int], None]  # told how many more problems are done
@@ -81,7 +89,7 @@ def variants(
 
 def json_text(variant: Variant) -> str:
     """The sheet and the key together: the generator's JSON contract (what key.json holds)."""
-    return quiz_json.dumps(variant.quiz)
+    return key_json_text(variant)
 
 
 def files(

@@ -24,7 +24,6 @@ import base64
 import dataclasses
 import functools
 import json
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,11 +33,9 @@ import jinja2
 
 from .. import bank
 from ..generate import Problem, Question, TableRow
-from ..generate.posing import Stacked
-from ..generate.questions import table
-from ..practice import Answer, Item, Stage, items
+from ..practice import Answer, Item, fractional, items, row_items, table_problem
 from ..render import group_digits
-from ..solve import LayerResult, solve
+from ..solve import solve
 from . import make
 from .documents import Settings, Variant, environment
 from .roster import Student
@@ -140,21 +137,8 @@ def example_problem(name: str) -> Problem:
     """The handout's exam table on a bundled example: every layer's output shape and
     parameters, and the total. Its id is the example's name."""
     chosen = bank.example(name)
-    architecture = chosen.architecture()
-    solution = solve(architecture, chosen.title)
-    posed = table(random.Random(name), Stacked("example", architecture, chosen.spec, solution))
-    return Problem(
-        id=name,
-        kind="table",
-        topic="example",
-        difficulty="",
-        spec=chosen.spec,
-        architecture=architecture,
-        statement=posed.statement,
-        shown_spec=chosen.spec.strip(),
-        questions=posed.questions,
-        solution=solution,
-    )
+    solution = solve(chosen.architecture(), chosen.title)
+    return table_problem(solution, chosen.spec, name)
 
 
 def exercise(number: int, problem: Problem) -> Exercise:
@@ -164,29 +148,16 @@ def exercise(number: int, problem: Problem) -> Exercise:
 
 def _asked(problem: Problem, question: Question, prefix: str) -> Asked:
     base = f"{prefix}-{question.id}"
-    answer = question.answer
-    if not isinstance(answer, TableRow):
+    if not isinstance(question.answer, TableRow):
         return Asked(question, (Box(base, None, _item(problem, question)),))
-    assert question.layer is not None
-    result = problem.solution.layers[question.layer - 1]
-    shape = dataclasses.replace(question, asks="output_shape", answer=answer.output_shape)
-    boxes = (
-        Box(f"{base}-shape", "shape", _item(problem, shape)),
-        Box(f"{base}-params", "params", _params_item(problem, question, result)),
-    )
-    return Asked(question, boxes)
+    shape, params = row_items(problem, question)
+    return Asked(question, (Box(f"{base}-shape", "shape", shape),
+                            Box(f"{base}-params", "params", params)))  # fmt: skip
 
 
 def _item(problem: Problem, question: Question) -> Item:
     """Practice's item for one question: its hint stages and its named mistakes."""
     return items(dataclasses.replace(problem, questions=(question,)))[0]
-
-
-def _params_item(problem: Problem, question: Question, result: LayerResult) -> Item:
-    if result.params_step is None:  # no weights: the one hint says why
-        return Item(question.prompt, result.params, (Stage("no_params", layer=result),),
-                    asks="params")  # fmt: skip
-    return _item(problem, dataclasses.replace(question, asks="params", answer=result.params))
 
 
 # -- what the page carries encoded -----------------------------------------------------------
@@ -208,22 +179,28 @@ def answer_text(item: Item) -> str:
 
 
 def key(box: Box, describe: Callable[..., object]) -> str:
-    """A box's key, sealed. ``describe(mistake, item)`` (a template macro) words a mistake;
-    the first mistake of a value names it, and none names the right answer."""
+    """A box's key, sealed. ``describe(mistake, item, first)`` (a template macro) words a
+    mistake; every mistake of a value is named, the likeliest first, and none names the
+    right answer. ``fractions``: what a fractional size names (the floor forgotten)."""
     item = box.item
     right = canonical(item.answer)
-    mistakes: dict[str, str] = {}
+    mistakes: dict[str, list[str]] = {}
     for mistake in item.mistakes:
         value = canonical(mistake.value)
-        if value != right and value not in mistakes:
-            mistakes[value] = str(describe(mistake, item))
+        named = mistakes.setdefault(value, []) if value != right else []
+        text = str(describe(mistake, item, not named))
+        if value != right and text not in named:
+            named.append(text)
+    found = fractional(item)
     data = {
         "answer": right,
         "text": answer_text(item),
         "shape": item.shape,
         "axes": len(item.answer) if isinstance(item.answer, tuple) else 0,
         "compare": not item.shape and item.asks != "layer",  # "too high" says nothing of a layer
-        "mistakes": mistakes,
+        "mistakes": {value: " ".join(texts) for value, texts in mistakes.items()},
+        "size": found.size,
+        "fractions": [[v.numerator, v.denominator, why] for v, why in found.named],
     }
     return seal(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 

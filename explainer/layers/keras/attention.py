@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
 from ...spec import Shape
-from ...steps import derive
+from ...steps import Step, derive
 from ..base import Derivation, boolean, positive_int
 from .base import KerasLayer, passive, rate
 
@@ -34,6 +34,7 @@ class MultiHeadAttention(KerasLayer):
     """Query, key and value projections to H heads, attention, and an output projection."""
 
     input_kind: ClassVar[str] = "self-attention"
+    multiplies: ClassVar[bool] = True
 
     num_heads: int
     key_dim: int
@@ -175,6 +176,25 @@ class MultiHeadAttention(KerasLayer):
         step = derive("parameters", " + ".join(parts), values, meanings, why)
         shape_why = f"one output of {out} values per query position"
         return Derivation((*query[:-1], out), step.value, (step,), shape_why, why)
+
+    def macs(self, shape: Shape, output: Shape) -> Step | None:
+        """Self-attention over a sequence (L, E); attention over several axes is not counted."""
+        if self.attention_axes is not None or len(shape) != 2:
+            return None
+        values_dim = self.value_dim or self.key_dim
+        values = {
+            "L": shape[0], "E": shape[-1], "H": self.num_heads, "K": self.key_dim,
+            "V": values_dim, "O": output[-1],
+        }  # fmt: skip
+        gate = " + L*E*H*V" if self.use_gate else ""
+        text = f"2*L*E*H*K + L*E*H*V{gate} + L*L*H*K + L*L*H*V + L*H*V*O"
+        why = (
+            "the query, key and value projections of the L vectors, the products QKᵀ (L·L·H·K) "
+            "and weights·V (L·L·H·V), and the output projection; softmax and biases are not "
+            "counted"
+        )
+        meanings = {**MEANINGS, "L": "sequence length", "V": "size of each head for values"}
+        return derive("multiply-accumulates (MACs)", text, values, meanings, why)
 
     def _check_axes(self, shape: Shape) -> None:
         rank = len(shape) + 1

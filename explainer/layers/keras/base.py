@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import ArgumentError, did_you_mean
 from ...spec import Shape
@@ -55,6 +55,10 @@ class KerasLayer(Layer):
 
     name: str | None = field(default=None, kw_only=True, metadata=_PASSIVE)
     trainable: bool = field(default=True, kw_only=True, metadata=_PASSIVE)
+
+    # Whether it multiplies inputs by weights (--show macs refuses such a layer when its
+    # macs() is None, rather than say 0).
+    multiplies: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         boolean("trainable", self.trainable)

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
 from ...spec import Shape
-from ...steps import derive
+from ...steps import Step, derive
 from ..base import Comparison, Derivation, boolean, positive_int
 from ..linear import Linear
 from ..norm import AFFINE
@@ -54,6 +54,18 @@ class Dense(KerasLayer):
         if self.lora_rank is None:
             return dense
         return _with_lora(dense, shape[-1], self.units, self.lora_rank)
+
+    def macs(self, shape: Shape, output: Shape) -> Step | None:
+        plain = Linear(shape[-1], self.units, self.use_bias).macs(shape, output)
+        if self.lora_rank is None:
+            return plain
+        values = {"N": prod(shape[:-1]), "i": shape[-1], "o": self.units, "r": self.lora_rank}
+        meanings = {
+            "N": "vectors the layer is applied to", "i": "input features", "o": "neurons",
+            "r": "LoRA rank",
+        }  # fmt: skip
+        why = "the kernel's i·o multiply-adds per vector, and the LoRA path's x·A·B: r·(i + o)"
+        return derive(plain.quantity, "N*(i*o + r*(i + o))", values, meanings, why)
 
 
 def _with_lora(dense: Derivation, inputs: int, units: int, rank: int) -> Derivation:

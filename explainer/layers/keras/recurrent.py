@@ -15,7 +15,15 @@ from typing import Any, ClassVar, cast
 from ...errors import ArgumentError, ShapeError
 from ...spec import LayerCall, Shape
 from ...steps import Step, derive
-from ..base import Comparison, Derivation, bind, boolean, one_of, positive_int
+from ..base import (
+    Comparison,
+    Derivation,
+    Misconception,
+    bind,
+    boolean,
+    one_of,
+    positive_int,
+)
 from .base import KerasLayer, activation, passive, rarely_set, rate
 
 MEANINGS = {
@@ -106,6 +114,15 @@ class _Recurrent(KerasLayer):
             )
         return Derivation(output, step.value, (step,), shape_why, step.why)
 
+    def macs(self, shape: Shape, output: Shape) -> Step:
+        values = {"L": shape[0], "g": self.gates, "h": self.units, "x": shape[-1]}
+        why = (
+            "at each of the L steps, one multiply-add per weight of every gate (input and "
+            "recurrent kernels); biases, activations and element-wise products are not counted"
+        )
+        text = "L*g*h*(x + h)" if self.gates > 1 else "L*h*(x + h)"
+        return derive("multiply-accumulates (MACs)", text, values, MEANINGS, why)
+
     def other_framework(self, shape: Shape) -> Comparison | None:
         """PyTorch's RNN, LSTM and GRU keep two bias vectors per gate, always."""
         if self.biases != 1:
@@ -118,6 +135,17 @@ class _Recurrent(KerasLayer):
         if self.gates == 3:
             note += " (as Keras's default, reset_after=True, does)"
         return Comparison("pytorch", (step,), 0, note, (("count", step.value),))
+
+    def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
+        """The convention slip: PyTorch's two bias vectors per gate counted for a Keras layer
+        that keeps one (the reverse of PyTorch's ``one-bias-per-gate``)."""
+        comparison = self.other_framework(shape)
+        if comparison is None:
+            return ()
+        step = comparison.steps[-1]
+        per = " per gate" if self.gates > 1 else ""
+        what = f"two bias vectors{per} (PyTorch's count) instead of Keras's one"
+        return (Misconception("two-biases-per-gate", what, dataclasses.replace(step, why=what)),)
 
     def _why(self, x: int, h: int) -> str:
         g = self.gates
@@ -397,6 +425,18 @@ class Bidirectional(KerasLayer):
             shape_why,
             why,
             non_trainable=2 * one.non_trainable,
+        )
+
+    def macs(self, shape: Shape, output: Shape) -> Step:
+        layers = [self.inner, self.backward or self.inner]
+        values = {
+            "M_f": layers[0].macs(shape, output).value,
+            "M_b": layers[1].macs(shape, output).value,
+        }
+        meanings = {"M_f": "MACs of the forward layer", "M_b": "MACs of the backward layer"}
+        why = "both directions run over the whole sequence"
+        return derive(
+            "multiply-accumulates (MACs)", "M_f + M_b", values, meanings, why, counts=True
         )
 
     def _derive_two(self, shape: Shape, backward: _Recurrent) -> Derivation:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, cast
 
 from ...errors import ArgumentError, ShapeError
 from ...spec import LayerCall, Shape
-from ...steps import derive
+from ...steps import Step, derive
 from ..base import Derivation, bind, positive_int
 from .base import KerasLayer
 
@@ -73,6 +73,15 @@ class TimeDistributed(KerasLayer):
             (steps_count, *one.output_shape), one.params, renamed, shape_why, why,
             non_trainable=one.non_trainable,
         )  # fmt: skip
+
+    def macs(self, shape: Shape, output: Shape) -> Step | None:
+        inner = self._inner(shape[1:])
+        one = inner.macs(shape[1:], output[1:])
+        if one is None:
+            return None
+        meanings = {"T": "steps", "M": f"MACs of the {inner.type_name()} at one step"}
+        why = "the same layer runs at each of the T steps"
+        return derive(one.quantity, "T*M", {"T": shape[0], "M": one.value}, meanings, why)
 
 
 @dataclass(frozen=True)
