@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from .boundary import shorten
 from .check import Row, Total
 from .live import LiveModelError, user_object
 from .solve import Solution, solve
@@ -246,7 +247,7 @@ def _arguments(name: str, cls: type, kind: Any, config: dict[str, Any]) -> dict[
                 shown = (
                     f"{value['class_name']}(...)"
                     if isinstance(value, dict) and "class_name" in value
-                    else repr(value)
+                    else shorten(repr(value), 60)
                 )
                 raise LiveModelError(
                     f"layer {name}: {cls.__name__}({key}={shown}) changes what Keras "

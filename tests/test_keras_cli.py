@@ -182,3 +182,25 @@ def test_relu_is_a_keras_layer_too() -> None:
 def test_layers_lists_the_keras_dialect() -> None:
     out = ok("layers", "--framework", "keras")
     assert "Conv2D: " in out and "Concatenate: " in out and "Linear:" not in out
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("model = Sequential([\x00])", "line 1, col 1: invalid Python"),
+        ("model = keras.Sequential(" + "[" * 400 + "]" * 400 + ")", "too many nested"),
+        ("model = keras.Sequential(layers.Dense(2))", "Sequential takes a list"),
+        ("x = layers.Dense(4)(inputs)\nmodel.add(layers.Dense(2))", "no model found"),
+        ("model = keras.Sequential([layers.Dense(4, activation=tf.nn.relu)])", "not a literal"),
+        ("model = keras.Sequential([keras.Input(shape=(None, 8)), layers.Dense(2)])", "size 1"),
+    ],
+)
+def test_pasted_code_errors_are_one_line(code: str, message: str) -> None:
+    result = run("solve", code)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_constants_may_be_written_in_terms_of_earlier_ones() -> None:
+    code = "a = 10\nb = a\nmodel = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(b)])"
+    assert as_json("solve", code)["total_params"] == 50

@@ -14,6 +14,7 @@ import ast
 import re
 from typing import Any
 
+from ..boundary import shorten
 from ..errors import InputShapeError, SpecSyntaxError
 from ..spec import Architecture, LayerSpec, Shape
 from .literals import Place, compiler_warnings_as_errors, dotted_name, layer_name, literal
@@ -29,12 +30,16 @@ def parse_keras_code(text: str) -> Architecture:
     try:
         with compiler_warnings_as_errors():
             tree = ast.parse(text)
+        reader = _Reader(text)
+        for statement in tree.body:
+            reader.statement(statement)
     except SyntaxError as exc:
         where = _PLACE.at(exc.lineno or 1, exc.offset or 1)
         raise SpecSyntaxError(f"invalid Python: {exc.msg}", where) from None
-    reader = _Reader(text)
-    for statement in tree.body:
-        reader.statement(statement)
+    except ValueError as exc:  # ast refuses NUL characters
+        raise SpecSyntaxError(f"not Python code: {exc}") from None
+    except RecursionError:  # thousands of nested brackets: too deep a tree
+        raise SpecSyntaxError("the code is nested too deeply") from None
     return reader.architecture()
 
 
@@ -54,8 +59,8 @@ class _Reader:
                 assert isinstance(value, ast.Call)
                 self.model = target.id
                 self._sequential_layers(value)
-            elif isinstance(target, ast.Name):
-                self.constants[target.id] = node.value
+            elif isinstance(target, ast.Name):  # a constant, in terms of earlier ones
+                self.constants[target.id] = self._substituted(node.value)
             return
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             call = node.value
@@ -89,7 +94,7 @@ class _Reader:
         name = layer_name(node.func) if isinstance(node, ast.Call) else None
         if not isinstance(node, ast.Call) or name is None:
             raise SpecSyntaxError(
-                f"{ast.unparse(node)!r} is not a layer: write layers.Name(arguments)",
+                f"{shorten(ast.unparse(node))!r} is not a layer: write layers.Name(arguments)",
                 _PLACE.of(node),
             )
         kwargs = {str(k.arg): literal(k.value, _PLACE) for k in node.keywords if k.arg}
@@ -113,7 +118,7 @@ class _Reader:
         if self.input_shape is not None:
             raise SpecSyntaxError("the model has two inputs", where)
         if not isinstance(shape, tuple):
-            raise SpecSyntaxError(f"Input needs shape=(...), got {shape!r}", where)
+            raise SpecSyntaxError(f"Input needs shape=(...), got {shorten(repr(shape))}", where)
         try:
             self.input_shape = check_shape(shape)
         except InputShapeError as exc:
