@@ -204,3 +204,23 @@ def test_pasted_code_errors_are_one_line(code: str, message: str) -> None:
 def test_constants_may_be_written_in_terms_of_earlier_ones() -> None:
     code = "a = 10\nb = a\nmodel = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(b)])"
     assert as_json("solve", code)["total_params"] == 50
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "keras.Input(shape=(32, 32, 3)) -> Conv2D(32, 3) -> MaxPooling2D()",
+        "Input(batch_shape=(None, 32, 32, 3)) -> Conv2D(32, 3) -> MaxPooling2D()",
+        "Conv2D(32, (3, 3), input_shape=(32, 32, 3)) -> MaxPooling2D((2, 2))",
+        "input(None, 32, 32, 3) -> Conv2D(32, 3) -> MaxPooling2D()",
+    ],
+)
+def test_keras_ways_of_giving_the_input_in_a_chain(spec: str) -> None:
+    data = as_json("solve", spec, "--framework", "keras")
+    assert (data["input_shape"], data["total_params"]) == ([32, 32, 3], 896)
+
+
+def test_the_input_given_twice_is_refused() -> None:
+    result = run("solve", "input(4) -> Dense(2, input_shape=(4,))", "--framework", "keras")
+    assert result.exit_code == 2
+    assert "the input shape is given twice" in result.stderr

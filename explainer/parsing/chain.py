@@ -40,6 +40,16 @@ def parse_chain(text: str) -> Architecture:
         if marker == "output":
             _output_marker(position, len(segments), args, kwargs, place)
             continue
+        if not layers and any(key == "input_shape" for key, _ in kwargs):
+            # Keras's input_shape= on the first layer (the TensorFlow tutorials' way).
+            given = dict(kwargs).pop("input_shape")
+            if input_shape is not None:
+                raise SpecSyntaxError(
+                    "the input shape is given twice: input(...) and input_shape=",
+                    f"line {place.line}, col {place.col}",
+                )
+            input_shape = _input_marker(0, (given,), (), place)
+            kwargs = tuple((key, value) for key, value in kwargs if key != "input_shape")
         layers.append(LayerSpec(name, args, kwargs, None, segment.text, segment.line, segment.col))
     if not layers:
         raise SpecSyntaxError("the spec has no layers")
@@ -47,13 +57,25 @@ def parse_chain(text: str) -> Architecture:
 
 
 def _input_marker(
-    position: int, args: tuple[object, ...], kwargs: object, place: Place
+    position: int, args: tuple[object, ...], kwargs: tuple[tuple[str, object], ...], place: Place
 ) -> Shape | None:
     where = f"line {place.line}, col {place.col}"
     if position != 0:
         raise SpecSyntaxError("'input' can only be the first element of the chain", where)
-    if kwargs:
-        raise SpecSyntaxError("input(...) takes the sizes only, e.g. input(1, 28, 28)", where)
+    given = dict(kwargs)
+    given.pop("dtype", None)  # Keras's Input(shape=..., dtype="int32"): no size in it
+    batch = given.get("batch_shape")
+    if isinstance(batch, tuple) and batch and not args:
+        del given["batch_shape"]
+        args = (batch[1:],)  # its first size is the batch, which shapes here leave out
+    if "shape" in given and not args:
+        args = (given.pop("shape"),)  # Keras's Input(shape=(28, 28, 1))
+    if given:
+        raise SpecSyntaxError(
+            "input(...) takes the sizes only, e.g. input(1, 28, 28), or Keras's "
+            "Input(shape=(28, 28, 1))",
+            where,
+        )
     if not args:
         return None
     sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
