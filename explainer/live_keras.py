@@ -311,15 +311,15 @@ def _verify(solution: Solution, layers: list[Any], model: Any) -> None:
                 f"{ours[0]} parameters ({ours[1]} trainable) where Keras counts {theirs[0]} "
                 f"({theirs[1]} trainable); refused rather than shown wrong"
             )
-    ours = (solution.total_params, solution.trainable_params, solution.non_trainable_params)
-    theirs = (
+    whole = (solution.total_params, solution.trainable_params, solution.non_trainable_params)
+    kept = (
         model.count_params(),
         _size(model.trainable_weights),
         _size(model.non_trainable_weights),
     )
-    if ours != theirs:
+    if whole != kept:
         raise LiveModelError(
-            f"the layers add up to {ours[0]} parameters ({ours[1]} trainable, {ours[2]} not) "
-            f"where Keras counts {theirs[0]} ({theirs[1]} trainable, {theirs[2]} not) for the "
+            f"the layers add up to {whole[0]} parameters ({whole[1]} trainable, {whole[2]} "
+            f"not) where Keras counts {kept[0]} ({kept[1]} trainable, {kept[2]} not) for the "
             "model (shared weights?); refused rather than shown wrong"
         )
