@@ -224,3 +224,15 @@ def test_the_input_given_twice_is_refused() -> None:
     result = run("solve", "input(4) -> Dense(2, input_shape=(4,))", "--framework", "keras")
     assert result.exit_code == 2
     assert "the input shape is given twice" in result.stderr
+
+
+def test_every_keras_only_name_gets_the_hint() -> None:
+    from explainer.errors import UnknownLayerError
+    from explainer.layers import KINDS, resolve
+    from explainer.layers.keras import KERAS_KINDS
+
+    keras_only = [name for name in KERAS_KINDS if name not in KINDS]
+    assert "Conv2D" in keras_only and "ReLU" not in keras_only
+    for name in keras_only:
+        with pytest.raises(UnknownLayerError, match="is a Keras layer: use --framework keras"):
+            resolve(name, "pytorch")
