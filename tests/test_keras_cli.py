@@ -236,3 +236,9 @@ def test_every_keras_only_name_gets_the_hint() -> None:
     for name in keras_only:
         with pytest.raises(UnknownLayerError, match="is a Keras layer: use --framework keras"):
             resolve(name, "pytorch")
+
+
+def test_a_none_in_inputs_shape_is_a_size_not_the_batch() -> None:
+    result = run("solve", "Input(shape=(None, 128)) -> LSTM(4)", "--framework", "keras")
+    assert result.exit_code == 2
+    assert "size 1 is None" in result.stderr

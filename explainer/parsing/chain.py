@@ -68,8 +68,13 @@ def _input_marker(
     if isinstance(batch, tuple) and batch and not args:
         del given["batch_shape"]
         args = (batch[1:],)  # its first size is the batch, which shapes here leave out
-    if "shape" in given and not args:
-        args = (given.pop("shape"),)  # Keras's Input(shape=(28, 28, 1))
+    shape = given.pop("shape", None)
+    if shape is not None and args:
+        raise SpecSyntaxError("give the sizes or shape=, not both", where)
+    if shape is not None:
+        # Keras's Input(shape=(28, 28, 1)) has no batch size: a None in it is a size.
+        sizes = shape if isinstance(shape, tuple) else (shape,)
+        return _checked(sizes, given, where)
     if given:
         raise SpecSyntaxError(
             "input(...) takes the sizes only, e.g. input(1, 28, 28), or Keras's "
@@ -83,6 +88,15 @@ def _input_marker(
         sizes = sizes[1:]  # Keras's (None, 28, 28, 1): the batch, which shapes here leave out
     try:
         return check_shape(tuple(sizes))
+    except InputShapeError as exc:
+        raise exc.at(where) from None
+
+
+def _checked(sizes: tuple[object, ...], rest: dict[str, object], where: str) -> Shape:
+    if rest:
+        raise SpecSyntaxError(f"Input takes shape= (and dtype=) only, got {sorted(rest)}", where)
+    try:
+        return check_shape(sizes)
     except InputShapeError as exc:
         raise exc.at(where) from None
 
