@@ -6,7 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from .bank import Example, HFExample, example, examples
-from .boundary import argument
+from .boundary import argument, read_file, shorten
 from .errors import InputShapeError
 from .parsing import parse, parse_shape
 from .render import render
@@ -98,7 +98,7 @@ def read_live(
     if input_shape is None:
         raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
     shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(input_shape)
-    reading = live.read(live.load(target), shape, input_dtype)
+    reading = live.read_target(target, shape, input_dtype)
     return solve(reading.architecture), reading
 
 
@@ -191,10 +191,7 @@ def solve_hf(target: str) -> LMSolution:
 
     path = Path(target)
     if path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ExplainerError(f"--hf {target}: cannot read it: {exc}") from None
+        text = read_file(path, f"--hf {shorten(target)}")
         return solve_config(read_config(text, path.name))
     bundled = hf_examples()
     if target not in bundled:

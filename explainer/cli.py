@@ -7,11 +7,13 @@ no ``-o`` file is written unless the whole document rendered.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import secrets
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from .practice import Session
 
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
-_PROGRESS_FROM = 200  # problems generated and rendered: below this a run takes a few seconds
+_PROGRESS_AFTER = 1.0  # seconds: a run that takes longer shows a progress bar (on a terminal)
 
 
 class _Group(click.Group):
@@ -163,6 +165,14 @@ def main() -> None:
     "(text and markdown).",
 )
 @click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="The summary per block: modules down to depth N of a print-out's hierarchy, "
+    "as torchinfo's depth (default: every layer).",
+)
+@click.option(
     "--hf",
     "hf_config",
     metavar="FILE",
@@ -185,6 +195,7 @@ def solve(
     keras_model: str | None,
     compare: bool,
     fade: int,
+    depth: int | None,
     hf_config: str | None = None,
 ) -> None:
     """Work out every layer of SPEC: a spec string, a file holding one, or - for stdin.
@@ -222,6 +233,8 @@ def solve(
     else:
         text = _spec_text(spec, example_name)
         solution = api.solve_spec(text, input_shape, framework=framework)
+    if depth is not None:
+        solution = dataclasses.replace(solution, summary_depth=depth)
     if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
         from .costs import with_costs
         from .render import render
@@ -425,7 +438,11 @@ def _check_keras(
 )
 @click.option("--count", type=int, default=10, show_default=True, help="Problems (1 to 1000).")
 @click.option(
-    "--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention."
+    "--topic",
+    "topics",
+    multiple=True,
+    help="mlp, cnn, course, rnn, norm or attention; several as mlp,cnn,course or "
+    "--topic repeated, taken in turn. Default: cnn.",
 )
 @click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
 @click.option(
@@ -471,6 +488,9 @@ def _check_keras(
     help="With --self-study: the table of a bundled example instead of generated problems.",
 )
 @click.option(
+    "-q", "--quiet", is_flag=True, help="No progress bar (none is shown off a terminal either)."
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
@@ -486,7 +506,7 @@ def _check_keras(
 def quiz(
     seed: int | None,
     count: int,
-    topic: str,
+    topics: tuple[str, ...],
     difficulty: str,
     kinds: str | None,
     fmt: str,
@@ -495,6 +515,7 @@ def quiz(
     framework: str,
     self_study: bool,
     example_name: str | None,
+    quiet: bool,
     output: Path | None,
     force: bool,
 ) -> None:
@@ -506,6 +527,7 @@ def quiz(
     from .quizzes.roster import read_roster
 
     picked = tuple(kind.strip() for kind in kinds.split(",")) if kinds is not None else None
+    topic = ",".join(topics) or "cnn"
     if seed is None:
         seed = secrets.randbelow(1_000_000)
     chosen = make.settings(seed, count, topic, difficulty, picked, framework)
@@ -527,7 +549,7 @@ def quiz(
         click.echo(make.json_text(make.variants(chosen)[0]), nl=False)
         return
     check_target(output, force)
-    with _progress(2 * count * max(1, len(roster))) as tick:
+    with _progress(2 * count * max(1, len(roster)), quiet) as tick:
         made = make.variants(chosen, roster, tick)
         written = make.files(chosen, made, fmt, answers, tick)
     write_tree(written, output, force)
@@ -535,14 +557,31 @@ def quiz(
 
 
 @contextlib.contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on standard error, for long runs on a terminal only (pipes and tests
-    get nothing)."""
-    if total < _PROGRESS_FROM or not sys.stderr.isatty():
+def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """click's progress bar on standard error, once a run has taken a second (a short run
+    shows none); never with --quiet or when standard error is not a terminal."""
+    if quiet or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=total, label="explainer quiz", file=sys.stderr) as bar:
-        yield bar.update
+    started = time.monotonic()
+    done = 0
+    bar: Any = None
+
+    def tick(count: int) -> None:
+        nonlocal done, bar
+        done += count
+        if bar is None and time.monotonic() - started > _PROGRESS_AFTER:
+            bar = click.progressbar(length=total, label="explainer quiz", file=sys.stderr)
+            bar.__enter__()
+            bar.update(done - count)
+        if bar is not None:
+            bar.update(count)
+
+    try:
+        yield tick
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @main.command(

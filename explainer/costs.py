@@ -50,6 +50,11 @@ def with_costs(solution: Solution, show: tuple[str, ...]) -> Solution:
     """The solution with each layer's cost steps and the totals, for what ``show`` names."""
     if not show:
         return solution
+    if not solution.placed:  # MACs and activations need shapes; made-up ones would be wrong
+        raise ArgumentError(
+            "--show needs every layer's shape, which a print-out without its forward does not "
+            "give: paste the forward below it"
+        )
     if "macs" in show and solution.framework == "keras":
         _ensure_macs_known(solution)
     layers = tuple(replace(layer, costs=layer_costs(layer, show)) for layer in solution.layers)

@@ -12,13 +12,15 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from math import prod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .blocks import BlockResult, parent_of
 from .errors import ExplainerError
 from .fade import blank_last
 from .pictures import bar_chart, shape_diagram
@@ -122,26 +124,77 @@ class SummaryLayout:
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """One row of the summary table, labelled as the framework's own summary labels it:
-    torchsummary's ``Conv2d-1  [-1, 16, 28, 28]``, Keras's ``conv2d (Conv2D)  (None, 26,
-    26, 32)``."""
+    """One row of the summary table: a layer, or with --depth a block taken as a whole."""
 
-    layer: LayerResult
-    label: str
-    shape: str
+    label: str  # Conv2d-1, or GPT2Block h.0-11 ×12; Keras's conv2d (Conv2D)
+    shape: tuple[int, ...] | None  # the output shape; None where it is not derived
+    params: int  # all its copies (a layer of one of 12 printed blocks: 12 times its count)
+    index: int | None  # the layer's number, for links; None for a block
+    keras: bool = False  # written as model.summary() writes it: (None, 26, 26, 32)
+
+    @property
+    def shape_text(self) -> str:
+        if self.shape is None:
+            return "--"
+        return _none_shape(self.shape) if self.keras else _batch_shape(self.shape)
 
 
 def summary_rows(solution: Solution) -> list[SummaryRow]:
-    if solution.framework != "keras":
+    """Every layer, or with ``summary_depth`` N the modules down to depth N, as torchinfo's
+    ``depth``: a block N deep is one row, the layers above it rows of their own."""
+    depth = solution.summary_depth
+    if depth is None and solution.framework == "keras":
+        names = _keras_names(solution)
         return [
-            SummaryRow(layer, f"{layer.type}-{layer.index}", _batch_shape(layer.output_shape))
-            for layer in solution.layers
+            replace(_layer_row(layer), label=f"{name} ({layer.type})", keras=True)
+            for layer, name in zip(solution.layers, names, strict=True)
         ]
-    names = _keras_names(solution)
-    return [
-        SummaryRow(layer, f"{name} ({layer.type})", _none_shape(layer.output_shape))
-        for layer, name in zip(solution.layers, names, strict=True)
+    if depth is None:
+        return [_layer_row(layer) for layer in solution.layers]
+    paths = frozenset(block.path for block in solution.blocks)
+    by_path = {block.path: block for block in solution.blocks}
+    rows: list[SummaryRow] = []
+    shown: set[str] = set()
+    for layer in solution.layers:
+        chain = _enclosing(layer.spec.name or "", paths)
+        if len(chain) < depth:
+            rows.append(_layer_row(layer))
+            continue
+        block = by_path[chain[depth - 1]]
+        if block.path not in shown:
+            shown.add(block.path)
+            around = prod(by_path[p].block.times for p in chain[: depth - 1])
+            times = block.block.times * around
+            label = f"{block.type} {block.path}" + (f" ×{times}" if times > 1 else "")
+            shape = _block_shape(solution, block.path, paths)
+            rows.append(SummaryRow(label, shape, block.params * around, None))
+    return rows
+
+
+def _layer_row(layer: LayerResult) -> SummaryRow:
+    """A layer of a repeated block is one row for all its copies: the rows add up."""
+    shape = layer.output_shape if layer.placed else None
+    label = f"{layer.type}-{layer.index}" + (f" ×{layer.copies}" if layer.copies > 1 else "")
+    return SummaryRow(label, shape, layer.params * layer.copies, layer.index)
+
+
+def _enclosing(name: str, paths: frozenset[str]) -> list[str]:
+    """The blocks around a module, outermost first."""
+    found: list[str] = []
+    parent = parent_of(name, paths)
+    while parent:
+        found.insert(0, parent)
+        parent = parent_of(parent, paths)
+    return found
+
+
+def _block_shape(solution: Solution, path: str, paths: frozenset[str]) -> tuple[int, ...] | None:
+    """A block's output: that of its last layer, where shapes are derived."""
+    inside = [
+        layer for layer in solution.layers if path in _enclosing(layer.spec.name or "", paths)
     ]
+    last = inside[-1] if inside else None
+    return last.output_shape if last is not None and last.placed else None
 
 
 def _keras_names(solution: Solution) -> list[str]:
@@ -246,7 +299,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 def to_json(solution: Solution) -> dict[str, Any]:
     """The JSON contract that other tools (and our own checks) read."""
     return {
-        "input_shape": list(solution.input_shape),
+        "input_shape": list(solution.input_shape) if solution.input_shape else None,
         "framework": solution.framework,
         "notation": solution.notation,
         "layers": [_layer_json(layer) for layer in solution.layers],
@@ -255,6 +308,18 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "non_trainable_params": solution.non_trainable_params,
         "total": step_json(solution.total),
         "notes": list(solution.notes),
+        "blocks": [_block_json(block) for block in solution.blocks],
+    }
+
+
+def _block_json(block: BlockResult) -> dict[str, Any]:
+    return {
+        "path": block.path,
+        "type": block.type,
+        "times": block.block.times,
+        "depth": block.depth,
+        "params": block.params,
+        "steps": [step_json(step) for step in block.steps],
     }
 
 
@@ -265,8 +330,10 @@ def _layer_json(layer: LayerResult) -> dict[str, Any]:
         "written": layer.spec.text,
         "type": layer.type,
         "args": {key: _jsonable(value) for key, value in layer.args.items()},
-        "input_shape": list(layer.input_shape),
-        "output_shape": list(layer.output_shape),
+        "inputs": list(layer.inputs),
+        "copies": layer.copies,
+        "input_shape": list(layer.input_shape) if layer.placed else None,
+        "output_shape": list(layer.output_shape) if layer.placed else None,
         "params": layer.params,
         "trainable_params": layer.trainable_params,
         "non_trainable_params": layer.non_trainable_params,
@@ -378,6 +445,8 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "substituted": lambda step: printer(step).doprint(step.substituted),
         "symbol": lambda name: (LatexPrinter() if latex else UnicodePrinter()).symbol(name),
         "shape": lambda shape: "×".join(str(size) for size in shape),
+        "shapes": lambda shapes: " + ".join("×".join(str(s) for s in shape) for shape in shapes),
+        "sources": _sources,
         "batch_shape": _batch_shape,
         "call": _call,
         "tex": _tex_escape,
@@ -405,6 +474,15 @@ def _percent(share: Fraction) -> str:
     if share and not tenths:
         return "<0.1%"
     return f"{tenths // 10}.{tenths % 10}%"
+
+
+def _sources(sources: tuple[LayerResult | None, ...]) -> str:
+    """The inputs of a graph node in words: layer 5 (BatchNorm2d) and the input."""
+    names = [
+        "the input" if source is None else f"layer {source.index} ({source.type})"
+        for source in sources
+    ]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _call(layer: LayerResult) -> str:

@@ -28,6 +28,7 @@ from explainer.generate import (
     problem_from_id,
 )
 from explainer.generate.ids import kinds_for, parse_id
+from explainer.generate.posing import is_written
 from explainer.generate.quiz_json import dumps, problem_json, to_json
 from explainer.layers.sizes import AXES
 from explainer.parsing import parse
@@ -109,9 +110,29 @@ def check_table(problem: Problem, fresh: Solution) -> None:
 
 def check_single(problem: Problem, fresh: Solution) -> None:
     (question,) = problem.questions
-    assert problem.shown_spec == problem.spec
     if question.asks == "params":
+        assert problem.shown_spec == problem.spec
         assert question.answer > 0
+    else:
+        check_not_printed(problem, fresh)
+
+
+def check_not_printed(problem: Problem, fresh: Solution) -> None:
+    """A size question's answer is not printed: the shown stack (the same network) writes no
+    input size after the asked layer, and the asked layer's own numbers do not spell it."""
+    (question,) = problem.questions
+    shown = solve(parse(problem.shown_spec))
+    assert [r.output_shape for r in shown.layers] == [r.output_shape for r in fresh.layers]
+    assert shown.total_params == fresh.total_params
+    assert question.layer is not None
+    for later in shown.layers[question.layer :]:
+        for argument in type(later.layer).inferred:
+            assert not is_written(later.spec, argument), later.spec.text
+    asked = shown.layers[question.layer - 1].spec
+    written = {v for v in (*asked.args, *dict(asked.kwargs).values()) if type(v) is int}
+    answer = question.answer if isinstance(question.answer, tuple) else (question.answer,)
+    if question.asks == "output_shape":
+        assert not all(size in written for size in answer), (asked.text, answer)
 
 
 def check_choice(problem: Problem, fresh: Solution) -> None:
@@ -121,6 +142,8 @@ def check_choice(problem: Problem, fresh: Solution) -> None:
     assert [c.label for c in question.choices] == list("ABCD"[: len(values)])
     (right,) = [c for c in question.choices if c.correct]
     assert right.value == question.answer
+    if question.asks == "output_size":
+        check_not_printed(problem, fresh)
     for wrong in (c for c in question.choices if not c.correct):
         assert wrong.value != question.answer
         assert wrong.misconception is not None and wrong.misconception.key

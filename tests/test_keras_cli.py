@@ -168,7 +168,7 @@ def test_keras_input_shapes_and_hints() -> None:
 
 
 def test_keras_only_names_get_the_hint_in_the_pytorch_dialect() -> None:
-    for name in ("Conv2D(16, 3)", "Conv1D(4, 3)", "MaxPooling2D()", "GlobalAveragePooling2D()"):
+    for name in ("Conv2D(16, 3)", "Conv3D(4, 3)", "MaxPooling2D()", "GlobalAveragePooling2D()"):
         result = run("solve", f"input(64, 64, 3) -> {name}")
         assert result.exit_code == 2, name
         assert "is a Keras layer: use --framework keras" in result.stderr, name

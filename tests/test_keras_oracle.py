@@ -888,3 +888,27 @@ def test_show_macs_works_for_keras() -> None:
     )
     macs = [layer.costs.macs if layer.costs else None for layer in solution.layers]
     assert [step.value if step else 0 for step in macs] == [26 * 26 * 32 * 9, 0, 21632 * 10]
+
+
+def test_a_branching_keras_spec_matches_the_functional_model() -> None:
+    """The graph notation in the Keras dialect: branches, Add and Concatenate, as Keras's
+    functional API builds them."""
+    text = (
+        "input(16, 16, 3); x = Conv2D(8, 3, padding='same') -> BatchNormalization(); "
+        "y = input -> Conv2D(8, 1); r = Add(x, y) -> ReLU(); z = input -> Conv2D(4, 1); "
+        "Concatenate(r, z) -> GlobalAveragePooling2D() -> Dense(2)"
+    )
+    solution = solve_keras(text)
+    layers = keras.layers
+    with keras.StatelessScope(initialize_variables=False):
+        inputs = keras.Input((16, 16, 3))
+        x = layers.BatchNormalization()(layers.Conv2D(8, 3, padding="same")(inputs))
+        y = layers.Conv2D(8, 1)(inputs)
+        r = layers.ReLU()(layers.Add()([x, y]))
+        z = layers.Conv2D(4, 1)(inputs)
+        merged = layers.Concatenate()([r, z])
+        out = layers.Dense(2)(layers.GlobalAveragePooling2D()(merged))
+        model = keras.Model(inputs, out)
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    assert (solution.total_params, solution.trainable_params) == (model.count_params(), trainable)
+    assert solution.layers[6].output_shape == tuple(merged.shape[1:])

@@ -100,6 +100,34 @@ class Tied(nn.Module):
         return self.lin(self.emb(x))
 
 
+class ValueDependent(nn.Module):
+    """A forward that needs real values (.item()): read on the CPU, not on the meta device."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        if x.sum().item() >= 0:
+            return self.fc(x)
+        return x
+
+
+class SharedParameter(nn.Module):
+    """One tensor registered on two modules: one tensor still, on the meta device too."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.b = nn.Linear(4, 4)
+        shared = nn.Parameter(torch.zeros(4))
+        self.a.bias = shared
+        self.b.bias = shared
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+
 class Extra(nn.Module):
     """A Linear with a tensor of its own added: no formula of Linear's counts it."""
 
@@ -195,6 +223,14 @@ def test_a_miscount_is_refused_by_solve_and_shown_by_check(models: Path) -> None
     )
 
 
+def test_a_forward_that_needs_values_is_run_for_real(models: Path) -> None:
+    assert solve_json(models, "ValueDependent", "4")["total_params"] == 10
+
+
+def test_a_tensor_on_two_modules_counts_once(models: Path) -> None:
+    assert solve_json(models, "SharedParameter", "4")["total_params"] == 20 + 20 - 4
+
+
 @pytest.mark.parametrize(("name", "shape"), [("Twice", "10"), ("Tokens", "5,8"), ("Tied", "7")])
 def test_check_torch_agrees(models: Path, name: str, shape: str) -> None:
     result = run("check", "--torch", f"{models}:{name}", "--input", shape)
@@ -203,7 +239,7 @@ def test_check_torch_agrees(models: Path, name: str, shape: str) -> None:
 
 
 def test_frozen_backbone_is_not_trainable() -> None:
-    from tests.test_live_and_check import ResNet18
+    from test_live_and_check import ResNet18
 
     model = ResNet18()
     for p in model.parameters():

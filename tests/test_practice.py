@@ -145,14 +145,14 @@ def test_shape_mistakes() -> None:
 
 
 def test_size_mistake_named_on_its_axis() -> None:
-    (item,) = items(problem_from_id("s6-i1-cnn-easy-shape"))  # after MaxPool2d(2): 16×14×14
-    assert item.answer == (16, 14, 14)
-    verdict = judge(item, (16, 13, 13))
+    (item,) = items(problem_from_id("s1-i1-cnn-easy-shape"))  # after MaxPool2d(2): 8×10×10
+    assert item.answer == (8, 10, 10)
+    verdict = judge(item, (8, 9, 9))
     assert verdict.mistake is not None
     assert verdict.mistake.description.startswith("the “+ 1” of the size formula forgotten, as in")
     assert (verdict.what, verdict.difference) == ("the height in your answer", -1)
-    assert judge(item, (16, 28, 28)).mistake == Mistake(
-        (16, 28, 28), "the shape reaching the layer, not the one it gives"
+    assert judge(item, (8, 20, 20)).mistake == Mistake(
+        (8, 20, 20), "the shape reaching the layer, not the one it gives"
     )
 
 
@@ -397,7 +397,7 @@ def test_end_of_input_prints_the_summary_and_exits_0() -> None:
         "Answer: 320\nRight: 320.\n\nProblem 2 of 5 (easy, s3-i1-cnn-easy-shape)\n"
         "For the following architecture with input shape 3×32×32:\n"
         "  input(3, 32, 32) -> Conv2d(3, 6, kernel_size=3) -> Dropout(0.2) -> ReLU -> Flatten "
-        "-> Linear(5400, 64) -> ReLU -> Linear(64, 10)\n"
+        "-> Linear(out_features=64) -> ReLU -> Linear(out_features=10)\n"
         "What is the output shape after layer 4, Flatten? (without the batch dimension, "
         "e.g. 16×14×14 or 128)\n"
         "Answer: \n\n"

@@ -23,8 +23,8 @@ from conftest import Golden
 
 from explainer.cli import main
 from explainer.files import MARKER
-from explainer.generate import generate, problem_from_id
-from explainer.quizzes import FORMATS
+from explainer.generate import problem_from_id
+from explainer.quizzes import FORMATS, make
 from explainer.quizzes.parts import shape_spellings
 from explainer.quizzes.roster import RosterError, parse_roster, student_seed, variant_code
 
@@ -613,15 +613,18 @@ def test_a_roster_gives_each_student_a_variant_and_the_grader_one_key(tmp_path: 
         "  students/<id>/     quiz.md, key.md: each student's own\n"
     )
     grader = files["key.md"].decode()
-    for student_id in ids:
+    balanced = make.variants(make.settings(7, 6, "cnn", "easy"), parse_roster(ROSTER, 7))
+    again = "explainer quiz --seed 7 --count 6 --topic cnn --difficulty easy --students ROSTER.csv"
+    for student_id, variant in zip(ids, balanced, strict=True):
         seed = student_seed(7, student_id)
-        quiz = generate(seed, 6, "cnn", "easy")
+        quiz = variant.quiz
+        assert quiz.seed == seed and all(p.id.startswith(f"s{seed}-") for p in quiz.problems)
         sheet = files[f"students/{student_id}/quiz.md"].decode()
         own_key = files[f"students/{student_id}/key.md"].decode()
         assert f"**Student:** {student_id}" in sheet
         assert f"--seed {seed} --count 6" not in sheet and "seed" not in sheet
         assert variant_code(seed) in sheet and variant_code(seed) in grader
-        assert f"--seed {seed} --count 6" in own_key and f"--seed {seed} --count 6" in grader
+        assert again in own_key and again in grader
         for problem in quiz.problems:
             assert problem.id not in sheet
             assert f"`{problem.id}`" in own_key and f"`{problem.id}`" in grader

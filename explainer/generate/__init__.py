@@ -4,7 +4,8 @@ answer and its worked solution from the engine.
 Data model (``explainer/generate/model.py``, all frozen dataclasses, pure data)
 ------------------------------------------------------------------------------
 
-``Quiz``      seed, topic, difficulty, kinds (tuple of kind names), problems (tuple of Problem).
+``Quiz``      seed, topic (one, or several joined by commas: ``mlp,cnn``), difficulty, kinds
+              (tuple of kind names), problems (tuple of Problem).
 
 ``Problem``   id (see below), kind, topic, difficulty;
               spec: chain notation that ``explainer solve`` accepts (for kind ``error`` the faulty
@@ -39,9 +40,11 @@ options from named misconceptions), ``error`` (find the inconsistent layer; not 
 
 Ids: ``s<seed>-i<index>-<topic>-<difficulty>-<kind>``, e.g. ``s7-i3-cnn-easy-table``; the
 problem's random numbers come from ``random.Random(id)`` only, so ``problem_from_id(id)``
-regenerates it in any process. ``generate`` gives problem ``p`` the kind ``kinds[p % len]``
-and the next unused index; an index whose problem repeats an earlier one is skipped, so
-indices may have gaps. JSON: ``quiz_json.to_json(quiz)`` / ``quiz_json.dumps(quiz)``.
+regenerates it in any process. ``generate`` gives problem ``p`` the topic ``topics[p % T]``,
+the kind ``kinds[p % K]`` (or the next one that applies to that topic: a mix of kinds and of
+topics), and the next unused index; an index whose problem
+repeats an earlier one is skipped, so indices may have gaps. JSON: ``quiz_json.to_json(quiz)``
+/ ``quiz_json.dumps(quiz)``.
 """
 
 from __future__ import annotations
@@ -59,10 +62,9 @@ from .ids import (
     GenerateError,
     ProblemId,
     check_count,
-    check_options,
     check_seed,
-    kinds_for,
     parse_id,
+    plan,
 )
 from .model import Choice, Fault, Problem, Question, Quiz, TableRow, Working
 from .posing import Stacked
@@ -84,22 +86,16 @@ def generate(
     check_count(count)
     if isinstance(kinds, str):
         raise GenerateError(f"kinds must be a list of kind names, got the string {kinds!r}")
-    chosen = kinds_for(topic) if kinds is None else tuple(kinds)
-    check_options(topic, difficulty, chosen)
+    planned = plan(topic, difficulty, None if kinds is None else tuple(kinds))
     problems: list[Problem] = []
     seen: set[tuple[object, ...]] = set()
     index = 0
     for position in range(count):
-        kind = chosen[position % len(chosen)]
+        each, kind = _slot(planned, position)
         for _ in range(MAX_SKIPS):
-            problem = make(ProblemId(seed, index, topic, difficulty, kind))
+            problem = make(ProblemId(seed, index, each, difficulty, kind))
             index += 1
-            key = (
-                problem.kind,
-                problem.spec,
-                problem.shown_spec,
-                tuple(q.prompt for q in problem.questions),
-            )
+            key = problem_key(problem)
             if key not in seen:
                 break
         else:
@@ -109,7 +105,37 @@ def generate(
             )
         seen.add(key)
         problems.append(problem)
-    return Quiz(seed, topic, difficulty, chosen, tuple(problems))
+    chosen = kinds_in_turn(planned)
+    return Quiz(seed, ",".join(each for each, _ in planned), difficulty, chosen, tuple(problems))
+
+
+def _slot(planned: tuple[tuple[str, tuple[str, ...]], ...], position: int) -> tuple[str, str]:
+    """Problem ``position``'s topic (in turn) and kind: the kinds taken in turn over the whole
+    quiz, a kind that does not apply to the topic giving way to the next that does."""
+    topic, own = planned[position % len(planned)]
+    every = kinds_in_turn(planned)
+    for step in range(len(every)):
+        kind = every[(position + step) % len(every)]
+        if kind in own:
+            return topic, kind
+    raise AssertionError(f"topic {topic!r} has no kind")  # plan() refuses that
+
+
+def kinds_in_turn(planned: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    """Every kind any topic is asked in, in the order of KINDS (one topic: its own order)."""
+    if len(planned) == 1:
+        return planned[0][1]
+    return tuple(kind for kind in KINDS if any(kind in own for _, own in planned))
+
+
+def problem_key(problem: Problem) -> tuple[object, ...]:
+    """What makes two problems the same for a student: the stack shown and the questions."""
+    return (
+        problem.kind,
+        problem.spec,
+        problem.shown_spec,
+        tuple(q.prompt for q in problem.questions),
+    )
 
 
 def problem_from_id(problem_id: str) -> Problem:

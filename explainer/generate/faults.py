@@ -145,7 +145,8 @@ def _questions(fault: Fault) -> tuple[Question, ...]:
         ),
         Question(
             "q2",
-            f"What should its {fault.argument} be?",
+            # Not named: "its in_channels" would point at the one layer that has one.
+            "What should the value of the argument that contradicts the shape be?",
             fault.right,
             "argument",
             layer=fault.layer,

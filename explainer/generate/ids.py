@@ -37,7 +37,12 @@ _QUADRATIC = (
     "its layers' counts are quadratic in their sizes (the hidden size, the embedding width), "
     "which inverse problems do not solve"
 )
+# A shape question on a stack of Linear layers only would print its answer (out_features).
+_ALL_WRITTEN = (
+    "every layer of its stacks writes its output size, so a shape question gives its answer"
+)
 _NOT_FOR = {
+    "mlp": {"shape": _ALL_WRITTEN},
     "course": {"error": _NO_INPUT_SIZE},
     "rnn": {"inverse": _QUADRATIC},
     "attention": {"inverse": _QUADRATIC},
@@ -107,6 +112,48 @@ def check_options(topic: str, difficulty: str, kinds: tuple[str, ...]) -> None:
         why = _NOT_FOR.get(topic, {}).get(kind)
         if why is not None:
             raise GenerateError(f"question kind {kind!r} does not apply to topic {topic!r}: {why}")
+
+
+def split_topics(topic: str) -> tuple[str, ...]:
+    """``mlp,cnn,course`` -> its topics, each checked, each once, in the order given."""
+    if not isinstance(topic, str):
+        raise GenerateError(f"topic must be a string such as 'cnn' or 'mlp,cnn', got {topic!r}")
+    topics = tuple(dict.fromkeys(part.strip() for part in topic.split(",") if part.strip()))
+    if not topics:
+        raise GenerateError(f"no topic given; topics: {', '.join(TOPICS)}")
+    for each in topics:
+        _check_topic(each)
+    return topics
+
+
+def plan(
+    topic: str, difficulty: str, kinds: tuple[str, ...] | None
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each topic of ``topic`` with the kinds it is asked in: every kind that applies to it,
+    or those of ``kinds`` that do. One topic keeps the strict check (a kind that does not
+    apply is refused); several take each kind where it applies, and refuse a topic left
+    with none, or a kind that applies to none."""
+    topics = split_topics(topic)
+    if len(topics) == 1 or kinds is None:
+        for each in topics:
+            check_options(each, difficulty, kinds if kinds is not None else kinds_for(each))
+        return tuple((each, kinds if kinds is not None else kinds_for(each)) for each in topics)
+    _one_of("difficulty", difficulty, DIFFICULTIES)
+    if not kinds:
+        raise GenerateError(f"no question kinds given; kinds: {', '.join(KINDS)}")
+    for kind in kinds:
+        _one_of("question kind", kind, KINDS)
+        if all(kind in _NOT_FOR.get(each, {}) for each in topics):
+            raise GenerateError(f"question kind {kind!r} applies to none of the topics {topic!r}")
+    planned = []
+    for each in topics:
+        own = tuple(k for k in kinds if k not in _NOT_FOR.get(each, {}))
+        if not own:
+            raise GenerateError(
+                f"none of the question kinds {', '.join(kinds)} applies to topic {each!r}"
+            )
+        planned.append((each, own))
+    return tuple(planned)
 
 
 def kinds_for(topic: str) -> tuple[str, ...]:

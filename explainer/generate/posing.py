@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ..errors import ExplainerError
 from ..layers import resolve
 from ..render import group_digits
-from ..solve import LayerResult, Solution
+from ..solve import LayerResult, Solution, solve
 from ..spec import Architecture, LayerSpec, Shape
+from .architectures import write
 from .model import Fault, Question
 
 
@@ -58,6 +60,36 @@ def replace_argument(spec: LayerSpec, name: str, value: object) -> LayerSpec:
         args[order.index(name)] = value
         return dataclasses.replace(spec, args=tuple(args))
     return dataclasses.replace(spec, kwargs=(*spec.kwargs, (name, value)))
+
+
+def drop_argument(spec: LayerSpec, name: str) -> LayerSpec:
+    """``spec`` without argument ``name`` (the engine infers it from the incoming shape), the
+    rest by keyword: ``Linear(7200, 10)`` becomes ``Linear(out_features=10)``."""
+    kind, alias = resolve(spec.call)
+    order = alias.positional if alias is not None else kind.arg_names()
+    kwargs = dict(zip(order, spec.args, strict=False)) | dict(spec.kwargs)
+    kwargs.pop(name, None)
+    return dataclasses.replace(spec, args=(), kwargs=tuple(kwargs.items()))
+
+
+def hide_after(stacked: Stacked, index: int) -> str | None:
+    """The stack as shown for a question about layer ``index``'s output: every later layer
+    without the input sizes it restates (``Linear(7200, 10)`` would print a flattened size),
+    as the course notation writes FC(10). None where the engine cannot infer one of them."""
+    layers = list(stacked.architecture.layers)
+    for position in range(index, len(layers)):
+        layer = layers[position]
+        kind, _ = resolve(layer.call)
+        for argument in getattr(kind, "inferred", {}):
+            if is_written(layer, argument):
+                layer = drop_argument(layer, argument)
+        layers[position] = layer
+    hidden = Architecture(tuple(layers), stacked.architecture.input_shape)
+    try:
+        same = solve(hidden).total_params == stacked.solution.total_params
+    except ExplainerError:
+        return None
+    return write(hidden, stacked.topic) if same else None
 
 
 def is_written(spec: LayerSpec, name: str) -> bool:

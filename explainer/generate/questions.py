@@ -11,7 +11,7 @@ from ..layers.sizes import AXES
 from ..solve import LayerResult
 from . import faults, inverse
 from .model import Choice, Question, TableRow
-from .posing import Posed, Stacked, label, shape_text
+from .posing import Posed, Stacked, hide_after, label, shape_text
 
 LETTERS = "ABCD"
 SHAPE_HINT = "(without the batch dimension, e.g. 16×14×14 or 128)"
@@ -51,18 +51,27 @@ def params(rng: random.Random, stacked: Stacked) -> Posed:
     return Posed(_given(stacked), (question,))
 
 
-def shape(rng: random.Random, stacked: Stacked) -> Posed:
-    """The output shape after one layer (one that changes it) or after the whole stack."""
+def shape(rng: random.Random, stacked: Stacked) -> Posed | None:
+    """The output shape after one layer (one that changes it) or after the whole stack; never
+    a layer whose own arguments print the answer (Linear(2704, 64) gives 64), and the later
+    layers shown without the input sizes that would print it."""
     layers = stacked.solution.layers
-    changing = [r for r in layers[:-1] if r.output_shape != r.input_shape]
-    if not changing or rng.random() < 0.3:
-        result = layers[-1]
+    asked = [r for r in layers if r.output_shape != r.input_shape and not _printed(r)]
+    last = layers[-1] if layers[-1] in asked else None
+    changing = [r for r in asked if r is not layers[-1]]
+    if last is None and not changing:
+        return None
+    if last is not None and (not changing or rng.random() < 0.3):
+        result = last
         prompt = f"What is the output shape of the whole stack? {SHAPE_HINT}"
     else:
         result = rng.choice(changing)
         prompt = f"What is the output shape after {label(result)}? {SHAPE_HINT}"
+    shown = hide_after(stacked, result.index)
+    if shown is None:
+        return None
     question = Question("q1", prompt, result.output_shape, "output_shape", layer=result.index)
-    return Posed(_given(stacked), (question,))
+    return Posed(_given(stacked), (question,), shown_spec=shown)
 
 
 def choice(rng: random.Random, stacked: Stacked) -> Posed | None:
@@ -88,7 +97,10 @@ def choice(rng: random.Random, stacked: Stacked) -> Posed | None:
         prompt, asks = f"What is the {quantity} after {label(result)}?", "output_size"
         axis = quantity.removeprefix("output ")
     question = Question("q1", prompt, right, asks, layer=result.index, axis=axis, choices=choices)
-    return Posed(_given(stacked) + " Choose one answer.", (question,))
+    shown = hide_after(stacked, result.index) if asks == "output_size" else None
+    if asks == "output_size" and shown is None:
+        return None
+    return Posed(_given(stacked) + " Choose one answer.", (question,), shown_spec=shown)
 
 
 # Where each quantity of a misconception is found in the engine's result: the count, or the
@@ -114,6 +126,13 @@ def _mistakes(result: LayerResult) -> dict[str, list[Misconception]]:
         if mistake.quantity in _RIGHT and mistake.value != _right(result, mistake.quantity):
             by_quantity.setdefault(mistake.quantity, []).append(mistake)
     return by_quantity
+
+
+def _printed(result: LayerResult) -> bool:
+    """Whether every size of the layer's output is a number written in its own arguments."""
+    spec = result.spec
+    written = {value for value in (*spec.args, *dict(spec.kwargs).values()) if type(value) is int}
+    return all(size in written for size in result.output_shape)
 
 
 def _given(stacked: Stacked) -> str:

@@ -94,11 +94,17 @@ class Layer:
     # What a forward pass feeds it, for `explainer check`: "values", integer token "ids", or
     # "self-attention" (the same tensor as query, key and value).
     input_kind: ClassVar[str] = "values"
+    # Arguments only by keyword, as the print-out writes them: Hugging Face's Conv1D(nf=, nx=)
+    # must never bind a Keras Conv1D(32, 3) written without --framework keras.
+    keyword_only: ClassVar[bool] = False
     # The library whose module of this class name the kind reads in a live model: a user's own
     # class that happens to be called Linear is not taken for torch's.
     origin: ClassVar[str] = "torch.nn"
     # The module that defines the class `explainer check` builds: torch.nn, or torchvision's.
     source: ClassVar[str] = "torch.nn"
+    # Fields that forward takes after the input, not the constructor (MaxViT's
+    # WindowPartition()(x, p)): read from the call in a live model, passed to forward by check.
+    forward_arguments: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def type_name(cls) -> str:
@@ -109,8 +115,18 @@ class Layer:
         return tuple(f.name for f in dataclasses.fields(cls))
 
     def torch_args(self) -> dict[str, Any]:
-        """Complete keyword arguments: ``torch.nn.<type>(**args)`` builds the same layer."""
+        """Complete keyword arguments: ``torch.nn.<type>(**args)`` builds the same layer
+        (but for ``forward_arguments``, which its forward takes)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def constructor_args(self) -> dict[str, Any]:
+        """The arguments of the constructor alone."""
+        args = self.torch_args()
+        return {k: v for k, v in args.items() if k not in self.forward_arguments}
+
+    def call_args(self) -> tuple[Any, ...]:
+        """What forward takes after the input, in order."""
+        return tuple(getattr(self, name) for name in self.forward_arguments)
 
     def derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
@@ -169,6 +185,11 @@ def bind(
     ``origin`` says where ``shape`` comes from ("after layer 9, Flatten") for messages.
     """
     kind.check_input(shape)
+    if kind.keyword_only and args:
+        raise ArgumentError(
+            f"{kind.type_name()} takes its arguments by keyword only, as print(model) writes "
+            f"them: {kind.type_name()}({', '.join(f'{n}=...' for n in kind.arg_names())})"
+        )
     names = kind.arg_names()
     values = _bind_positional(kind, names, args, kwargs)
     for name, infer in kind.inferred.items():

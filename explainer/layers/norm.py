@@ -259,3 +259,12 @@ class LayerNorm(Layer):
                 f"bias=False: only a scale γ for each of the N = {size} normalised values",
             )
         return Derivation(shape, step.value, (step,), keep, step.why)
+
+
+@dataclass(frozen=True)
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (C, D, H, W)."""
+
+    input_dims: ClassVar = frozenset({4})
+    summary: ClassVar[str] = "batch normalisation per channel of a volume: 2·C parameters (γ, β)"
+    example: ClassVar[str] = "input(16, 8, 32, 32) -> BatchNorm3d(16)"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import ExplainerError
 from ..generate import generate
-from ..generate.ids import check_count, check_options, check_seed, kinds_for
+from ..generate.ids import check_count, check_seed, plan
 from . import ANSWERS, FORMATS, FRAMEWORKS, INLINE, PLANNED_FRAMEWORKS, PLATFORMS
 from .documents import (
     KEY,
@@ -46,7 +46,7 @@ def settings(
         raise QuizError(f"unknown framework {framework!r}; frameworks: {', '.join(FRAMEWORKS)}")
     check_seed(seed)
     check_count(count)
-    check_options(topic, difficulty, kinds if kinds is not None else kinds_for(topic))
+    plan(topic, difficulty, kinds)
     return Settings(seed, count, topic, difficulty, kinds)
 
 
@@ -76,15 +76,21 @@ def check_stdout(fmt: str, students: tuple[Student, ...]) -> None:
 def variants(
     chosen: Settings, students: tuple[Student, ...] = (), progress: Progress | None = None
 ) -> tuple[Variant, ...]:
-    """The quiz of the seed, or one per student (seeded from the student's id)."""
-    made = []
-    for student in students or (None,):
-        seed = student.seed if student is not None else chosen.seed
-        quiz = generate(seed, chosen.count, chosen.topic, chosen.difficulty, chosen.kinds)
-        made.append(Variant(quiz, student, command(chosen, seed), chosen.seed))
+    """The quiz of the seed, or one per student: each seeded from the student's id, and
+    balanced against the seed's own quiz (see :mod:`.balance`)."""
+    reference = generate(chosen.seed, chosen.count, chosen.topic, chosen.difficulty, chosen.kinds)
+    if not students:
         if progress is not None:
             progress(chosen.count)
-    return tuple(made)
+        return (Variant(reference, None, command(chosen, chosen.seed), chosen.seed),)
+    from .balance import balanced_quizzes  # on use: it needs the practice machinery
+
+    quizzes = balanced_quizzes(reference, tuple(s.seed for s in students), progress)
+    again = command(chosen, chosen.seed) + " --students ROSTER.csv"
+    return tuple(
+        Variant(quiz, student, again, chosen.seed)
+        for quiz, student in zip(quizzes, students, strict=True)
+    )
 
 
 def json_text(variant: Variant) -> str:
