@@ -12,7 +12,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from math import prod
 from pathlib import Path
@@ -126,16 +126,29 @@ class SummaryLayout:
 class SummaryRow:
     """One row of the summary table: a layer, or with --depth a block taken as a whole."""
 
-    label: str  # Conv2d-1, or GPT2Block h.0-11 ×12
+    label: str  # Conv2d-1, or GPT2Block h.0-11 ×12; Keras's conv2d (Conv2D)
     shape: tuple[int, ...] | None  # the output shape; None where it is not derived
     params: int  # all its copies (a layer of one of 12 printed blocks: 12 times its count)
     index: int | None  # the layer's number, for links; None for a block
+    keras: bool = False  # written as model.summary() writes it: (None, 26, 26, 32)
+
+    @property
+    def shape_text(self) -> str:
+        if self.shape is None:
+            return "--"
+        return _none_shape(self.shape) if self.keras else _batch_shape(self.shape)
 
 
 def summary_rows(solution: Solution) -> list[SummaryRow]:
     """Every layer, or with ``summary_depth`` N the modules down to depth N, as torchinfo's
     ``depth``: a block N deep is one row, the layers above it rows of their own."""
     depth = solution.summary_depth
+    if depth is None and solution.framework == "keras":
+        names = _keras_names(solution)
+        return [
+            replace(_layer_row(layer), label=f"{name} ({layer.type})", keras=True)
+            for layer, name in zip(solution.layers, names, strict=True)
+        ]
     if depth is None:
         return [_layer_row(layer) for layer in solution.layers]
     paths = frozenset(block.path for block in solution.blocks)
@@ -182,6 +195,41 @@ def _block_shape(solution: Solution, path: str, paths: frozenset[str]) -> tuple[
     ]
     last = inside[-1] if inside else None
     return last.output_shape if last is not None and last.placed else None
+
+
+def _keras_names(solution: Solution) -> list[str]:
+    """A live model's own layer names; in a spec, the name= given, else the one Keras would
+    make: the class name in snake case, numbered from the second of a kind (dense, dense_1)."""
+    if solution.notation == "live-keras":
+        return [layer.name for layer in solution.layers]
+    seen: dict[str, int] = {}
+    names = []
+    for layer in solution.layers:
+        given = getattr(layer.layer, "name", None)
+        if isinstance(given, str):
+            names.append(given)
+            continue
+        base = _snake_case(layer.type)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        names.append(base if count == 0 else f"{base}_{count}")
+    return names
+
+
+def _snake_case(name: str) -> str:
+    """Keras's own rule (keras.src.utils.naming.to_snake_case): Conv2D -> conv2d,
+    MaxPooling2D -> max_pooling2d."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _batch_shape(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(s) for s in (-1, *shape)) + "]"
+
+
+def _none_shape(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join(str(s) for s in (None, *shape)) + ")"
 
 
 def _json_text(solution: Solution) -> str:
@@ -386,6 +434,9 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
+        "note": lambda comparison: comparison.note.format(
+            **{name: number(value) for name, value in comparison.numbers}
+        ),
         "summary_layout": summary_layout,
         "summary_rows": summary_rows,
         "sentence": lambda text: text[:1].upper() + text[1:],
@@ -396,7 +447,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "shape": lambda shape: "×".join(str(size) for size in shape),
         "shapes": lambda shapes: " + ".join("×".join(str(s) for s in shape) for shape in shapes),
         "sources": _sources,
-        "batch_shape": lambda shape: "[" + ", ".join(str(s) for s in (-1, *shape)) + "]",
+        "batch_shape": _batch_shape,
         "call": _call,
         "tex": _tex_escape,
         "md": _markdown_escape,
