@@ -401,6 +401,22 @@ def _tex_escape(text: object) -> str:
     return "".join(_tex_char(char) for char in _LINE_BREAKS.sub(" ", str(text)))
 
 
+def tex_unicode(text: object) -> str:
+    """A name for LuaLaTeX with fontspec: TeX's specials escaped, every letter kept as it is
+    (Nguyễn, Иван, 王伟, ð); control characters and line breaks become spaces."""
+    line = _LINE_BREAKS.sub(" ", str(text))
+    return "".join(_TEX_SPECIAL.get(char, char) if char.isprintable() else " " for char in line)
+
+
+def tex_chain(text: object) -> str:
+    """A spec for typewriter text that may wrap: a line may break after each arrow (``→``,
+    ``->``) or comma (an arrow chain of the course notation has no spaces to break at)."""
+    escaped = _tex_escape(text)
+    for mark in (r"$\rightarrow$", r"\textgreater{}", ","):
+        escaped = escaped.replace(mark, mark + r"\allowbreak{}")
+    return escaped
+
+
 def _tex_char(char: str) -> str:
     if char in _TEX_SPECIAL:
         return _TEX_SPECIAL[char]

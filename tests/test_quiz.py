@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
 FILES = {
     "markdown": ["quiz.md", "key.md"],
-    "latex": ["quiz.tex", "key.tex"],
+    "latex": ["quiz.tex", "key.tex", "latexmkrc"],
     "html": ["quiz.html", "key.html"],
     "json": ["quiz.json", "key.json"],
     "moodle": ["quiz.moodle.xml"],
@@ -148,7 +148,7 @@ def test_the_sheet_carries_no_key_only_its_variant_code(
     the key resolves the sheet's opaque variant code to the seed and the command."""
     code = variant_code(7)
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", code)
-    sheet, answers = ((quizzes[fmt] / name).read_text(encoding="utf-8") for name in FILES[fmt])
+    sheet, answers = ((quizzes[fmt] / name).read_text(encoding="utf-8") for name in FILES[fmt][:2])
     assert code in sheet and code in answers
     for leak in ("Seed", "seed", "explainer quiz", "Regenerate", "--problem", "s7-"):
         assert leak not in sheet, leak
@@ -206,14 +206,26 @@ def test_every_problem_id_regenerates_its_problem(key: dict[str, Any]) -> None:
 def test_markdown_key_has_every_worked_solution(
     quizzes: dict[str, Path], key: dict[str, Any]
 ) -> None:
+    """Each problem's derivation once: a table's whole network, its summary and total; a
+    question about layer k, layers 1 to k (the sizes on the way), its answers pointing at it,
+    labelled (a), (b) as on the sheet."""
     text = (quizzes["markdown"] / "key.md").read_text(encoding="utf-8")
     assert text.count("### Worked solution") == len(key["problems"])
-    for problem in key["problems"]:
+    sections = text.split("### Worked solution")[1:]
+    for problem, section in zip(key["problems"], sections, strict=True):
         solution = problem["solution"]
-        assert f"- Total params: {solution['total_params']:,}" in text
+        asked = [q["layer"] for q in problem["questions"] if "layer" in q]
+        last = len(solution["layers"]) if problem["kind"] == "table" else max(asked)
         for layer in solution["layers"]:
+            heading = f"#### Layer {layer['index']}: "
+            assert (heading in section) == (layer["index"] <= last), (problem["id"], heading)
+        total = f"- Total params: {solution['total_params']:,}"
+        assert (total in section) == (problem["kind"] == "table"), problem["id"]
+        for layer in solution["layers"][:last]:
             for step in layer["steps"]:
-                assert step["why"].replace("_", "\\_") in text or step["why"] in text
+                assert step["why"].replace("_", "\\_") in section or step["why"] in section
+    assert "**(a)** How many parameters" in text and "(layer " in text
+    assert "**q1.**" not in text
 
 
 def test_markdown_inline_answers_fold_into_details(tmp_path: Path) -> None:
@@ -290,7 +302,9 @@ def test_same_seed_same_bytes_in_separate_processes(tmp_path: Path) -> None:
         runs.append(written(out))
     first, second = runs
     assert sorted(first) == sorted(second)
-    assert len(first) == 12 + 41  # every format alone, and seven with a roster of three
+    assert (
+        len(first) == 13 + 45
+    )  # every format alone, and seven with a roster of three (LaTeX: a latexmkrc per folder)
     different = [name for name in first if first[name] != second[name]]
     assert different == []
 
@@ -575,7 +589,7 @@ def compile_tex(pdflatex: str, path: Path) -> str:
 
 
 def test_latex_sheet_and_key_compile(pdflatex: str, quizzes: dict[str, Path]) -> None:
-    for name in FILES["latex"]:
+    for name in FILES["latex"][:2]:
         compile_tex(pdflatex, quizzes["latex"] / name)
     key = (quizzes["latex"] / "key.tex").read_text(encoding="utf-8")
     sheet = (quizzes["latex"] / "quiz.tex").read_text(encoding="utf-8")
