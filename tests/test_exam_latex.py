@@ -89,7 +89,10 @@ def plain(name: str) -> str:
 # -- without TeX --------------------------------------------------------------------------------
 
 
-def test_unicode_names_keep_their_letters_and_escape_tex() -> None:
+def test_unicode_names_keep_their_letters_and_quotes_and_escape_tex() -> None:
+    assert tex_unicode('Emma O\'Brien "Em"') == (
+        "Emma O\\textquotesingle{}Brien \\textquotedbl{}Em\\textquotedbl{}"
+    )
     assert tex_unicode("Nguyễn_Văn {An} 王伟 & ð\n%") == "Nguyễn\\_Văn \\{An\\} 王伟 \\& ð \\%"
 
 
