@@ -29,7 +29,7 @@ from ..render import _environment, group_digits, tex_chain, tex_unicode
 from ..resources import resource_dir
 from ..solve import LayerResult
 from . import PLATFORMS
-from .parts import COUNTS, answer_text, parts
+from .parts import COUNTS, Part, answer_text, parts
 from .roster import Student, variant_code
 
 _EXT = {
@@ -288,6 +288,7 @@ def _filters() -> dict[str, Callable[..., Any]]:
         "gift": _gift,
         "utex": tex_unicode,
         "label": _label,
+        "cloze": cloze_field,
         "key_layers": _key_layers,
         "chain": tex_chain,
     }
@@ -297,6 +298,33 @@ def _answer(question: Question) -> str:
     right = next((choice for choice in question.choices if choice.correct), None)
     text = answer_text(question)
     return f"{right.label}: {text}" if right is not None else text
+
+
+_CLOZE_SPECIAL = {char: "\\" + char for char in "\\}#~/\""}
+
+
+def _cloze_text(value: object) -> str:
+    """Text inside a Moodle Cloze field: its control characters escaped with a backslash."""
+    return "".join(_CLOZE_SPECIAL.get(char, char) for char in str(value))
+
+
+def cloze_field(part: Part) -> str:
+    """One answer cell as a Moodle Cloze (multi-answer) field: a number exactly (NUMERICAL,
+    tolerance 0), a shape in every spelling the terminal practice reads (SHORTANSWER), or a
+    choice with each wrong option's mistake as its feedback (MULTICHOICE)."""
+    if part.grading == "numerical":
+        return f"{{1:NUMERICAL:={part.answer}:0}}"
+    if part.grading == "shortanswer":
+        return "{1:SHORTANSWER:" + "~".join("=" + _cloze_text(s) for s in part.spellings) + "}"
+    options = []
+    for choice in part.choices:
+        text = _cloze_text(_option(choice, part.question))
+        if choice.correct:
+            options.append(f"={text}#Right.")
+        else:
+            assert choice.misconception is not None
+            options.append(f"{text}#{_cloze_text(choice.misconception.description)}")
+    return "{1:MULTICHOICE:" + "~".join(options) + "}"
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
