@@ -6,7 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from .bank import Example, HFExample, example, examples
-from .boundary import argument
+from .boundary import argument, read_file, shorten
 from .errors import InputShapeError
 from .parsing import parse, parse_shape
 from .render import render
@@ -20,13 +20,16 @@ def solve_spec(
     text: str,
     input_shape: str | tuple[int, ...] | None = None,
     title: str = "",
-    framework: str = "pytorch",
+    framework: str | None = None,
 ) -> Solution:
     """Parse and solve ``text``; ``input_shape`` ("1,28,28" or a tuple) overrides input(...).
 
     ``framework`` ("pytorch" or "keras") says whose layer names, shapes (channels-first or
-    channels-last) and counting rules the spec uses."""
-    architecture = parse(text).with_framework(framework)
+    channels-last) and counting rules the spec uses; None: the notation's own (pasted Keras
+    code is Keras, a chain PyTorch)."""
+    architecture = parse(text)
+    if framework is not None:
+        architecture = architecture.with_framework(framework)
     if isinstance(input_shape, str):
         try:
             shape = parse_shape(argument(input_shape, "--input"))
@@ -50,7 +53,7 @@ def explain(
     if example is not None:
         solution = solve_example(example, input_shape, framework)
     else:
-        solution = solve_spec(text, input_shape, framework=framework or "pytorch")
+        solution = solve_spec(text, input_shape, framework=framework)
     return render(solution, fmt, digits)
 
 
@@ -95,29 +98,65 @@ def read_live(
     if input_shape is None:
         raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
     shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(input_shape)
-    reading = live.read(live.load(target), shape, input_dtype)
+    reading = live.read_target(target, shape, input_dtype)
     return solve(reading.architecture), reading
 
 
-def solve_live_keras(target: str) -> Solution:
-    """Solve a Keras model (``path/to/model.py:build``): imports and runs the user's file."""
+def solve_live_keras(target: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
+    """Solve a Keras model (``path/to/model.py:build``): imports and runs the user's file.
+    ``input_shape`` builds a model that has no input yet, and must agree with one that has."""
     from . import live_keras
 
-    return solve(live_keras.architecture(live_keras.load(target)))
+    shape = _shape(input_shape)
+    return live_keras.solve_model(live_keras.load(target), shape)
+
+
+def check_live_keras(
+    target: str, input_shape: str | tuple[int, ...] | None = None
+) -> tuple[tuple[Any, ...], Any]:
+    """`explainer check --keras FILE:fn`: the rows and totals beside the model's own."""
+    from . import live_keras
+
+    return live_keras.check_model(live_keras.load(target), _shape(input_shape))
 
 
 def solve_model(
-    model: Any, input_shape: tuple[int, ...], input_dtype: str | None = None
+    model: Any, input_shape: str | tuple[int, ...] | None = None, input_dtype: str | None = None
 ) -> Solution:
-    """Solve an ``nn.Module`` instance on one sample of ``input_shape`` (batch excluded).
+    """Solve a live model: an ``nn.Module`` on one sample of ``input_shape`` (batch excluded),
+    or a Keras model (its own input shape, or ``input_shape`` if it has none yet).
 
-    Refused (LiveModelError) unless every count is the one PyTorch counts."""
+    Refused (LiveModelError) unless every count is the one the framework counts."""
+    if _is_keras(model):
+        from . import live_keras
+
+        return live_keras.solve_model(model, _shape(input_shape))
     from . import live
 
-    reading = live.read(model, tuple(input_shape), input_dtype)
+    shape = _shape(input_shape)
+    if shape is None:
+        raise InputShapeError("a PyTorch model needs input_shape: one sample, e.g. (1, 28, 28)")
+    reading = live.read(model, shape, input_dtype)
     solution = solve(reading.architecture)
     live.ensure_agrees(solution, reading)
     return solution
+
+
+def _is_keras(model: Any) -> bool:
+    """Keras models without importing Keras: only a loaded Keras can have made one."""
+    import sys
+
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(model, keras.Model)
+
+
+def _shape(input_shape: str | tuple[int, ...] | None) -> tuple[int, ...] | None:
+    if input_shape is None or not isinstance(input_shape, str):
+        return None if input_shape is None else tuple(input_shape)
+    try:
+        return parse_shape(argument(input_shape, "--input"))
+    except InputShapeError as exc:
+        raise exc.at("--input") from None
 
 
 def solve_example(
@@ -152,10 +191,7 @@ def solve_hf(target: str) -> LMSolution:
 
     path = Path(target)
     if path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ExplainerError(f"--hf {target}: cannot read it: {exc}") from None
+        text = read_file(path, f"--hf {shorten(target)}")
         return solve_config(read_config(text, path.name))
     bundled = hf_examples()
     if target not in bundled:

@@ -149,6 +149,31 @@ def check_spec(text: str, what: str = "the spec") -> str:
     return text.removeprefix("\ufeff")
 
 
+def check_depth(text: str, where: str) -> None:
+    """Brackets nested at most MAX_DEPTH deep (JSON, TOML): their parsers recurse per level."""
+    depth = 0
+    quote = escaped = False
+    for char in text:
+        if quote:
+            escaped, quote = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            quote = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise LimitError(f"brackets nested more than {MAX_DEPTH} deep", where)
+        elif char in "]}":
+            depth -= 1
+
+
+def json_integer(text: str, limit: int = MAX_DIGITS) -> int:
+    """For ``json.loads(parse_int=...)``: an integer within ``limit`` digits, never refused
+    by Python's own limit."""
+    if len(text.lstrip("-")) > limit:
+        raise LimitError(f"an integer with more than {limit:,} digits")
+    return int(text)
+
+
 def check_expression(text: str, where: str) -> None:
     """Before ``ast`` sees a layer call or a forward method: bracket depth, operators and the
     length of every number, counted in one loop outside strings. Python's parser would

@@ -125,6 +125,13 @@ def check(solution: Solution) -> tuple[Row, ...]:
     """Each layer beside the framework's own: PyTorch modules, or Keras layers for Keras."""
     if solution.framework == "keras":
         return tuple(_keras_row(layer) for layer in solution.layers)
+    alone = next((layer for layer in solution.layers if not layer.layer.source), None)
+    if alone is not None:  # Add, Concat, x.mean(...), Hugging Face's Conv1D: no torch.nn class
+        raise ExplainerError(
+            f"{alone.type} is no module PyTorch can build on its own (a merge, a tensor "
+            "operation or a Hugging Face module), and check builds the layers one by one",
+            f"layer {alone.index}, {alone.type}",
+        )
     torch = torch_module()
     return tuple(_row(torch, layer) for layer in solution.layers)
 
@@ -164,7 +171,8 @@ def _row(torch: Any, layer: LayerResult) -> Row:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's advice on valid layers is not ours to show
-            module = module_class(torch, type(layer.layer), layer.type)(**layer.args)
+            kind = module_class(torch, type(layer.layer), layer.type)
+            module = kind(**layer.layer.constructor_args())
             module.eval()
             with torch.no_grad():
                 out = _forward(torch, module, layer)
@@ -196,5 +204,5 @@ def _forward(torch: Any, module: Any, layer: LayerResult) -> Any:
         value = torch.zeros(*x.shape[:-1], args.get("vdim") or width)
         out = module(x, key, value)
     else:
-        out = module(x)
+        out = module(x, *layer.layer.call_args())
     return out[0] if isinstance(out, tuple) else out

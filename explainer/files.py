@@ -139,10 +139,12 @@ def write_tree(written: Mapping[str, bytes], target: Path, force: bool = False) 
             try:
                 _build(staging, written)
                 if target.is_dir():
-                    _carry_over(target, staging, written, set(manifest or ()) | {MARKER})
+                    ours = set(manifest or ()) | {MARKER}
+                    _carry_over(target, staging, written, ours, force)
                 _swap(staging, target)
             finally:
-                shutil.rmtree(staging, ignore_errors=True)
+                with _signals_blocked():  # the old folder goes whole, never half
+                    shutil.rmtree(staging, ignore_errors=True)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
 
@@ -163,9 +165,12 @@ def _build(staging: Path, written: Mapping[str, bytes]) -> None:
     )
 
 
-def _carry_over(old: Path, new: Path, written: Mapping[str, bytes], ours: set[str]) -> None:
+def _carry_over(
+    old: Path, new: Path, written: Mapping[str, bytes], ours: set[str], force: bool
+) -> None:
     """The user's own files in the old folder, linked into the new one. Nothing is followed:
-    a symbolic link is copied as a link; one standing where explainer writes is dropped."""
+    a symbolic link is copied as a link; anything of the user's standing where explainer
+    writes a folder (a link named students) is refused, or with ``force`` replaced."""
     parents = {p.as_posix() for name in written for p in Path(name).parents if str(p) != "."}
     stack = [""]
     while stack:
@@ -178,6 +183,8 @@ def _carry_over(old: Path, new: Path, written: Mapping[str, bytes], ours: set[st
                 if rel in parents:
                     if entry.is_dir(follow_symlinks=False):
                         stack.append(rel)
+                    elif not force:
+                        raise _Collision(f"{rel} is not a folder, and explainer writes {rel}/")
                     continue
                 _carry(Path(entry.path), new / rel, entry)
 
@@ -283,6 +290,14 @@ def _mode(full: int) -> int:
     mask = os.umask(0)
     os.umask(mask)
     return full & ~mask
+
+
+class _Collision(OSError):
+    """A file or link of the user's where explainer writes a folder."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{message}; --force replaces it")
+        self.strerror = self.args[0]
 
 
 class _Terminated(SystemExit):

@@ -15,6 +15,7 @@ where they differ the solution is refused, never shown.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import inspect
@@ -72,6 +73,12 @@ def torch_module() -> Any:
 
 def load(target: str) -> Any:
     """``path/to/model.py:Net`` -> an instance of Net, built with no arguments."""
+    return _build(model_class(target), target)
+
+
+def model_class(target: str) -> Any:
+    """``path/to/model.py:Net`` -> the class Net, checked to be a module built without
+    arguments."""
     torch = torch_module()
     found = user_object("--torch", target, "ClassName")
     name = target.rpartition(":")[2]
@@ -84,11 +91,66 @@ def load(target: str) -> Any:
             f"{where}: {name}() cannot be built without arguments: __init__ needs "
             f"{', '.join(needed)}"
         )
+    return found
+
+
+def _build(cls: Any, target: str) -> Any:
     try:
-        return found()
+        return cls()
     # The user's own __init__: whatever it raises is theirs to fix, said in one line.
     except Exception as exc:
-        raise LiveModelError(f"{where}: building {name}() failed: {_first_line(exc)}") from None
+        where = f"--torch {target!r}"
+        raise LiveModelError(
+            f"{where}: building {cls.__name__}() failed: {_first_line(exc)}"
+        ) from None
+
+
+def read_target(target: str, input_shape: Shape, input_dtype: str | None = None) -> Reading:
+    """Build and read the model of ``target``: first with its weights on the meta device
+    (their sizes, no values: nothing to initialise, and a forward pass that computes shapes
+    only), as the counts and shapes are the same; where the model's own code needs real
+    values (``.item()``, a tensor made on the CPU in forward), built and run for real."""
+    torch = torch_module()
+    cls = model_class(target)
+    try:
+        with on_meta(torch):
+            model = cls()
+        return read(model, input_shape, input_dtype)
+    # The user's code on sizes without values: anything it raises only means it needs real
+    # values; the real build below says what is wrong, if anything is.
+    except Exception:
+        pass
+    return read(_build(cls, target), input_shape, input_dtype)
+
+
+@contextlib.contextmanager
+def on_meta(torch: Any) -> Iterator[None]:
+    """Modules built inside keep their parameters and buffers on the meta device.
+
+    Not ``with torch.device("meta")``: that would also put on meta the plain tensors an
+    ``__init__`` computes with (RegNet rounds its widths with torch ops and reads them back)."""
+    module = torch.nn.Module
+    register_parameter, register_buffer = module.register_parameter, module.register_buffer
+    # One meta copy per parameter, whoever registers it: a weight tied to another module's
+    # (or registered twice) stays one tensor, as it would be on the CPU.
+    moved: dict[int, tuple[Any, Any]] = {}
+
+    def parameter(self: Any, name: str, value: Any) -> None:
+        if value is not None and value.device.type != "meta":
+            if id(value) not in moved:
+                copy = torch.nn.Parameter(value.to("meta"), requires_grad=value.requires_grad)
+                moved[id(value)] = (value, copy)  # the original kept alive: its id stays its
+            value = moved[id(value)][1]
+        register_parameter(self, name, value)
+
+    def buffer(self: Any, name: str, value: Any, persistent: bool = True) -> None:
+        register_buffer(self, name, None if value is None else value.to("meta"), persistent)
+
+    module.register_parameter, module.register_buffer = parameter, buffer
+    try:
+        yield
+    finally:
+        module.register_parameter, module.register_buffer = register_parameter, register_buffer
 
 
 def user_object(option: str, target: str, what: str) -> Any:
@@ -163,6 +225,18 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Call:
+    """One call of a unit in the forward pass: the shapes in and out (batch-less), and what
+    else forward was given (MaxViT's window size)."""
+
+    index: int  # of the unit
+    input: Shape | None
+    output: Shape | None
+    args: tuple[Any, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Real:
     """PyTorch's own figures for one row of the worked solution."""
 
@@ -195,14 +269,12 @@ def read(model: Any, input_shape: Shape, input_dtype: str | None = None) -> Read
     dtype = _dtype(torch, units, input_dtype)
     calls = _run(torch, model, units, input_shape, dtype)
     rows = _Rows(units, held)
-    for index, in_shape, out_shape in calls:
-        rows.call(units[index], in_shape, out_shape)
+    for call in calls:
+        rows.call(units[call.index], call)
     missed = [i for i, unit in enumerate(units) if rows.missed(unit)]
     if missed:  # auxiliary heads (GoogLeNet, Inception v3) run only while training
-        for index, in_shape, out_shape in _run_training(
-            torch, model, units, missed, input_shape, dtype
-        ):
-            rows.call(units[index], in_shape, out_shape, training=True)
+        for call in _run_training(torch, model, units, missed, input_shape, dtype):
+            rows.call(units[call.index], call, training=True)
     rows.finish()
     if not rows.specs:
         raise LiveModelError("the model has no layers and no parameters to count")
@@ -258,11 +330,9 @@ def _dtype(torch: Any, units: list[Unit], input_dtype: str | None) -> Any:
     return torch.long if input_dtype == "long" else torch.float32
 
 
-def _run(
-    torch: Any, model: Any, units: list[Unit], input_shape: Shape, dtype: Any
-) -> list[tuple[int, Shape | None, Shape | None]]:
+def _run(torch: Any, model: Any, units: list[Unit], input_shape: Shape, dtype: Any) -> list[Call]:
     """(unit index, input shape, output shape) of every call, in the order forward makes them."""
-    calls: list[tuple[int, Shape | None, Shape | None]] = []
+    calls: list[Call] = []
     handles = [
         unit.module.register_forward_hook(_recorder(calls, index), with_kwargs=True)
         for index, unit in enumerate(units)
@@ -290,16 +360,17 @@ def _run_training(
     wanted: list[int],
     input_shape: Shape,
     dtype: Any,
-) -> list[tuple[int, Shape | None, Shape | None]]:
+) -> list[Call]:
     """The calls of the ``wanted`` units in one training-mode pass (a batch of two: batch
     normalisation needs more than one value). The model's buffers (running statistics) are
     put back as they were, and the model left in eval mode; a failure just records nothing."""
-    calls: list[tuple[int, Shape | None, Shape | None]] = []
+    calls: list[Call] = []
     handles = [
         units[index].module.register_forward_hook(_recorder(calls, index), with_kwargs=True)
         for index in wanted
     ]
     saved = [(buffer, buffer.clone()) for buffer in model.buffers()]
+    random_state = torch.random.get_rng_state()  # dropout draws: the user's sequence unmoved
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     try:
         model.train()
@@ -315,13 +386,15 @@ def _run_training(
         with torch.no_grad():
             for buffer, value in saved:
                 buffer.copy_(value)
+        torch.random.set_rng_state(random_state)
         model.eval()
     return calls
 
 
-def _recorder(calls: list[tuple[int, Shape | None, Shape | None]], index: int) -> Any:
+def _recorder(calls: list[Call], index: int) -> Any:
     def hook(module: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-        calls.append((index, _shape((args, kwargs)), _shape(output)))
+        extra = tuple(kwargs.items())
+        calls.append(Call(index, _shape((args, kwargs)), _shape(output), args[1:], extra))
 
     return hook
 
@@ -363,14 +436,8 @@ class _Rows:
         self.unused: list[str] = []  # never called, derived on their least input
         self.training: list[str] = []  # called only in a training-mode pass
 
-    def call(
-        self,
-        unit: Unit,
-        in_shape: Shape | None,
-        out_shape: Shape | None,
-        *,
-        training: bool = False,
-    ) -> None:
+    def call(self, unit: Unit, call: Call, *, training: bool = False) -> None:
+        in_shape, out_shape = call.input, call.output
         self._held_before(unit.name)
         self.called.add(id(unit.module))
         if training:
@@ -380,7 +447,7 @@ class _Rows:
             return
         if in_shape is None:
             raise LiveModelError(f"layer {unit.name} ({unit.kind}) was called without a tensor")
-        spec = _spec(unit.name, unit.module, in_shape)
+        spec = _spec(unit.name, unit.module, in_shape, call)
         self._add(spec, unit.name, list(unit.module.parameters()), out_shape)
 
     def missed(self, unit: Unit) -> bool:
@@ -404,7 +471,7 @@ class _Rows:
                 self._counted(unit, None, None, called=False)
             else:
                 self.unused.append(unit.name)
-                spec = dataclasses.replace(spec, input_shape=least)
+                spec = dataclasses.replace(spec, input_shape=least, off_path=True)
                 self._add(spec, unit.name, list(unit.module.parameters()), None)
 
     def notes(self) -> tuple[str, ...]:
@@ -429,8 +496,9 @@ class _Rows:
             )
         if self.unused:
             notes.append(
-                f"forward uses the weights of {_names(self.unused)} without calling them as "
-                "modules: each is derived on one input of the size it takes"
+                f"forward never calls these modules: {_names(self.unused)} (unused, or their "
+                "weights used directly), yet PyTorch counts their parameters: each is derived "
+                "on one input of the size it takes"
             )
         if self.uncalled:
             notes.append(
@@ -459,7 +527,9 @@ class _Rows:
         name = f"{owner}.{attr}" if owner else attr
         size = tuple(int(n) for n in parameter.shape)
         text = f"({name}): nn.Parameter of size {'×'.join(map(str, size)) or '()'}"
-        spec = LayerSpec("Parameter", (), (("size", size),), name, text, input_shape=size)
+        spec = LayerSpec(
+            "Parameter", (), (("size", size),), name, text, input_shape=size, off_path=True
+        )
         self._add(spec, name, [parameter], size)
 
     def _counted(
@@ -475,7 +545,9 @@ class _Rows:
             ("called", called),
         )
         text = f"({unit.name}): {_first_repr_line(unit.module)}"
-        spec = LayerSpec("Counted", (), kwargs, unit.name, text, input_shape=in_shape)
+        spec = LayerSpec(
+            "Counted", (), kwargs, unit.name, text, input_shape=in_shape, off_path=not called
+        )
         self._add(spec, unit.name, list(unit.module.parameters()), out_shape)
 
     def _add(self, spec: LayerSpec, name: str, params: list[Any], shape: Shape | None) -> None:
@@ -508,10 +580,16 @@ def _first_repr_line(module: Any) -> str:
     return repr(module).splitlines()[0]
 
 
-def _spec(name: str, module: Any, shape: Shape | None) -> LayerSpec:
+def _spec(name: str, module: Any, shape: Shape | None, call: Call | None = None) -> LayerSpec:
     kind = type(module).__name__
     kwargs: dict[str, Any] = {}
+    if call is not None:  # what forward was given besides the input, by name
+        names = KINDS[kind].forward_arguments
+        kwargs.update(zip(names, call.args, strict=False))
+        kwargs.update((key, value) for key, value in call.kwargs if key in names)
     for field in dataclasses.fields(KINDS[kind]):
+        if field.name in kwargs:
+            continue
         reader = _READERS.get((kind, field.name))
         if reader is not None:
             kwargs[field.name] = reader(module)

@@ -85,11 +85,23 @@ class BoxRow:
 
 
 @dataclass(frozen=True)
+class Edge:
+    """A graph's arrow between boxes of different rows, in the diagram's own coordinates: a
+    path of straight pieces (``points``) ending in a triangle ``head``."""
+
+    points: tuple[tuple[Fraction, Fraction], ...]
+    head: tuple[tuple[Fraction, Fraction], ...]
+
+
+@dataclass(frozen=True)
 class ShapeDiagram:
     rows: tuple[BoxRow, ...]
     row_height: Fraction
     width: Fraction
     height: Fraction
+    # A graph (branches, merges): one row per level, branches side by side, and these arrows
+    # between the rows. Empty for a chain, whose arrows run inside each row.
+    edges: tuple[Edge, ...] = ()
 
     @property
     def boxes(self) -> tuple[Box, ...]:
@@ -106,6 +118,8 @@ class Bar:
     width: Fraction
     height: Fraction
     layer: LayerResult
+    params: int  # every copy of the layer (one of 12 printed blocks: 12 times its count)
+    label: str  # Conv2d-1, or LayerNorm-4 ×12
     share: Fraction  # of the total parameters
     middle_y: Fraction  # the row's middle (TikZ anchors labels there)
     baseline_y: Fraction  # the labels' SVG baseline, a little below the middle
@@ -139,12 +153,14 @@ def stages(solution: Solution) -> list[tuple[Shape, LayerResult | None]]:
     """The input, then each layer whose output differs from the shape before it."""
     found: list[tuple[Shape, LayerResult | None]] = [(solution.input_shape, None)]
     for layer in solution.layers:
-        if layer.output_shape != found[-1][0]:
+        if layer.output_shape != found[-1][0] and not layer.spec.off_path:
             found.append((layer.output_shape, layer))
     return found
 
 
 def shape_diagram(solution: Solution) -> ShapeDiagram:
+    if not solution.is_chain:
+        return graph_diagram(solution)
     found = stages(solution)
     column_width = max(COLUMN, *(_room(shape, layer) for shape, layer in found))
     columns = max(1, min(len(found), WIDTH // column_width))
@@ -221,19 +237,31 @@ def bar_chart(solution: Solution) -> BarChart | None:
     weighted = [layer for layer in solution.layers if layer.params > 0]
     if not weighted:
         return None
-    largest = max(layer.params for layer in weighted)
-    label_chars = max(_layer_chars(layer) for layer in weighted)
+    largest = max(layer.params * layer.copies for layer in weighted)
+    label_chars = max(len(_bar_label(layer)) for layer in weighted)
     bar_x = Fraction(label_chars * CHAR + LABEL_GAP)
     length = WIDTH - bar_x - VALUE_COLUMN
     bars = tuple(
-        _bar(layer, row, bar_x, length * Fraction(layer.params, largest), solution.total_params)
+        _bar(
+            layer,
+            row,
+            bar_x,
+            length * Fraction(layer.params * layer.copies, largest),
+            solution.total_params,
+        )
         for row, layer in enumerate(weighted)
     )
-    biggest = next(bar for bar in bars if bar.layer.params == largest)
+    biggest = next(bar for bar in bars if bar.params == largest)
     height = Fraction(len(bars) * ROW)
     return BarChart(
         bars=bars, biggest=biggest, row_height=Fraction(ROW), width=Fraction(WIDTH), height=height
     )
+
+
+def _bar_label(layer: LayerResult) -> str:
+    """Conv2d-1; a layer of a printed repeat says how many copies its bar stands for."""
+    label = f"{layer.type}-{layer.index}"
+    return label + (f" ×{layer.copies}" if layer.copies > 1 else "")
 
 
 def _bar(layer: LayerResult, row: int, x: Fraction, width: Fraction, total: int) -> Bar:
@@ -246,9 +274,125 @@ def _bar(layer: LayerResult, row: int, x: Fraction, width: Fraction, total: int)
         width=width,
         height=Fraction(BAR_HEIGHT),
         layer=layer,
-        share=Fraction(layer.params, total),
+        params=layer.params * layer.copies,
+        label=_bar_label(layer),
+        share=Fraction(layer.params * layer.copies, total),
         middle_y=middle,
         baseline_y=middle + 4,
         label_x=x - LABEL_GAP,
         value_x=x + width + LABEL_GAP,
     )
+
+
+# -- graphs: one row per level, branches side by side, merges as boxes of their own ---------
+
+BYPASS = 14  # an arrow that skips rows runs this far right of the widest row it passes
+
+
+def graph_nodes(solution: Solution) -> dict[int, tuple[int, ...]]:
+    """The boxes of a graph (0: the input) and, for each, the boxes it reads: every merge,
+    every layer that changes the shape or has weights (a branch shows what it holds), and the
+    output; the others (ReLU, Dropout) are passed through."""
+    shown: dict[int, tuple[int, ...]] = {0: ()}
+    nearest: dict[int, int] = {0: 0}  # each layer -> the box that stands for its output
+    last = solution.layers[-1].index if solution.layers else 0
+    for layer in solution.layers:
+        if not layer.placed:
+            continue
+        sources = tuple(dict.fromkeys(nearest[i] for i in layer.inputs))
+        changes = layer.output_shape != layer.input_shape
+        if len(layer.inputs) > 1 or changes or layer.params or layer.index == last:
+            shown[layer.index] = sources
+            nearest[layer.index] = layer.index
+        else:
+            nearest[layer.index] = sources[0]
+    return shown
+
+
+def graph_diagram(solution: Solution) -> ShapeDiagram:
+    shown = graph_nodes(solution)
+    level: dict[int, int] = {}
+    for node, sources in shown.items():
+        level[node] = 1 + max((level[s] for s in sources), default=-1)
+    rows_of: dict[int, list[int]] = {}
+    for node in shown:
+        rows_of.setdefault(level[node], []).append(node)
+    results = {layer.index: layer for layer in solution.layers}
+    shapes = {0: solution.input_shape, **{i: r.output_shape for i, r in results.items()}}
+    found = [(shapes[n], results.get(n)) for n in shown]
+    column = max(COLUMN, *(_room(shape, layer) for shape, layer in found))
+    tallest = max(box_size(shape)[1] for shape, _ in found)
+    row_height = GAP + tallest + LABELS + GAP
+    widest = max(len(nodes) for nodes in rows_of.values())
+    rows = []
+    where: dict[int, tuple[int, Box]] = {}  # node -> (row number, box)
+    for number in sorted(rows_of):
+        nodes = rows_of[number]
+        left = Fraction((widest - len(nodes)) * column, 2)  # each row centred
+        middle = GAP + tallest / 2
+        boxes = tuple(
+            _box(shapes[n], results.get(n), left + i * column, column, middle, tallest)
+            for i, n in enumerate(nodes)
+        )
+        where.update({n: (number, box) for n, box in zip(nodes, boxes, strict=True)})
+        rows.append(BoxRow(top=row_height * number, boxes=boxes, arrows=()))
+    width = Fraction(widest * column)
+    edges, lanes = _edges(shown, where, row_height, width)
+    return ShapeDiagram(
+        rows=tuple(rows),
+        row_height=row_height,
+        width=width + (BYPASS * (lanes + 1) if lanes else 0),
+        height=len(rows) * row_height + GAP,
+        edges=edges,
+    )
+
+
+def _edges(
+    shown: dict[int, tuple[int, ...]],
+    where: dict[int, tuple[int, Box]],
+    row_height: Fraction,
+    width: Fraction,
+) -> tuple[tuple[Edge, ...], int]:
+    """The arrows, and how many lanes right of the rows the skip connections take."""
+    edges = []
+    lane = 0
+    for node, sources in shown.items():
+        row, target = where[node]
+        for source in sources:
+            start_row, start = where[source]
+            if row - start_row == 1:
+                edges.append(_down(start, start_row, target, row, row_height))
+            else:
+                lane += 1
+                edges.append(_bypass(start, start_row, target, row, row_height, width, lane))
+    return tuple(edges), lane
+
+
+def _down(start: Box, start_row: int, target: Box, row: int, height: Fraction) -> Edge:
+    """Below the source's labels, across, then down onto the top of the target box."""
+    x1, y1 = start.centre_x, height * start_row + start.layer_y + 6
+    x2, y2 = target.centre_x, height * row + target.y - 3
+    bend = y2 - Fraction(GAP, 2)
+    points = ((x1, y1), (x1, bend), (x2, bend), (x2, y2 - ARROW_HEAD))
+    return Edge(points, _head_down(x2, y2))
+
+
+def _bypass(
+    start: Box, start_row: int, target: Box, row: int, height: Fraction, width: Fraction, lane: int
+) -> Edge:
+    """A skip connection: down below the source's labels, out to the right of every row,
+    down, and into the target's side."""
+    x1, y1 = start.centre_x, height * start_row + start.layer_y + 6
+    gap = height * (start_row + 1) - Fraction(GAP, 4) * (1 + lane % 2)
+    y2 = height * row + target.y + target.height / 2
+    x2 = target.x + target.width + 3
+    side = width + BYPASS * lane
+    points = ((x1, y1), (x1, gap), (side, gap), (side, y2), (x2 + ARROW_HEAD, y2))
+    head = ((x2, y2), (x2 + ARROW_HEAD, y2 - Fraction(ARROW_HEAD, 2) - 1),
+            (x2 + ARROW_HEAD, y2 + Fraction(ARROW_HEAD, 2) + 1))  # fmt: skip
+    return Edge(points, head)
+
+
+def _head_down(x: Fraction, y: Fraction) -> tuple[tuple[Fraction, Fraction], ...]:
+    half = Fraction(ARROW_HEAD, 2) + 1
+    return ((x, y), (x - half, y - ARROW_HEAD), (x + half, y - ARROW_HEAD))

@@ -12,13 +12,15 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from math import prod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .blocks import BlockResult, parent_of
 from .errors import ExplainerError
 from .fade import blank_last
 from .pictures import bar_chart, shape_diagram
@@ -120,6 +122,116 @@ class SummaryLayout:
     double_rule: str
 
 
+@dataclass(frozen=True)
+class SummaryRow:
+    """One row of the summary table: a layer, or with --depth a block taken as a whole."""
+
+    label: str  # Conv2d-1, or GPT2Block h.0-11 ×12; Keras's conv2d (Conv2D)
+    shape: tuple[int, ...] | None  # the output shape; None where it is not derived
+    params: int  # all its copies (a layer of one of 12 printed blocks: 12 times its count)
+    index: int | None  # the layer's number, for links; None for a block
+    keras: bool = False  # written as model.summary() writes it: (None, 26, 26, 32)
+
+    @property
+    def shape_text(self) -> str:
+        if self.shape is None:
+            return "--"
+        return _none_shape(self.shape) if self.keras else _batch_shape(self.shape)
+
+
+def summary_rows(solution: Solution) -> list[SummaryRow]:
+    """Every layer, or with ``summary_depth`` N the modules down to depth N, as torchinfo's
+    ``depth``: a block N deep is one row, the layers above it rows of their own."""
+    depth = solution.summary_depth
+    if depth is None and solution.framework == "keras":
+        names = _keras_names(solution)
+        return [
+            replace(_layer_row(layer), label=f"{name} ({layer.type})", keras=True)
+            for layer, name in zip(solution.layers, names, strict=True)
+        ]
+    if depth is None:
+        return [_layer_row(layer) for layer in solution.layers]
+    paths = frozenset(block.path for block in solution.blocks)
+    by_path = {block.path: block for block in solution.blocks}
+    rows: list[SummaryRow] = []
+    shown: set[str] = set()
+    for layer in solution.layers:
+        chain = _enclosing(layer.spec.name or "", paths)
+        if len(chain) < depth:
+            rows.append(_layer_row(layer))
+            continue
+        block = by_path[chain[depth - 1]]
+        if block.path not in shown:
+            shown.add(block.path)
+            around = prod(by_path[p].block.times for p in chain[: depth - 1])
+            times = block.block.times * around
+            label = f"{block.type} {block.path}" + (f" ×{times}" if times > 1 else "")
+            shape = _block_shape(solution, block.path, paths)
+            rows.append(SummaryRow(label, shape, block.params * around, None))
+    return rows
+
+
+def _layer_row(layer: LayerResult) -> SummaryRow:
+    """A layer of a repeated block is one row for all its copies: the rows add up."""
+    shape = layer.output_shape if layer.placed else None
+    label = f"{layer.type}-{layer.index}" + (f" ×{layer.copies}" if layer.copies > 1 else "")
+    return SummaryRow(label, shape, layer.params * layer.copies, layer.index)
+
+
+def _enclosing(name: str, paths: frozenset[str]) -> list[str]:
+    """The blocks around a module, outermost first."""
+    found: list[str] = []
+    parent = parent_of(name, paths)
+    while parent:
+        found.insert(0, parent)
+        parent = parent_of(parent, paths)
+    return found
+
+
+def _block_shape(solution: Solution, path: str, paths: frozenset[str]) -> tuple[int, ...] | None:
+    """A block's output: that of its last layer, where shapes are derived."""
+    inside = [
+        layer for layer in solution.layers if path in _enclosing(layer.spec.name or "", paths)
+    ]
+    last = inside[-1] if inside else None
+    return last.output_shape if last is not None and last.placed else None
+
+
+def _keras_names(solution: Solution) -> list[str]:
+    """A live model's own layer names; in a spec, the name= given, else the one Keras would
+    make: the class name in snake case, numbered from the second of a kind (dense, dense_1)."""
+    if solution.notation == "live-keras":
+        return [layer.name for layer in solution.layers]
+    seen: dict[str, int] = {}
+    names = []
+    for layer in solution.layers:
+        given = getattr(layer.layer, "name", None)
+        if isinstance(given, str):
+            names.append(given)
+            continue
+        base = _snake_case(layer.type)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        names.append(base if count == 0 else f"{base}_{count}")
+    return names
+
+
+def _snake_case(name: str) -> str:
+    """Keras's own rule (keras.src.utils.naming.to_snake_case): Conv2D -> conv2d,
+    MaxPooling2D -> max_pooling2d."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _batch_shape(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(s) for s in (-1, *shape)) + "]"
+
+
+def _none_shape(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join(str(s) for s in (None, *shape)) + ")"
+
+
 def _json_text(solution: Solution) -> str:
     """JSON proper: NaN and Infinity are not JSON. The parser refuses such arguments; this
     names the layer if one ever comes another way (a live model)."""
@@ -136,7 +248,7 @@ def _json_text(solution: Solution) -> str:
 
 
 def summary_layout(solution: Solution) -> SummaryLayout:
-    labels = [f"{layer.type}-{layer.index}" for layer in solution.layers]
+    labels = [row.label for row in summary_rows(solution)]
     width = max([20, *(len(label) + 1 for label in labels)])
     total = width + 27 + 16 + 1
     return SummaryLayout(width, "-" * total, "=" * total)
@@ -187,7 +299,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
 def to_json(solution: Solution) -> dict[str, Any]:
     """The JSON contract that other tools (and our own checks) read."""
     return {
-        "input_shape": list(solution.input_shape),
+        "input_shape": list(solution.input_shape) if solution.input_shape else None,
         "framework": solution.framework,
         "notation": solution.notation,
         "layers": [_layer_json(layer) for layer in solution.layers],
@@ -196,6 +308,18 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "non_trainable_params": solution.non_trainable_params,
         "total": step_json(solution.total),
         "notes": list(solution.notes),
+        "blocks": [_block_json(block) for block in solution.blocks],
+    }
+
+
+def _block_json(block: BlockResult) -> dict[str, Any]:
+    return {
+        "path": block.path,
+        "type": block.type,
+        "times": block.block.times,
+        "depth": block.depth,
+        "params": block.params,
+        "steps": [step_json(step) for step in block.steps],
     }
 
 
@@ -206,8 +330,10 @@ def _layer_json(layer: LayerResult) -> dict[str, Any]:
         "written": layer.spec.text,
         "type": layer.type,
         "args": {key: _jsonable(value) for key, value in layer.args.items()},
-        "input_shape": list(layer.input_shape),
-        "output_shape": list(layer.output_shape),
+        "inputs": list(layer.inputs),
+        "copies": layer.copies,
+        "input_shape": list(layer.input_shape) if layer.placed else None,
+        "output_shape": list(layer.output_shape) if layer.placed else None,
         "params": layer.params,
         "trainable_params": layer.trainable_params,
         "non_trainable_params": layer.non_trainable_params,
@@ -313,14 +439,20 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
+        "note": lambda comparison: comparison.note.format(
+            **{name: number(value) for name, value in comparison.numbers}
+        ),
         "summary_layout": summary_layout,
+        "summary_rows": summary_rows,
         "sentence": lambda text: text[:1].upper() + text[1:],
         "mathnum": math_number,
         "formula": lambda step: printer(step).doprint(step.formula.expr),
         "substituted": lambda step: printer(step).doprint(step.substituted),
         "symbol": lambda name: (LatexPrinter() if latex else UnicodePrinter()).symbol(name),
         "shape": lambda shape: "×".join(str(size) for size in shape),
-        "batch_shape": lambda shape: "[" + ", ".join(str(s) for s in (-1, *shape)) + "]",
+        "shapes": lambda shapes: " + ".join("×".join(str(s) for s in shape) for shape in shapes),
+        "sources": _sources,
+        "batch_shape": _batch_shape,
         "call": _call,
         "tex": _tex_escape,
         "md": _markdown_escape,
@@ -347,6 +479,15 @@ def _percent(share: Fraction) -> str:
     if share and not tenths:
         return "<0.1%"
     return f"{tenths // 10}.{tenths % 10}%"
+
+
+def _sources(sources: tuple[LayerResult | None, ...]) -> str:
+    """The inputs of a graph node in words: layer 5 (BatchNorm2d) and the input."""
+    names = [
+        "the input" if source is None else f"layer {source.index} ({source.type})"
+        for source in sources
+    ]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _call(layer: LayerResult) -> str:

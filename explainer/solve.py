@@ -5,14 +5,17 @@ The only place formulas are evaluated. Nothing here formats text for people.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from .blocks import BlockResult, block_total, solve_blocks, with_copies
 from .boundary import MAX_DIMENSIONS, MAX_LAYERS, check_count, check_integer, shorten
-from .errors import ExplainerError, InputShapeError
+from .errors import ExplainerError, InputShapeError, ShapeError
 from .formula import sum_formula
 from .layers import ALIASES, Derivation, Layer, bind, resolve
-from .spec import Architecture, LayerSpec, Shape
+from .layers.merge import Merge
+from .spec import Architecture, LayerSpec, Shape, SizeOf
 from .steps import Step, derive
 
 COURSE_NAMES = frozenset(name.lower() for name in ALIASES)
@@ -40,20 +43,32 @@ class LayerResult:
     )
     costs: LayerCosts | None = None  # MACs, FLOPs, memory: only when asked for (explainer.costs)
     comparison: Comparison | None = None  # the other framework's count: explainer.compare
+    # The nodes whose outputs it takes: 0 the input, k layer k (a chain: the layer before).
+    inputs: tuple[int, ...] = ()
+    # False: a print-out's module whose input is unknown (no forward): counted, not shaped.
+    placed: bool = True
+
+    input_shapes: tuple[Shape, ...] = ()  # one per input: a merge has several
+    copies: int = 1  # inside a printed repeat (12 x GPT2Block): the model holds 12 of it
 
     @property
     def type(self) -> str:
         return self.layer.type_name()
 
     @property
-    def non_trainable_params(self) -> int:
-        return self.params - self.trainable_params
+    def reads_previous(self) -> bool:
+        """It takes the output of the layer before it and nothing else, as in a chain."""
+        return self.inputs == (self.index - 1,)
 
     @property
     def restates_call(self) -> bool:
         """Whether the row spells out the call it stands for (FCwB(256) means Linear(...)):
         not for a module a live model's PyTorch counted, which has no call to spell out."""
         return self.spec.call != self.type and self.spec.call != "Counted"
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.params - self.trainable_params
 
     @property
     def args(self) -> dict[str, Any]:
@@ -70,6 +85,22 @@ class Solution:
     framework: str = "pytorch"
     title: str = ""  # the bank example's title, when solving one
     cost_totals: tuple[Step, ...] = ()  # totals of the cost steps, when asked for
+    blocks: tuple[BlockResult, ...] = ()  # a print-out's containers, each counted
+    summary_depth: int | None = None  # --depth: the summary's rows down to this depth
+
+    @property
+    def is_chain(self) -> bool:
+        """Every layer reads the one before: drawn and written as a chain."""
+        return all(layer.inputs == (layer.index - 1,) for layer in self.layers)
+
+    @property
+    def placed(self) -> bool:
+        """Every layer has its shapes (false for a print-out without its forward)."""
+        return all(layer.placed for layer in self.layers)
+
+    def sources(self, layer: LayerResult) -> tuple[LayerResult | None, ...]:
+        """The layers whose outputs ``layer`` takes; None stands for the network's input."""
+        return tuple(None if i == 0 else self.layers[i - 1] for i in layer.inputs)
 
     @property
     def total_params(self) -> int:
@@ -77,7 +108,7 @@ class Solution:
 
     @property
     def trainable_params(self) -> int:
-        return sum(layer.trainable_params for layer in self.layers)
+        return sum(layer.trainable_params * layer.copies for layer in self.layers)
 
     @property
     def non_trainable_params(self) -> int:
@@ -102,58 +133,154 @@ class Solution:
 
 
 def solve(architecture: Architecture, title: str = "") -> Solution:
-    if architecture.input_shape is None:
+    """Solve every node of the graph in order; each node reads the shapes of its inputs."""
+    if architecture.input_shape is None and any(spec.placed for spec in architecture.layers):
         first = architecture.layers[0] if architecture.layers else None
+        hint = (
+            'input(28, 28, 1) (channels last) or pass --input "(None, 28, 28, 1)"'
+            if architecture.framework == "keras"
+            else "input(1, 28, 28) or pass --input 1,28,28"
+        )
         raise InputShapeError(
-            "no input shape: start the spec with input(1, 28, 28) or pass --input 1,28,28",
+            f"no input shape: start the spec with {hint}",
             f"{first.where}: layer 1, {shorten(first.text)}" if first else "",
         )
     check_count(len(architecture.layers), MAX_LAYERS, "layers")
-    shape = architecture.input_shape
-    results: list[LayerResult] = []
-    live = architecture.notation == "live-pytorch"
+    if architecture.input_shape is not None:
+        size = math.prod(architecture.input_shape)
+        check_integer(size, "the input's size (the product of its sizes)", "input")
+    graph = _Graph(architecture)
     for index, spec in enumerate(architecture.layers, 1):
-        origin = _origin(results)
-        shape = spec.input_shape if spec.input_shape is not None else shape
         try:
-            result = _checked(
-                _solve_layer(index, spec, shape, origin, architecture.framework, live)
-            )
+            graph.add(index, spec)
         except ExplainerError as exc:
             raise exc.at(f"{spec.where}: layer {index}, {shorten(spec.text)}") from None
-        results.append(result)
-        shape = result.output_shape
+    blocks = solve_blocks(architecture.blocks, graph.results)
+    results = with_copies(graph.results, blocks)
     return Solution(
-        input_shape=architecture.input_shape,
+        input_shape=architecture.input_shape or (),
         layers=tuple(results),
-        total=_total(results),
+        total=_total(results, blocks),
         notation=_notation(architecture, results),
         notes=architecture.notes,
         framework=architecture.framework,
         title=title,
+        blocks=blocks,
     )
 
 
-def _checked(result: LayerResult) -> LayerResult:
-    """A result every output can print exactly (explainer.boundary's limits)."""
-    check_count(len(result.output_shape), MAX_DIMENSIONS, "sizes in the output shape")
-    for size in result.output_shape:
-        check_integer(size, "an output size")
-    check_integer(result.params, "the parameter count")
-    return result
+class _Graph:
+    """The nodes solved so far, by number (0 is the input), and the shape each one gives."""
+
+    def __init__(self, architecture: Architecture) -> None:
+        self.framework = architecture.framework
+        self.live = architecture.notation in ("live-pytorch", "live-keras")
+        self.results: list[LayerResult] = []
+        self.shapes: dict[int, Shape] = {}
+        if architecture.input_shape is not None:
+            self.shapes[0] = architecture.input_shape
+        self.first_call: dict[str, int] = {}  # a module called again shares its weights
+
+    def add(self, index: int, spec: LayerSpec) -> None:
+        if not spec.placed:
+            result = _solve_unplaced(index, spec, self.framework)
+        else:
+            sources = self._sources(index, spec)
+            shapes = (
+                (spec.input_shape, *spec.other_inputs)  # a live model's own shapes
+                if spec.input_shape
+                else (tuple(self.shapes[source] for source in sources))
+            )
+            labels = tuple(self._label(source) for source in sources)
+            spec = replace(spec, args=self._sizes(spec.args), kwargs=self._sizes(spec.kwargs))
+            result = _checked(
+                _solve_layer(index, spec, sources, shapes, labels, self.framework, self.live)
+            )
+            self.shapes[index] = result.output_shape
+        if spec.name is not None and result.params:
+            first = self.first_call.setdefault(spec.name, index)
+            if first != index:
+                result = _called_again(result, first)
+        self.results.append(result)
+
+    def _sources(self, index: int, spec: LayerSpec) -> tuple[int, ...]:
+        sources = spec.inputs if spec.inputs is not None else (index - 1,)
+        for source in sources:
+            if source not in self.shapes:
+                why = "comes later" if source >= index else "has no shape (no forward places it)"
+                raise ShapeError(f"its input, layer {source}, {why}")
+        return sources
+
+    def _sizes(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``x.shape[-1]`` written as an argument: the size, now that the shape is known."""
+        return tuple(self._size(value) for value in values)
+
+    def _size(self, value: Any) -> Any:
+        if isinstance(value, tuple):
+            return self._sizes(value)
+        if not isinstance(value, SizeOf):
+            return value
+        shape = self.shapes.get(value.node)
+        if shape is None:
+            raise ShapeError(f"shape[{value.dim}] of layer {value.node}, which has no shape")
+        rank = len(shape) + 1
+        dim = value.dim + rank if value.dim < 0 else value.dim
+        if dim == 0:
+            raise ShapeError("the batch size is not known: it can only stand first in x.view(...)")
+        if not 0 < dim < rank:
+            raise ShapeError(f"shape[{value.dim}] is out of range for {[-1, *shape]}")
+        return shape[dim - 1]
+
+    def _label(self, source: int) -> str:
+        if source == 0:
+            return "the input"
+        last = self.results[source - 1]
+        return f"layer {source} ({last.type})"
 
 
 def _solve_layer(
-    index: int, spec: LayerSpec, shape: Shape, origin: str, framework: str, live: bool = False
+    index: int,
+    spec: LayerSpec,
+    sources: tuple[int, ...],
+    shapes: tuple[Shape, ...],
+    labels: tuple[str, ...],
+    framework: str,
+    live: bool = False,
 ) -> LayerResult:
     kind, alias = resolve(spec.call, framework, live)
     kwargs = dict(spec.kwargs)
     args = spec.args
     if alias is not None:
         kwargs, args = alias.translate(args, kwargs), ()
-    layer = bind(kind, args, kwargs, shape, origin)
-    outcome = _shared(layer.derive(shape), spec)
-    trainable = outcome.params - outcome.non_trainable - spec.frozen
+    origin = "the input" if labels[0] == "the input" else f"after {labels[0]} the input"
+    layer = bind(kind, args, kwargs, shapes[0], origin)
+    if isinstance(layer, Merge):
+        if len(shapes) < layer.min_inputs:
+            raise ShapeError(f"{layer.type_name()} needs at least 2 inputs, got {len(shapes)}")
+        outcome = layer.merge(shapes, labels)
+    elif len(shapes) > 1 and type(layer).derive_inputs is not Layer.derive_inputs:
+        # Keras's merges and attention's query and value: several inputs of their own kind.
+        outcome = _shared(layer.derive_inputs(shapes), spec)
+    elif len(shapes) > 1:
+        raise ShapeError(
+            f"{layer.type_name()} takes one input, got {len(shapes)}: "
+            f"{', '.join(labels)}; merge them first with Add or Concat"
+        )
+    else:
+        outcome = _shared(layer.derive(shapes[0]), spec)
+    return _result(index, spec, layer, outcome, shapes[0], sources, shapes=shapes)
+
+
+def _result(
+    index: int,
+    spec: LayerSpec,
+    layer: Layer,
+    outcome: Derivation,
+    shape: Shape,
+    sources: tuple[int, ...],
+    placed: bool = True,
+    shapes: tuple[Shape, ...] = (),
+) -> LayerResult:
     return LayerResult(
         index=index,
         name=spec.name or spec.call,
@@ -162,12 +289,24 @@ def _solve_layer(
         input_shape=shape,
         output_shape=outcome.output_shape,
         params=outcome.params,
-        trainable_params=trainable,
+        trainable_params=outcome.params - outcome.non_trainable - spec.frozen,
         steps=outcome.steps,
         shape_why=outcome.shape_why,
         params_why=outcome.params_why,
         params_step=outcome.params_step,
+        inputs=sources,
+        placed=placed,
+        input_shapes=shapes,
     )
+
+
+def _checked(result: LayerResult) -> LayerResult:
+    """A result every output can print exactly (explainer.boundary's limits)."""
+    check_count(len(result.output_shape), MAX_DIMENSIONS, "sizes in the output shape")
+    # The product, not each size: MACs and bytes multiply it by a count, and must print.
+    check_integer(math.prod(result.output_shape), "the output's size (the product of its sizes)")
+    check_integer(result.params, "the parameter count")
+    return result
 
 
 def _shared(outcome: Derivation, spec: LayerSpec) -> Derivation:
@@ -189,6 +328,70 @@ def _shared(outcome: Derivation, spec: LayerSpec) -> Derivation:
     return replace(outcome, params=step.value, steps=(*outcome.steps, step), params_why=why)
 
 
+def _called_again(result: LayerResult, first: int) -> LayerResult:
+    """A print-out's module called again: the same weights, counted once, at its first call."""
+    why = f"the same module as layer {first}, called again: its weights are counted once, there"
+    return replace(result, params=0, trainable_params=0, steps=(), params_step=None, params_why=why)
+
+
+def _solve_unplaced(index: int, spec: LayerSpec, framework: str) -> LayerResult:
+    """A module whose input is unknown: its count from its own arguments, no shape.
+
+    A print-out writes every argument a count needs (in_features, num_features, ...), so the
+    count is the same for every shape the module accepts. It is derived for two made-up
+    shapes; the steps that differ between them are shape steps, and are left out. Were the
+    counts to differ, the module would need its real input: that is refused, never guessed.
+    """
+    kind, alias = resolve(spec.call, framework)
+    kwargs = dict(spec.kwargs)
+    args = spec.args
+    if alias is not None:
+        kwargs, args = alias.translate(args, kwargs), ()
+    outcomes = [_made_up(kind, args, kwargs, spatial) for spatial in (64, 67)]
+    found = [o for o in outcomes if o is not None]
+    if len(found) < 2 or found[0][1].params != found[1][1].params:
+        raise ShapeError(
+            f"{kind.type_name()}: its count depends on what reaches it, which the print-out "
+            "alone does not say; paste the forward method below it"
+        )
+    (layer, one), (_, other) = found
+    steps = tuple(step for step in one.steps if step in other.steps)
+    outcome = replace(
+        one,
+        output_shape=(),
+        steps=steps,
+        shape_why="the print-out alone does not say what reaches this module: shapes need "
+        "the forward",
+    )
+    return _result(index, spec, layer, outcome, (), (), placed=False)
+
+
+def _made_up(
+    kind: type[Layer], args: tuple[Any, ...], kwargs: dict[str, Any], spatial: int
+) -> tuple[Layer, Derivation] | None:
+    """The kind on the first made-up input it accepts: each of its own integer arguments as
+    the first or the last size (in_channels, nx, normalized_shape), the others ``spatial``."""
+    for shape in _candidates(kind, (*args, *kwargs.values()), spatial):
+        try:
+            layer = bind(kind, args, kwargs, shape, "the input")
+            return layer, layer.derive(shape)
+        except ExplainerError:
+            continue
+    return None
+
+
+def _candidates(kind: type[Layer], given: tuple[Any, ...], spatial: int) -> list[Shape]:
+    sizes = [v for v in given if type(v) is int and v > 0]
+    tails = [tuple(v) for v in given if isinstance(v, tuple) and all(type(x) is int for x in v)]
+    ranks = sorted(kind.input_dims) or [1, 2, 3]
+    found: list[Shape] = [t for t in tails if t] + [(spatial, *t) for t in tails if t]
+    for rank in ranks:
+        rest = (spatial,) * (rank - 1)
+        for size in [*sizes, spatial]:
+            found += [(size, *rest), (*rest, size)]
+    return found
+
+
 def _notation(architecture: Architecture, results: list[LayerResult]) -> str:
     """Chain notation that uses the course's names (FCwB, FC, Maxpool) is the course notation."""
     if architecture.notation == "chain" and any(
@@ -198,14 +401,9 @@ def _notation(architecture: Architecture, results: list[LayerResult]) -> str:
     return architecture.notation
 
 
-def _origin(results: list[LayerResult]) -> str:
-    if not results:
-        return "the input"
-    last = results[-1]
-    return f"after layer {last.index} ({last.type}) the input"
-
-
-def _total(results: list[LayerResult]) -> Step:
+def _total(results: list[LayerResult], blocks: tuple[BlockResult, ...]) -> Step:
+    if blocks:
+        return block_total(results, blocks)
     weighted = [r for r in results if r.params]
     values = {f"p_{r.index}": r.params for r in weighted}
     meanings = {f"p_{r.index}": f"parameters of layer {r.index}, {r.name}" for r in weighted}

@@ -23,6 +23,7 @@ CNN = (
 )
 DEEP = "*".join(["2"] * 5000)  # too deep for the compiler
 DEEP_KEYWORD = "+".join(["2"] * 1500)  # the compiler copes, walking the tree does not
+FORWARD = "\ndef forward(self, x):\n    return self.fc(self.conv(x))"
 PRINTOUT = """Net(
   (conv): Conv2d(1, 16, kernel_size=(5, 5))
   (fc): Lineer(in_features=9216, out_features=10, bias=True)
@@ -86,7 +87,8 @@ BAD = [
      ["layer 1", "'stride'"]),
     ("missing input shape", ["solve", "Conv2d(1,16,5) -> ReLU"],
      ["line 1, col 1", "layer 1", "no input shape", "--input"]),
-    ("missing input shape of a print-out", ["solve", PRINTOUT.replace("Lineer", "Linear")],
+    ("missing input shape of a print-out and its forward",
+     ["solve", PRINTOUT.replace("Lineer", "Linear") + FORWARD],
      ["line 2, col 11", "layer 1", "no input shape"]),
     ("padding='same' with stride 2",
      ["solve", "input(1,28,28) -> Conv2d(1,16,3, padding='same', stride=2)"],

@@ -5,7 +5,8 @@ characters on stderr; never a traceback, never a hang (each example has
 ``FUZZ_SECONDS`` to finish), never more than ``FUZZ_MEMORY`` of memory.
 
 Entry points: a chain, the course notation, a print-out with its forward, a bank file (TOML),
-a roster (CSV), practice answers, problem ids, and raw bytes on standard input. The number of
+a Hugging Face configuration (JSON, ``--hf``), a roster (CSV), practice answers, problem ids,
+and raw bytes on standard input. The number of
 examples per entry point is ``EXPLAINER_FUZZ_EXAMPLES`` (default 60: the time-bounded variant
 that plain ``pytest`` and CI run in about a minute); a long run sets it higher, e.g.
 ``EXPLAINER_FUZZ_EXAMPLES=2000 pytest tests/test_fuzz.py``. The LaTeX of the accepted specs is
@@ -300,6 +301,28 @@ def test_roster(text: str) -> None:
             return
     records = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True))
     assert len(students) == sum(1 for row in records[1:] if any(cell.strip() for cell in row))
+
+
+JSON_PIECES = st.one_of(
+    st.sampled_from([
+        "{", "}", "[", "]", ",", ":", '"n_embd"', '"n_layer"', '"n_head"', '"vocab_size"',
+        '"model_type"', '"gpt2"', '"llama"', '"hidden_size"', '"num_attention_heads"',
+        '"num_hidden_layers"', '"intermediate_size"', "768", "12", "0", "-1", "1e400", "NaN",
+        "Infinity", "true", "null", '"x"', "9" * 120, "[" * 40,
+    ]),
+    st.integers(0, 4096).map(str),
+)  # fmt: skip
+
+
+@FUZZ
+@given(st.one_of(joined(JSON_PIECES, 40), st.text(max_size=100)))
+def test_hf_config(config: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "config.json"
+        path.write_text(config, encoding="utf-8", errors="surrogatepass")
+        result = invoke(["solve", "--hf", str(path), "--format", "json"])
+    if clean_exit(result):
+        valid_output("json", result.stdout)
 
 
 @settings(FUZZ, max_examples=max(10, EXAMPLES // 3))

@@ -103,6 +103,17 @@ def test_invalid_utf8_in_an_argument() -> None:
         (["quiz", "--seed", "1000000000000000000", "--format", "json"], "at most 999,999"),
         (["solve", "--problem", "s1000000000000000000-i0-cnn-easy-params"], "bad problem id"),
         (["check", "input(20000) -> Linear(20000)"], "above --max-memory 1,000,000,000"),
+        (["check", "input(100000) -> Linear(100000)"], "40,003,600,000 bytes"),
+        (["solve", "input(4) -> " + " -> ".join(["ReLU"] * 110_000)], "more than 2,000 layers"),
+        (
+            [
+                "solve",
+                "(r): ReLU()\ndef forward(self, x):\n" + "    x = self.r(x)\n" * 2001,
+                "--input",
+                "4",
+            ],
+            "2,001 layers applied; at most 2,000",
+        ),
         (["check", "input(4) -> Linear(3)", "--max-memory", "lots"], "give a size"),
     ],
 )
@@ -164,20 +175,66 @@ def test_a_file_s_text_is_never_quoted(tmp_path: Path) -> None:
     assert message.startswith("line 1, col 5: invalid syntax in the text there")
 
 
+PEAK = """
+import resource, subprocess, sys
+with open(sys.argv[1], "rb") as spec:
+    done = subprocess.run(sys.argv[2:], stdin=spec, capture_output=True, check=False)
+sys.stderr.buffer.write(done.stderr)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(done.returncode)
+"""
+
+
+def peak_kib(spec: Path, *args: str) -> tuple[int, subprocess.CompletedProcess[bytes]]:
+    """Run explainer as the only child of a fresh process, which reports the child's peak."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", PEAK, str(spec), sys.executable, "-m", "explainer", *args]
+    done = subprocess.run(command, capture_output=True, env=env, timeout=300, check=False)
+    return int(done.stdout), subprocess.CompletedProcess(args, done.returncode, b"", done.stderr)
+
+
 def test_a_50_mb_spec_is_refused_at_once_in_bounded_memory(tmp_path: Path) -> None:
-    big = b"input(4) -> " + b"ReLU -> " * (50_000_000 // 8) + b"Linaer(3)"
     path = tmp_path / "big.txt"
-    path.write_bytes(big)
-    message, peak_kib = _refusal_and_peak(path, tmp_path)
-    assert message == "standard input is longer than 1,000,000 bytes"
-    assert peak_kib < 400_000  # the whole process, imports included
-    assert refused_line(explainer("solve", str(path))).endswith("is longer than 1,000,000 bytes")
+    path.write_bytes(b"input(4) -> " + b"ReLU -> " * (50_000_000 // 8) + b"Linaer(3)")
+    peak, done = peak_kib(path, "solve", "-")
+    assert refused_line(done) == "standard input is longer than 1,000,000 bytes"
+    assert peak < 300_000  # KiB, the whole process with its imports (about 60 MB)
+    peak, done = peak_kib(path, "solve", str(path))
+    assert refused_line(done).endswith("is longer than 1,000,000 bytes")
+    assert peak < 300_000
 
 
 def test_a_long_spec_under_the_limit_gives_a_short_error() -> None:
     spec = "input(4) -> Linear(3, bias='" + "x" * 500_000 + "')"
     message = one_error_line(run(["solve", spec]))
     assert len(message) <= boundary.MAX_MESSAGE_CHARS and message.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("[" * 100_000, "brackets nested more than 32 deep"),
+        ('{"n_embd": ' + "9" * 5000 + "}", "an integer with more than 100 digits"),
+        ('{"n_embd": NaN}', "NaN is not a number JSON allows"),
+        ('{"n_embd": Infinity}', "Infinity is not a number JSON allows"),
+        ("\ufeff[1, 2]", "a configuration is a JSON object"),
+    ],
+)
+def test_a_hostile_hf_config_is_refused_by_name(tmp_path: Path, config: str, expected: str) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(config, encoding="utf-8")
+    assert expected in one_error_line(run(["solve", "--hf", str(path)]))
+
+
+def test_huge_sizes_stay_printable_everywhere() -> None:
+    """Products of sizes (MACs, bytes, check's memory) never reach Python's 4,300 digits."""
+    big = "9" * 999
+    for spec in [
+        f"input({big}, {big}, {big}, {big}, {big}) -> ReLU",
+        f"input(1,{big},{big}) -> Conv2d({big}, 1)",
+    ]:
+        for args in (["solve", spec, "--show", "macs,memory"], ["check", spec]):
+            assert "more than 1,000 digits" in one_error_line(run(args))
 
 
 # -- check: bounded before anything is allocated ------------------------------------------------
@@ -416,7 +473,12 @@ def test_a_symlink_inside_the_folder_is_never_followed(tmp_path: Path) -> None:
     ok(run([*QUIZ, "-o", str(target)]))
     (target / "students").symlink_to(outside)
     (target / "link-to-outside").symlink_to(outside)
-    ok(run([*QUIZ, "--students", str(roster), "-o", str(target)]))
+    message = one_error_line(run([*QUIZ, "--students", str(roster), "-o", str(target)]))
+    assert message.endswith(
+        "students is not a folder, and explainer writes students/; --force replaces it"
+    )
+    assert (target / "students").is_symlink() and tree(outside) == {"precious.txt": b"keep"}
+    ok(run([*QUIZ, "--students", str(roster), "-o", str(target), "--force"]))
     assert tree(outside) == {"precious.txt": b"keep"}
     assert (target / "students").is_dir() and not (target / "students").is_symlink()
     assert (target / "link-to-outside").is_symlink()  # the user's own link, kept as a link
@@ -443,28 +505,3 @@ def test_every_accepted_seed_round_trips(seed: int) -> None:
     problem_id = data["problems"][0]["id"]
     assert str(problem_from_id(problem_id).id) == problem_id
     assert str(ProblemId(seed, 0, "cnn", "easy", "params")) == f"s{seed}-i0-cnn-easy-params"
-
-
-def _refusal_and_peak(stdin: Path, tmp_path: Path) -> tuple[str, int]:
-    """`explainer solve -` on ``stdin``: its one-line refusal and the peak memory of that one
-    process. A small launcher runs it and reports RUSAGE_CHILDREN: a child forked straight from
-    this test process would start with the test process's own peak (torch already imported)."""
-    err = tmp_path / "stderr"
-    launcher = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run([sys.executable, '-m', 'explainer', 'solve', '-'],"
-        " stdin=open(sys.argv[1], 'rb'), stdout=subprocess.DEVNULL,"
-        " stderr=open(sys.argv[2], 'wb'))\n"
-        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", launcher, str(stdin), str(err)],
-        capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=True,
-        text=True,
-    )
-    code, peak_kib = (int(word) for word in done.stdout.split())
-    lines = err.read_text(encoding="utf-8").splitlines()
-    assert code == 2 and len(lines) == 1, lines
-    return lines[0].removeprefix("explainer: error: "), peak_kib

@@ -100,6 +100,34 @@ class Tied(nn.Module):
         return self.lin(self.emb(x))
 
 
+class ValueDependent(nn.Module):
+    """A forward that needs real values (.item()): read on the CPU, not on the meta device."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        if x.sum().item() >= 0:
+            return self.fc(x)
+        return x
+
+
+class SharedParameter(nn.Module):
+    """One tensor registered on two modules: one tensor still, on the meta device too."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(4, 4)
+        self.b = nn.Linear(4, 4)
+        shared = nn.Parameter(torch.zeros(4))
+        self.a.bias = shared
+        self.b.bias = shared
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+
 class Extra(nn.Module):
     """A Linear with a tensor of its own added: no formula of Linear's counts it."""
 
@@ -195,6 +223,14 @@ def test_a_miscount_is_refused_by_solve_and_shown_by_check(models: Path) -> None
     )
 
 
+def test_a_forward_that_needs_values_is_run_for_real(models: Path) -> None:
+    assert solve_json(models, "ValueDependent", "4")["total_params"] == 10
+
+
+def test_a_tensor_on_two_modules_counts_once(models: Path) -> None:
+    assert solve_json(models, "SharedParameter", "4")["total_params"] == 20 + 20 - 4
+
+
 @pytest.mark.parametrize(("name", "shape"), [("Twice", "10"), ("Tokens", "5,8"), ("Tied", "7")])
 def test_check_torch_agrees(models: Path, name: str, shape: str) -> None:
     result = run("check", "--torch", f"{models}:{name}", "--input", shape)
@@ -203,7 +239,7 @@ def test_check_torch_agrees(models: Path, name: str, shape: str) -> None:
 
 
 def test_frozen_backbone_is_not_trainable() -> None:
-    from tests.test_live_and_check import ResNet18
+    from test_live_and_check import ResNet18
 
     model = ResNet18()
     for p in model.parameters():
@@ -346,3 +382,53 @@ def test_a_model_without_parameters_or_layers_is_refused() -> None:
 
     with pytest.raises(LiveModelError, match="no layers"):
         api.solve_model(Nothing(), (3,))
+
+
+def test_the_issues_shared_layer_model() -> None:
+    """The issue's example: a Linear(64, 64) applied twice, then Linear(64, 10): 4,810, not
+    the 8,970 of counting the shared layer at both calls."""
+
+    class Issue(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.shared = nn.Linear(64, 64)
+            self.out = nn.Linear(64, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.out(torch.relu(self.shared(torch.relu(self.shared(x)))))
+
+    model = Issue()
+    solution = api.solve_model(model, (64,))
+    assert [layer.params for layer in solution.layers] == [4160, 0, 650]
+    assert solution.total_params == 4810
+    assert_counts_like_torch(solution, model)
+
+
+def test_a_layer_forward_never_calls_still_counts() -> None:
+    """A student's unused layer: PyTorch counts it, so the worked total does too, derived on
+    the one input its own arguments give; the training-mode pass that looked for it leaves the
+    model's running statistics and the random sequence as they were."""
+
+    class Unused(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1 = nn.Linear(8, 4)
+            self.bn = nn.BatchNorm1d(4)
+            self.drop = nn.Dropout(0.5)
+            self.fc2 = nn.Linear(4, 3)  # never called
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.drop(self.bn(self.fc1(x)))
+
+    model = Unused()
+    torch.manual_seed(0)
+    expected_draw = torch.rand(3)
+    torch.manual_seed(0)
+    statistics = model.bn.running_mean.clone()
+    solution = api.solve_model(model, (8,))
+    assert torch.equal(torch.rand(3), expected_draw)
+    assert torch.equal(model.bn.running_mean, statistics)
+    fc2 = solution.layers[-1]
+    assert (fc2.name, fc2.params, fc2.input_shape) == ("fc2", 15, (4,))
+    assert any("forward never calls these modules: fc2 (unused" in note for note in solution.notes)
+    assert_counts_like_torch(solution, model)

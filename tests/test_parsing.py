@@ -40,12 +40,18 @@ def test_handout_printout_with_trailing_spaces_and_following_text() -> None:
     assert len(parse(text).layers) == 16
 
 
-def test_printout_without_forward_uses_printed_order() -> None:
+def test_printout_without_forward_counts_without_shapes() -> None:
     arch = parse(
         "Net(\n  (fc1): Linear(in_features=4, out_features=3, bias=True)\n  (act): ReLU()\n)"
     )
-    assert [s.name for s in arch.layers] == ["fc1", "act"]
-    assert "printed" in arch.notes[0]
+    assert [(s.name, s.placed) for s in arch.layers] == [("fc1", False), ("act", False)]
+    assert "shapes need the forward" in arch.notes[0]
+
+
+def test_sequential_printout_without_forward_uses_printed_order() -> None:
+    arch = parse("Sequential(\n  (0): Linear(in_features=4, out_features=3)\n  (1): ReLU()\n)")
+    assert [(s.name, s.placed) for s in arch.layers] == [("0", True), ("1", True)]
+    assert "order printed" in arch.notes[0]
 
 
 def test_nested_sequential_and_functional_forward() -> None:
@@ -91,12 +97,20 @@ def test_forward_flatten_idioms(forward_line: str) -> None:
     assert [s.call for s in parse(text).layers] == ["Conv2d", "Flatten"]
 
 
-def test_forward_residual_is_refused_with_place() -> None:
+def test_forward_residual_is_a_merge() -> None:
     text = (
         "N(\n  (c): Conv2d(1, 1, kernel_size=(3, 3), padding=(1, 1))\n)\ndef forward(self, "
         "x):\n    return self.c(x) + x\n"
     )
-    with pytest.raises(SpecSyntaxError, match=r"line 5, col 12"):
+    arch = parse(text)
+    assert [(s.call, s.inputs) for s in arch.layers] == [("Conv2d", None), ("Add", (1, 0))]
+
+
+def test_forward_that_cannot_be_followed_is_refused_with_place() -> None:
+    text = (
+        "N(\n  (c): Conv2d(1, 1, kernel_size=(3, 3))\n)\ndef forward(self, x):\n    return x * 2\n"
+    )
+    with pytest.raises(SpecSyntaxError, match=r"line 5, col 12: forward: cannot follow 'x \* 2'"):
         parse(text)
 
 

@@ -1,7 +1,7 @@
 """Every classification model of torchvision 0.28, through the live path: the worked total is
 ``sum(p.numel() for p in model.parameters())`` (the live solve refuses otherwise), every
 shape is the one PyTorch gave in the forward pass, and every layer is derived from a formula
-(none counted by PyTorch for want of one, but maxvit_t's three shape-only helpers).
+(none counted by PyTorch for want of one).
 
 The models are built on the meta device (tests/torchvision_models.py): their sizes without
 memory, so that even vit_h_14 and regnet_y_128gf cost only their shapes. The largest are
@@ -11,19 +11,17 @@ marked slow; CI runs them all.
 from __future__ import annotations
 
 import pytest
+from torchvision_models import build, torchvision_models
 
 from explainer import api
 from explainer.check import check_live
 from explainer.live import read
 from explainer.solve import solve
-from tests.torchvision_models import build, torchvision_models
 
 models = torchvision_models()
 NAMES = sorted(models.list_models(module=models))
 # Sizes that differ from 3×224×224: Inception v3 wants 299×299.
 INPUTS = {"inception_v3": (3, 299, 299)}
-# Shape-only helpers inside MaxViT's attention, with no parameters: counted by PyTorch (0).
-COUNTED = {"maxvit_t": {"SwapAxes", "WindowPartition", "WindowDepartition"}}
 SLOW = {
     "convnext_large", "efficientnet_v2_l", "efficientnet_v2_m", "efficientnet_b6",
     "efficientnet_b7", "regnet_y_128gf", "swin_b", "swin_s", "swin_v2_b", "vit_h_14",
@@ -58,7 +56,7 @@ def test_torchvision_model_counts_exactly(name: str) -> None:
     different = [row for row in rows if not row.agrees]
     assert not different, different[:3]  # shapes too: each as PyTorch gave it
     counted = {layer.type for layer in solution.layers if layer.spec.call == "Counted"}
-    assert counted == COUNTED.get(name, set())
+    assert not counted  # every layer derived from a formula
 
 
 def test_vit_class_token_and_position_embedding() -> None:

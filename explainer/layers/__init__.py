@@ -27,24 +27,34 @@ _WHERE = {
     "AvgPool1d": "pooling", "AvgPool2d": "pooling", "AvgPool3d": "pooling",
     "AdaptiveAvgPool1d": "pooling", "AdaptiveAvgPool2d": "pooling",
     "AdaptiveMaxPool1d": "pooling", "AdaptiveMaxPool2d": "pooling",
+    "AdaptiveAvgPool3d": "pooling",
     # fully connected, embedding
-    "Linear": "linear", "Embedding": "embedding",
+    "Linear": "linear", "NonDynamicallyQuantizableLinear": "linear", "Embedding": "embedding",
     # sequences: recurrent and attention
     "RNN": "recurrent", "LSTM": "recurrent", "GRU": "recurrent",
     "MultiheadAttention": "attention", "TransformerEncoderLayer": "attention",
     # normalisation
     "BatchNorm1d": "norm", "BatchNorm2d": "norm", "LayerNorm": "norm", "GroupNorm": "norm",
+    "BatchNorm3d": "norm",
     "InstanceNorm1d": "norm", "InstanceNorm2d": "norm",
     # activations and dropout
     "ReLU": "elementwise", "Sigmoid": "elementwise", "Tanh": "elementwise",
     "Softmax": "elementwise", "LogSoftmax": "elementwise", "LeakyReLU": "elementwise",
     "PReLU": "elementwise", "ELU": "elementwise", "GELU": "elementwise", "SiLU": "elementwise",
     "ReLU6": "elementwise", "Hardtanh": "elementwise", "Identity": "elementwise",
-    "Dropout": "elementwise", "Hardswish": "elementwise", "Hardsigmoid": "elementwise",
+    "Dropout": "elementwise", "Dropout2d": "elementwise", "Hardswish": "elementwise",
+    "Hardsigmoid": "elementwise",
     # reshaping
     "Flatten": "reshape", "Unflatten": "reshape",
     # torchvision's own stock layers
     "StochasticDepth": "vision", "Permute": "vision", "LayerNorm2d": "vision",
+    "SwapAxes": "vision", "WindowPartition": "vision", "WindowDepartition": "vision",
+    # graphs: merges of branches, and the tensor operations of a forward
+    "Add": "merge", "Concat": "merge",
+    "Mean": "tensor", "Sum": "tensor", "Slice": "tensor", "Transpose": "tensor",
+    "Reshape": "tensor",
+    # Hugging Face transformers' own modules, as its print-outs show them
+    "Conv1D": "transformers", "NewGELUActivation": "transformers",
 }  # fmt: skip
 
 
@@ -173,9 +183,12 @@ def resolve(
     if live and name in LIVE_KINDS:
         return LIVE_KINDS[name], None
     kinds, aliases = registry(framework)
-    exact = name if name in kinds or name in aliases else _by_lower(framework).get(name.lower())
+    other = "keras" if framework == "pytorch" else "pytorch"
+    exact = name if name in kinds or name in aliases else None
+    if exact is None and name not in registry(other)[0]:
+        # Case-insensitive only for names of no dialect: Keras's Conv2D is not PyTorch's Conv2d.
+        exact = _by_lower(framework).get(name.lower())
     if exact is None:
-        other = "keras" if framework == "pytorch" else "pytorch"
         if name in registry(other)[0]:
             raise UnknownLayerError(
                 f"{name!r} is a {_TITLES[other]} layer: use --framework {other}, or the "

@@ -46,7 +46,10 @@ class Comparison:
     framework: str  # "keras" or "pytorch"
     steps: tuple[Step, ...]  # the other framework's derivation; the last gives its count
     non_trainable: int
-    note: str  # what differs, in one line
+    # What differs, in one line; counts are fields ("{count}") filled from ``numbers`` by the
+    # templates, which group their digits (--digits indian): the solver formats no number.
+    note: str
+    numbers: tuple[tuple[str, int], ...] = ()
 
     @property
     def params(self) -> int:
@@ -86,14 +89,22 @@ class Layer:
     summary: ClassVar[str] = ""  # one line for `explainer layers` and the README
     # A small spec whose worked solution shows the kind's formulas in `explainer layers`.
     example: ClassVar[str] = ""
+    # For a kind that takes several inputs (a merge): the shapes its example gets, one each.
+    example_inputs: ClassVar[tuple[Shape, ...]] = ()
     # What a forward pass feeds it, for `explainer check`: "values", integer token "ids", or
     # "self-attention" (the same tensor as query, key and value).
     input_kind: ClassVar[str] = "values"
+    # Arguments only by keyword, as the print-out writes them: Hugging Face's Conv1D(nf=, nx=)
+    # must never bind a Keras Conv1D(32, 3) written without --framework keras.
+    keyword_only: ClassVar[bool] = False
     # The library whose module of this class name the kind reads in a live model: a user's own
     # class that happens to be called Linear is not taken for torch's.
     origin: ClassVar[str] = "torch.nn"
     # The module that defines the class `explainer check` builds: torch.nn, or torchvision's.
     source: ClassVar[str] = "torch.nn"
+    # Fields that forward takes after the input, not the constructor (MaxViT's
+    # WindowPartition()(x, p)): read from the call in a live model, passed to forward by check.
+    forward_arguments: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def type_name(cls) -> str:
@@ -104,11 +115,28 @@ class Layer:
         return tuple(f.name for f in dataclasses.fields(cls))
 
     def torch_args(self) -> dict[str, Any]:
-        """Complete keyword arguments: ``torch.nn.<type>(**args)`` builds the same layer."""
+        """Complete keyword arguments: ``torch.nn.<type>(**args)`` builds the same layer
+        (but for ``forward_arguments``, which its forward takes)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def constructor_args(self) -> dict[str, Any]:
+        """The arguments of the constructor alone."""
+        args = self.torch_args()
+        return {k: v for k, v in args.items() if k not in self.forward_arguments}
+
+    def call_args(self) -> tuple[Any, ...]:
+        """What forward takes after the input, in order."""
+        return tuple(getattr(self, name) for name in self.forward_arguments)
 
     def derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
+
+    def derive_inputs(self, shapes: tuple[Shape, ...]) -> Derivation:
+        """Several inputs (a live model's merge of branches); most kinds take exactly one."""
+        if len(shapes) != 1:
+            listed = ", ".join(str(list(shape)) for shape in shapes)
+            raise ShapeError(f"{self.type_name()} takes one input, got {len(shapes)}: {listed}")
+        return self.derive(shapes[0])
 
     def least_input(self) -> Shape | None:
         """The one input this layer is sure to take, from its own arguments: a live model's
@@ -157,6 +185,11 @@ def bind(
     ``origin`` says where ``shape`` comes from ("after layer 9, Flatten") for messages.
     """
     kind.check_input(shape)
+    if kind.keyword_only and args:
+        raise ArgumentError(
+            f"{kind.type_name()} takes its arguments by keyword only, as print(model) writes "
+            f"them: {kind.type_name()}({', '.join(f'{n}=...' for n in kind.arg_names())})"
+        )
     names = kind.arg_names()
     values = _bind_positional(kind, names, args, kwargs)
     for name, infer in kind.inferred.items():

@@ -102,6 +102,16 @@ class Dropout(_Elementwise):
 
 
 @dataclass(frozen=True)
+class Dropout2d(Dropout):
+    """Zeroes whole channels of a (C, H, W) input at random while training."""
+
+    input_dims: ClassVar = frozenset({3})
+    what: ClassVar[str] = "zeroes whole channels at random while training"
+    summary: ClassVar[str] = "zeroes whole channels while training: no parameters"
+    example: ClassVar[str] = "input(64, 28, 28) -> Dropout2d(0.2)"
+
+
+@dataclass(frozen=True)
 class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``."""
 

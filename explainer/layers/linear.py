@@ -65,3 +65,12 @@ class Linear(Layer):
         text = "N*i*o" if shape[:-1] else "i*o"
         why = "one multiply-add per weight and input vector; the bias is an addition, not a MAC"
         return derive("multiply-accumulates (MACs)", text, values, meanings, why)
+
+
+@dataclass(frozen=True)
+class NonDynamicallyQuantizableLinear(Linear):
+    """The out_proj that every printed MultiheadAttention shows: a Linear under another name."""
+
+    source: ClassVar[str] = "torch.nn.modules.linear"
+    summary: ClassVar[str] = "a Linear under another name (MultiheadAttention's out_proj)"
+    example: ClassVar[str] = "input(512) -> NonDynamicallyQuantizableLinear(512, 512)"

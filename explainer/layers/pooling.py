@@ -271,3 +271,13 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     spatial: ClassVar[int] = 1
     summary: ClassVar[str] = "max pooling to a fixed length: no parameters"
     example: ClassVar[str] = "input(64, 50) -> AdaptiveMaxPool1d(10)"
+
+
+@dataclass(frozen=True)
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Average pooling of (C, D, H, W) to a fixed size."""
+
+    input_dims: ClassVar = frozenset({3, 4})
+    spatial: ClassVar[int] = 3
+    summary: ClassVar[str] = "average pooling of a volume to a fixed size: no parameters"
+    example: ClassVar[str] = "input(64, 8, 14, 14) -> AdaptiveAvgPool3d(1)"

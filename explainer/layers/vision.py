@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from ..errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import derive
-from .base import Derivation, Layer, boolean, one_of, probability
+from .base import Derivation, Layer, boolean, one_of, positive_int, probability
 from .norm import MEANINGS, _positive_number
 
 
@@ -122,3 +122,99 @@ class LayerNorm2d(Layer):
             why = f"bias=False: only a scale γ for each of the C = {channels} channels"
             step = derive("parameters", "C", values, MEANINGS, why)
         return Derivation(shape, step.value, (step,), keep, step.why)
+
+
+def _batch_free(name: str, dim: int, rank: int) -> int:
+    """``dim`` of a tensor of ``rank`` dimensions (batch included) as a batch-less index."""
+    if type(dim) is not int or not -rank <= dim < rank:
+        raise ShapeError(f"{name}={dim!r} is out of range for {rank} dimensions (batch included)")
+    position = dim % rank
+    if position == 0:
+        raise ShapeError(f"{name}={dim} is the batch dimension: only the others can move")
+    return position - 1
+
+
+@dataclass(frozen=True)
+class SwapAxes(Layer):
+    """MaxViT's swap of two dimensions (a and b count the batch, as torch.swapaxes)."""
+
+    a: int
+    b: int
+
+    origin: ClassVar[str] = "torchvision."
+    source: ClassVar[str] = "torchvision.models.maxvit"
+    summary: ClassVar[str] = "swaps two dimensions: no parameters"
+    example: ClassVar[str] = "input(49, 49, 64) -> SwapAxes(-2, -3)"
+
+    def derive(self, shape: Shape) -> Derivation:
+        rank = len(shape) + 1
+        a, b = _batch_free("a", self.a, rank), _batch_free("b", self.b, rank)
+        output = list(shape)
+        output[a], output[b] = output[b], output[a]
+        why = f"dimensions {self.a} and {self.b} change places"
+        return Derivation(tuple(output), 0, (), why, "SwapAxes has no weights: 0")
+
+
+@dataclass(frozen=True)
+class WindowPartition(Layer):
+    """MaxViT: (C, H, W) cut into p×p windows -> (H/p·W/p windows, p·p positions, C)."""
+
+    p: int
+
+    origin: ClassVar[str] = "torchvision."
+    source: ClassVar[str] = "torchvision.models.maxvit"
+    forward_arguments: ClassVar[tuple[str, ...]] = ("p",)
+    input_dims: ClassVar = frozenset({3})
+    summary: ClassVar[str] = "cuts (C, H, W) into p×p windows: no parameters"
+    example: ClassVar[str] = "input(64, 56, 56) -> WindowPartition(7)"
+
+    def __post_init__(self) -> None:
+        positive_int("p", self.p)
+
+    def derive(self, shape: Shape) -> Derivation:
+        channels, height, width = shape
+        if height % self.p or width % self.p:
+            raise ShapeError(f"p={self.p} must divide the height and width of {list(shape)}")
+        rows, columns = height // self.p, width // self.p
+        output = (rows * columns, self.p * self.p, channels)
+        why = (
+            f"{height}/{self.p}·{width}/{self.p} = {rows * columns} windows of "
+            f"{self.p}·{self.p} = {self.p * self.p} positions, channels last"
+        )
+        return Derivation(output, 0, (), why, "WindowPartition has no weights: 0")
+
+
+@dataclass(frozen=True)
+class WindowDepartition(Layer):
+    """MaxViT: the windows of WindowPartition put back into (C, H, W)."""
+
+    p: int
+    h_partitions: int
+    w_partitions: int
+
+    origin: ClassVar[str] = "torchvision."
+    source: ClassVar[str] = "torchvision.models.maxvit"
+    forward_arguments: ClassVar[tuple[str, ...]] = ("p", "h_partitions", "w_partitions")
+    input_dims: ClassVar = frozenset({3})
+    summary: ClassVar[str] = "puts p×p windows back into (C, H, W): no parameters"
+    example: ClassVar[str] = "input(64, 49, 64) -> WindowDepartition(7, 8, 8)"
+
+    def __post_init__(self) -> None:
+        positive_int("p", self.p)
+        positive_int("h_partitions", self.h_partitions)
+        positive_int("w_partitions", self.w_partitions)
+
+    def derive(self, shape: Shape) -> Derivation:
+        windows, positions, channels = shape
+        if (windows, positions) != (self.h_partitions * self.w_partitions, self.p * self.p):
+            raise ShapeError(
+                f"{list(shape)} must hold h_partitions·w_partitions = "
+                f"{self.h_partitions * self.w_partitions} windows of p·p = {self.p * self.p} "
+                "positions"
+            )
+        output = (channels, self.h_partitions * self.p, self.w_partitions * self.p)
+        why = (
+            f"{self.h_partitions}·{self.p} = {output[1]} rows and {self.w_partitions}·{self.p} "
+            f"= {output[2]} columns, channels first again"
+        )
+        return Derivation(output, 0, (), why, "WindowDepartition has no weights: 0")

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ArgumentError, SpecSyntaxError
+from ..boundary import check_depth, excerpt, json_integer
+from ..errors import ArgumentError, ExplainerError, SpecSyntaxError
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,29 @@ class HFConfig:
         return value
 
 
+def _config_integer(text: str) -> int:
+    # A configuration's sizes are multiplied several at a time: 100 digits each keeps every
+    # count printable (Python prints at most 4,300 digits).
+    return json_integer(text, 100)
+
+
+def _not_a_number(name: str) -> float:
+    raise SpecSyntaxError(f"{name} is not a number JSON allows")
+
+
 def read_config(text: str, source: str = "config.json") -> HFConfig:
     """Parse the JSON of a configuration; a syntax error says its line and column."""
+    check_depth(text, source)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_config_integer, parse_constant=_not_a_number)
+    except ExplainerError as exc:
+        raise exc.at(source) from None
     except json.JSONDecodeError as exc:
         raise SpecSyntaxError(
             f"{source}: not JSON: {exc.msg}", f"line {exc.lineno}, col {exc.colno}"
         ) from None
     if not isinstance(data, dict):
-        raise SpecSyntaxError(f"{source}: a configuration is a JSON object {{...}}, got {data!r}")
+        raise SpecSyntaxError(
+            f"{source}: a configuration is a JSON object {{...}}, got {excerpt(repr(data))}"
+        )
     return HFConfig(source, data)

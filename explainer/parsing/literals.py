@@ -27,7 +27,15 @@ _INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
     ast.FloorDiv: operator.floordiv,
 }
 
-_PREFIXES = ("torch.nn.", "nn.", "keras.layers.", "layers.")
+_PREFIXES = (
+    "torch.nn.",
+    "nn.",
+    "tf.keras.layers.",
+    "keras.layers.",
+    "layers.",
+    "keras.",
+    "tf.keras.",
+)
 
 
 def literal(node: ast.expr, place: Place) -> Any:
@@ -127,10 +135,21 @@ def layer_name(node: ast.expr) -> str | None:
     return name if "." not in name else None
 
 
-def parse_call(text: str, place: Place) -> tuple[str, tuple[Any, ...], tuple[tuple[str, Any], ...]]:
+@dataclass(frozen=True)
+class Ref:
+    """A bare name written as a positional argument, ``Add(x, input)``: a node of the graph."""
+
+    name: str
+    place: str
+
+
+def parse_call(
+    text: str, place: Place, *, refs: bool = False
+) -> tuple[str, tuple[Any, ...], tuple[tuple[str, Any], ...]]:
     """``Conv2d(1, 16, kernel_size=5)`` -> the name, positional and keyword arguments.
 
     ``text`` must start at ``place`` (no leading blanks); errors name the line and column.
+    With ``refs``, a bare name among the positional arguments is a :class:`Ref` to a node.
     """
     check_expression(text, place.at(1, 1))
     try:
@@ -159,7 +178,10 @@ def parse_call(text: str, place: Place) -> tuple[str, tuple[Any, ...], tuple[tup
     ]:
         raise SpecSyntaxError(f"{excerpt(text)}: * and ** arguments are not allowed", place.of(bad))
     try:
-        args = tuple(literal(a, place) for a in call_node.args)
+        args = tuple(
+            Ref(a.id, place.of(a)) if refs and isinstance(a, ast.Name) else literal(a, place)
+            for a in call_node.args
+        )
         kwargs = _keywords(call_node, text, place)
     except RecursionError:  # a thousand times: too deep a tree to walk
         raise _too_deep(text, place) from None
