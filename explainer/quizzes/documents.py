@@ -300,7 +300,7 @@ def _answer(question: Question) -> str:
     return f"{right.label}: {text}" if right is not None else text
 
 
-_CLOZE_SPECIAL = {char: "\\" + char for char in "\\}#~/\""}
+_CLOZE_SPECIAL = {char: "\\" + char for char in '\\}#~/"'}
 
 
 def _cloze_text(value: object) -> str:
