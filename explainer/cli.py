@@ -488,6 +488,13 @@ def _check_keras(
     help="With --self-study: the table of a bundled example instead of generated problems.",
 )
 @click.option(
+    "--points",
+    type=int,
+    default=0,
+    metavar="N",
+    help="Points per problem (LaTeX sheet; Moodle, GIFT and QTI grades). Default: none.",
+)
+@click.option(
     "-q", "--quiet", is_flag=True, help="No progress bar (none is shown off a terminal either)."
 )
 @click.option(
@@ -515,6 +522,7 @@ def quiz(
     framework: str,
     self_study: bool,
     example_name: str | None,
+    points: int,
     quiet: bool,
     output: Path | None,
     force: bool,
@@ -530,7 +538,7 @@ def quiz(
     topic = ",".join(topics) or "cnn"
     if seed is None:
         seed = secrets.randbelow(1_000_000)
-    chosen = make.settings(seed, count, topic, difficulty, picked, framework)
+    chosen = make.settings(seed, count, topic, difficulty, picked, framework, points)
     make.check_format(fmt, answers)
     roster = read_roster(students, seed) if students is not None else ()
     if self_study or example_name is not None:

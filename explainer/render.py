@@ -423,8 +423,13 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
     latex = fmt in ("latex", "markdown")
     number = functools.partial(group_digits, digits=digits)
+    # Inside math a grouping comma must not be punctuation with a space after it: TeX's own
+    # 262{,}400 for LaTeX; for Markdown, whose math GitHub and Jupyter (MathJax) and pandoc
+    # (MathML, where {,} is an operator with a thin space: "262, 400") all read, a comma with
+    # its thin space taken back: 262,\!400.
+    separator = ",\\!" if fmt == "markdown" else "{,}"
     math_number = (
-        functools.partial(group_digits, digits=digits, separator="{,}") if latex else number
+        functools.partial(group_digits, digits=digits, separator=separator) if latex else number
     )
 
     def printer(step: Step) -> UnicodePrinter:
@@ -540,6 +545,31 @@ def _tex_escape(text: object) -> str:
     # user text is one line; control characters and letters pdflatex's utf8 input does not
     # know are written out rather than passed to it.
     return "".join(_tex_char(char) for char in _LINE_BREAKS.sub(" ", str(text)))
+
+
+def tex_unicode(text: object) -> str:
+    """A student's name as typed: TeX's specials escaped, quotes kept straight, every letter
+    kept as it is (Nguyễn, Иван, 王伟, ð: LuaLaTeX with fontspec sets them; an ASCII name is
+    fine for pdflatex too); control characters and line breaks become spaces."""
+    line = _LINE_BREAKS.sub(" ", str(text))
+    return "".join(_name_char(char) if char.isprintable() else " " for char in line)
+
+
+# A name's quotes as typed (O'Brien, "Em"): TeX would curl them (O’Brien, ”Em”).
+_NAME_SPECIAL = {"'": r"\textquotesingle{}", '"': r"\textquotedbl{}", "`": r"\textasciigrave{}"}
+
+
+def _name_char(char: str) -> str:
+    return _NAME_SPECIAL.get(char) or _TEX_SPECIAL.get(char, char)
+
+
+def tex_chain(text: object) -> str:
+    """A spec for typewriter text that may wrap: a line may break after each arrow (``→``,
+    ``->``) or comma (an arrow chain of the course notation has no spaces to break at)."""
+    escaped = _tex_escape(text)
+    for mark in (r"$\rightarrow$", r"\textgreater{}", ","):
+        escaped = escaped.replace(mark, mark + r"\allowbreak{}")
+    return escaped
 
 
 def _tex_char(char: str) -> str:
