@@ -18,6 +18,7 @@ import inspect
 import math
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from .boundary import shorten
@@ -98,20 +99,24 @@ def _read_and_solve(model: Any, input_shape: Shape | None) -> tuple[Solution, li
         raise LiveModelError(f"a {type(model).__name__} is not a Keras model")
     model = _built(keras, model, input_shape)
     layers = list(_leaves(keras, model, ""))
-    solution = solve(_architecture(keras, layers))
+    solution = solve(_architecture(keras, layers, model))
     return solution, [layer for _, layer in layers], model
 
 
 def architecture(model: Any, input_shape: Shape | None = None) -> Architecture:
     """The model's layers in order, each with the shapes that reach it (batch excluded)."""
     keras = keras_module()
-    return _architecture(keras, list(_leaves(keras, _built(keras, model, input_shape), "")))
+    model = _built(keras, model, input_shape)
+    return _architecture(keras, list(_leaves(keras, model, "")), model)
 
 
-def _architecture(keras: Any, layers: list[tuple[str, Any]]) -> Architecture:
+def _architecture(keras: Any, layers: list[tuple[str, Any]], model: Any) -> Architecture:
     specs = tuple(_spec(keras, name, layer) for name, layer in layers)
     if not specs:
         raise LiveModelError("the model has no layers")
+    # Node 0 is one input: a model of several inputs gets no edges that would blur them.
+    starts = {id(_producer(t)) for t in model.inputs} if len(model.inputs) == 1 else set()
+    specs = _with_edges(keras, specs, [layer for _, layer in layers], starts)
     first = specs[0].input_shape
     assert first is not None
     return Architecture(specs, first, "live-keras", (NOTE,), framework="keras")
@@ -192,6 +197,36 @@ def _spec(keras: Any, name: str, layer: Any) -> LayerSpec:
         "Counted", (), tuple(counted.items()), name, text, input_shape=inputs[0],
         other_inputs=inputs[1:], frozen=frozen,
     )  # fmt: skip
+
+
+def _producer(tensor: Any) -> Any:
+    return getattr(getattr(tensor, "_keras_history", None), "operation", None)
+
+
+def _with_edges(
+    keras: Any, specs: tuple[LayerSpec, ...], layers: list[Any], starts: set[int]
+) -> tuple[LayerSpec, ...]:
+    """Each node's inputs as node numbers (0: the model's input), where every input tensor
+    comes from a layer listed here or from an Input: a worked solution then names the
+    branches a merge takes. Elsewhere (inside a nested model) the node before, as in a chain."""
+    number = {id(layer): index for index, layer in enumerate(layers, 1)}
+    edged = []
+    for index, (spec, layer) in enumerate(zip(specs, layers, strict=True), 1):
+        sources = []
+        for tensor in keras.tree.flatten(layer.input):
+            operation = _producer(tensor)
+            if id(operation) in starts:  # the model's own Input, not a nested model's
+                sources.append(0)
+            elif id(operation) in number and number[id(operation)] < index:
+                sources.append(number[id(operation)])
+            else:
+                sources = []
+                break
+        reads_previous = sources == [index - 1]
+        edged.append(
+            spec if reads_previous or not sources else replace(spec, inputs=tuple(sources))
+        )
+    return tuple(edged)
 
 
 def _written(kind: Any, kwargs: dict[str, Any]) -> str:

@@ -272,3 +272,14 @@ def test_check_keras_compares_every_layer_and_the_total(
     result = CliRunner().invoke(main, ["check", "--keras", f"{path}:build"])
     assert result.exit_code == 1
     assert "DIFFERENT" in result.stdout and "1 of 5 layers differ from Keras." in result.stdout
+
+
+def test_a_merge_names_the_branches_it_takes() -> None:
+    inputs = keras.Input((8, 8, 3))
+    a = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    b = keras.layers.Conv2D(4, 1)(inputs)
+    model = keras.Model(inputs, keras.layers.Concatenate()([a, b]))
+    solution = api.solve_model(model)
+    merge = solution.layers[2]
+    assert (merge.type, merge.inputs, merge.output_shape) == ("Concatenate", (1, 2), (8, 8, 8))
+    assert solution.layers[1].inputs == (0,)
