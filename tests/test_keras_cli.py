@@ -188,7 +188,7 @@ def test_layers_lists_the_keras_dialect() -> None:
     ("code", "message"),
     [
         ("model = Sequential([\x00])", "line 1, col 1: invalid Python"),
-        ("model = keras.Sequential(" + "[" * 400 + "]" * 400 + ")", "too many nested"),
+        ("model = keras.Sequential(" + "[" * 400 + "]" * 400 + ")", "nested more than 32 deep"),
         ("model = keras.Sequential(layers.Dense(2))", "Sequential takes a list"),
         ("x = layers.Dense(4)(inputs)\nmodel.add(layers.Dense(2))", "no model found"),
         ("model = keras.Sequential([layers.Dense(4, activation=tf.nn.relu)])", "not a literal"),

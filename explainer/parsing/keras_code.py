@@ -14,7 +14,7 @@ import ast
 import re
 from typing import Any
 
-from ..boundary import shorten
+from ..boundary import check_expression, shorten
 from ..errors import InputShapeError, SpecSyntaxError
 from ..spec import Architecture, LayerSpec, Shape
 from .literals import Place, compiler_warnings_as_errors, dotted_name, layer_name, literal
@@ -27,6 +27,7 @@ _PLACE = Place()
 
 
 def parse_keras_code(text: str) -> Architecture:
+    check_expression(text, "line 1, col 1")  # depth, operators, digits: before ast recurses
     try:
         with compiler_warnings_as_errors():
             tree = ast.parse(text)
