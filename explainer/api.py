@@ -21,15 +21,18 @@ def solve_spec(
     text: str,
     input_shape: str | tuple[int, ...] | None = None,
     title: str = "",
-    framework: str = "pytorch",
+    framework: str | None = None,
     let: Mapping[str, int] | None = None,
 ) -> Solution:
     """Parse and solve ``text``; ``input_shape`` ("1,28,28" or a tuple) overrides input(...).
 
     ``framework`` ("pytorch" or "keras") says whose layer names, shapes (channels-first or
-    channels-last) and counting rules the spec uses. A spec may name sizes (``Linear(h)``):
-    its solution is then a formula in them, unless ``let`` gives them numbers."""
-    architecture = parse(text).with_framework(framework)
+    channels-last) and counting rules the spec uses; None: the notation's own (pasted Keras
+    code is Keras, a chain PyTorch). A spec may name sizes (``Linear(h)``): its solution is
+    then a formula in them, unless ``let`` gives them numbers."""
+    architecture = parse(text)
+    if framework is not None:
+        architecture = architecture.with_framework(framework)
     if isinstance(input_shape, str):
         try:
             shape = parse_shape(argument(input_shape, "--input"))
@@ -57,7 +60,7 @@ def explain(
     if example is not None:
         solution = solve_example(example, input_shape, framework)
     else:
-        solution = solve_spec(text, input_shape, framework=framework or "pytorch")
+        solution = solve_spec(text, input_shape, framework=framework)
     return render(solution, fmt, digits)
 
 
@@ -106,25 +109,61 @@ def read_live(
     return solve(reading.architecture), reading
 
 
-def solve_live_keras(target: str) -> Solution:
-    """Solve a Keras model (``path/to/model.py:build``): imports and runs the user's file."""
+def solve_live_keras(target: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
+    """Solve a Keras model (``path/to/model.py:build``): imports and runs the user's file.
+    ``input_shape`` builds a model that has no input yet, and must agree with one that has."""
     from . import live_keras
 
-    return solve(live_keras.architecture(live_keras.load(target)))
+    shape = _shape(input_shape)
+    return live_keras.solve_model(live_keras.load(target), shape)
+
+
+def check_live_keras(
+    target: str, input_shape: str | tuple[int, ...] | None = None
+) -> tuple[tuple[Any, ...], Any]:
+    """`explainer check --keras FILE:fn`: the rows and totals beside the model's own."""
+    from . import live_keras
+
+    return live_keras.check_model(live_keras.load(target), _shape(input_shape))
 
 
 def solve_model(
-    model: Any, input_shape: tuple[int, ...], input_dtype: str | None = None
+    model: Any, input_shape: str | tuple[int, ...] | None = None, input_dtype: str | None = None
 ) -> Solution:
-    """Solve an ``nn.Module`` instance on one sample of ``input_shape`` (batch excluded).
+    """Solve a live model: an ``nn.Module`` on one sample of ``input_shape`` (batch excluded),
+    or a Keras model (its own input shape, or ``input_shape`` if it has none yet).
 
-    Refused (LiveModelError) unless every count is the one PyTorch counts."""
+    Refused (LiveModelError) unless every count is the one the framework counts."""
+    if _is_keras(model):
+        from . import live_keras
+
+        return live_keras.solve_model(model, _shape(input_shape))
     from . import live
 
-    reading = live.read(model, tuple(input_shape), input_dtype)
+    shape = _shape(input_shape)
+    if shape is None:
+        raise InputShapeError("a PyTorch model needs input_shape: one sample, e.g. (1, 28, 28)")
+    reading = live.read(model, shape, input_dtype)
     solution = solve(reading.architecture)
     live.ensure_agrees(solution, reading)
     return solution
+
+
+def _is_keras(model: Any) -> bool:
+    """Keras models without importing Keras: only a loaded Keras can have made one."""
+    import sys
+
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(model, keras.Model)
+
+
+def _shape(input_shape: str | tuple[int, ...] | None) -> tuple[int, ...] | None:
+    if input_shape is None or not isinstance(input_shape, str):
+        return None if input_shape is None else tuple(input_shape)
+    try:
+        return parse_shape(argument(input_shape, "--input"))
+    except InputShapeError as exc:
+        raise exc.at("--input") from None
 
 
 def solve_example(

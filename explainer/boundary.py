@@ -175,14 +175,18 @@ def json_integer(text: str, limit: int = MAX_DIGITS) -> int:
 
 
 def check_expression(text: str, where: str) -> None:
-    """Before ``ast`` sees a layer call or a forward method: bracket depth, operators and the
-    length of every number, counted in one loop outside strings. Python's parser would
-    otherwise recurse (or allocate) once per level, and refuse a long integer by its own
-    limit."""
+    """Before ``ast`` sees a layer call, a forward method or Keras code: bracket depth,
+    operators in one statement and the length of every number, counted in one loop outside
+    strings and comments. Python's parser would otherwise recurse (or allocate) once per
+    level, and refuse a long integer by its own limit."""
     depth = operators = digits = 0
     quote = ""
-    escaped = False
+    escaped = comment = False
     for char in text:
+        if comment:  # a comment runs to the end of its line
+            comment = char != "\n"
+            if comment:
+                continue
         if quote:  # inside a string: only its end matters
             if escaped:
                 escaped = False
@@ -194,7 +198,11 @@ def check_expression(text: str, where: str) -> None:
         digits = digits + 1 if char.isdigit() else 0
         if digits > MAX_DIGITS:
             raise LimitError(f"a number with more than {MAX_DIGITS:,} digits", where)
-        if char in "'\"":
+        if char == "#":
+            comment = True
+        elif char == "\n" and depth <= 0:
+            operators = 0  # a new statement
+        elif char in "'\"":
             quote = char
         elif char in _OPEN:
             depth += 1

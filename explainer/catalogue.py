@@ -5,10 +5,12 @@ solved, so the catalogue cannot drift from what `explainer solve` shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .api import solve_spec
 from .layers import registry
-from .solve import LayerResult
+from .solve import LayerResult, solve
+from .spec import Architecture, LayerSpec
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,15 @@ def catalogue(framework: str = "pytorch") -> tuple[Entry, ...]:
     entries = []
     for name, kind in kinds.items():
         names = tuple((alias, a.meaning) for alias, a in aliases.items() if a.kind is kind)
-        solved = solve_spec(kind.example, framework=framework).layers[-1]
+        solved = _solved(name, kind, framework)
         entries.append(Entry(name, kind.summary, names, kind.example, solved))
     return tuple(entries)
+
+
+def _solved(name: str, kind: Any, framework: str) -> LayerResult:
+    """The example's last layer; a merge's example is the layer on its example inputs."""
+    if not kind.example_inputs:
+        return solve_spec(kind.example, framework=framework).layers[-1]
+    first, *others = kind.example_inputs
+    spec = LayerSpec(name, text=kind.example, input_shape=first, other_inputs=tuple(others))
+    return solve(Architecture((spec,), first, framework=framework)).layers[-1]

@@ -243,21 +243,21 @@ def solve(
     if keras_model is not None:
         if framework not in (None, "keras"):
             raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
-        solution = api.solve_live_keras(keras_model)
+        solution = api.solve_live_keras(keras_model, input_shape)
     elif torch_model is not None:
         if framework not in (None, "pytorch"):
             raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
         solution = api.solve_live(torch_model, input_shape, input_dtype)
     elif problem_id is not None:
         text = _problem_text(spec, example_name, problem_id)
-        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+        solution = api.solve_spec(text, input_shape, framework=framework)
     elif example_name is not None:
         _spec_text(spec, example_name)
         solution = api.solve_example(example_name, input_shape, framework)
     else:
         text = _spec_text(spec, example_name)
         let = parse_let(let_values) if let_values is not None else None
-        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch", let=let)
+        solution = api.solve_spec(text, input_shape, framework=framework, let=let)
     if depth is not None:
         solution = dataclasses.replace(solution, summary_depth=depth)
     if let_values is not None and (spec is None or example_name or problem_id):
@@ -303,18 +303,26 @@ def examples() -> None:
 
 
 @main.command(
-    epilog="Examples:\n\n\b\n  explainer layers\n  explainer layers --format markdown -o layers.md"
+    epilog="Examples:\n\n\b\n  explainer layers\n  explainer layers --framework keras\n"
+    "  explainer layers --format markdown -o layers.md"
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, allow_dash=True), help="Write to FILE."
 )
-def layers(fmt: str, output: Path | None) -> None:
+@click.option(
+    "--framework",
+    type=click.Choice(FRAMEWORKS),
+    default="pytorch",
+    show_default=True,
+    help="Whose dialect: pytorch, or keras (Keras's names, channels-last examples).",
+)
+def layers(fmt: str, output: Path | None, framework: str) -> None:
     """List every layer kind, its other names and its formulas as worked solutions write them."""
     from .catalogue import catalogue
     from .render import render_catalogue
 
-    _write(render_catalogue(catalogue("pytorch"), fmt), output)
+    _write(render_catalogue(catalogue(framework), fmt), output)
 
 
 @main.command(
@@ -322,7 +330,8 @@ def layers(fmt: str, output: Path | None) -> None:
         "Examples:\n\n\b\n  explainer check --example handout-cnn\n"
         "  explainer check 'input(100) -> Embedding(1000, 16) -> LSTM(8) -> Dense(1)' "
         "--framework keras\n"
-        "  explainer check --torch model.py:Net --input 3,32,32"
+        "  explainer check --torch model.py:Net --input 3,32,32\n"
+        "  explainer check --keras model.py:build"
     )
 )
 @click.argument("spec", required=False)
@@ -348,6 +357,13 @@ def layers(fmt: str, output: Path | None) -> None:
     help="With --torch: floats, or long token ids (default: long after an embedding).",
 )
 @click.option(
+    "--keras",
+    "keras_model",
+    metavar="FILE:NAME",
+    help="Check the worked solution of a live Keras model against the model's own layers "
+    "(count_params, trainable weights) and total. Imports (runs) FILE.",
+)
+@click.option(
     "--max-memory",
     "max_memory",
     metavar="SIZE",
@@ -363,6 +379,7 @@ def check(
     framework: str | None,
     torch_model: str | None,
     input_dtype: str | None,
+    keras_model: str | None,
     max_memory: str,
 ) -> None:
     """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
@@ -375,12 +392,15 @@ def check(
     if torch_model is not None:
         _check_live(spec, example_name, framework, torch_model, input_shape, input_dtype)
         return
+    if keras_model is not None:
+        _check_keras(spec, example_name, framework, keras_model, input_shape)
+        return
     if example_name is not None:
         _spec_text(spec, example_name)
         solution = api.solve_example(example_name, input_shape, framework)
     else:
         text = _spec_text(spec, None)
-        solution = api.solve_spec(text, input_shape, framework=framework or "pytorch")
+        solution = api.solve_spec(text, input_shape, framework=framework)
     api.require_numbers(solution, "explainer check builds every layer in the framework")
     check_memory(solution, parse_memory(max_memory))
     rows = run_check(solution)
@@ -408,6 +428,26 @@ def _check_live(
     solution, reading = api.read_live(target, input_shape, input_dtype)
     rows, total = check_live(solution, reading)
     click.echo(render_check(rows, "pytorch", total), nl=False)
+    if not (all(row.agrees for row in rows) and total.agrees):
+        sys.exit(1)
+
+
+def _check_keras(
+    spec: str | None,
+    example_name: str | None,
+    framework: str | None,
+    target: str,
+    input_shape: str | None,
+) -> None:
+    """`check --keras`: the worked solution beside the Keras model's own layers."""
+    from .render import render_check
+
+    if spec is not None or example_name is not None:
+        raise ExplainerError("give only one of SPEC, --example and --keras")
+    if framework not in (None, "keras"):
+        raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
+    rows, total = api.check_live_keras(target, input_shape)
+    click.echo(render_check(rows, "keras", total), nl=False)
     if not (all(row.agrees for row in rows) and total.agrees):
         sys.exit(1)
 
@@ -479,6 +519,13 @@ def _check_live(
     help="With --self-study: the table of a bundled example instead of generated problems.",
 )
 @click.option(
+    "--points",
+    type=int,
+    default=0,
+    metavar="N",
+    help="Points per problem (LaTeX sheet; Moodle, GIFT and QTI grades). Default: none.",
+)
+@click.option(
     "-q", "--quiet", is_flag=True, help="No progress bar (none is shown off a terminal either)."
 )
 @click.option(
@@ -506,6 +553,7 @@ def quiz(
     framework: str,
     self_study: bool,
     example_name: str | None,
+    points: int,
     quiet: bool,
     output: Path | None,
     force: bool,
@@ -521,7 +569,7 @@ def quiz(
     topic = ",".join(topics) or "cnn"
     if seed is None:
         seed = secrets.randbelow(1_000_000)
-    chosen = make.settings(seed, count, topic, difficulty, picked, framework)
+    chosen = make.settings(seed, count, topic, difficulty, picked, framework, points)
     make.check_format(fmt, answers)
     roster = read_roster(students, seed) if students is not None else ()
     if self_study or example_name is not None:

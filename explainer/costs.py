@@ -55,9 +55,8 @@ def with_costs(solution: Solution, show: tuple[str, ...]) -> Solution:
             "--show needs every layer's shape, which a print-out without its forward does not "
             "give: paste the forward below it"
         )
-    if "macs" in show and solution.framework != "pytorch":
-        # The Keras kinds have no MAC derivations yet; saying "0" would be wrong.
-        raise ArgumentError("--show macs works with the PyTorch dialect only, so far")
+    if "macs" in show and solution.framework == "keras":
+        _ensure_macs_known(solution)
     layers = tuple(replace(layer, costs=layer_costs(layer, show)) for layer in solution.layers)
     return replace(solution, layers=layers, cost_totals=_totals(layers, show))
 
@@ -116,3 +115,15 @@ def _sum(quantity: str, values: dict[str, int], why: str) -> Step:
     nonzero = {k: v for k, v in values.items() if v}
     text = sum_formula(tuple(nonzero))
     return derive(quantity, text, nonzero, {}, why, counts=True)
+
+
+def _ensure_macs_known(solution: Solution) -> None:
+    """A Keras layer that multiplies but has no MAC derivation here (attention over several
+    axes, a layer of the user's own) is refused: saying "0" would be wrong."""
+    for layer in solution.layers:
+        unknown = layer.spec.call == "Counted" or getattr(layer.layer, "multiplies", False)
+        if unknown and layer.layer.macs(layer.input_shape, layer.output_shape) is None:
+            raise ArgumentError(
+                f"--show macs: layer {layer.index}, {layer.name} ({layer.type}) multiplies, "
+                "and explainer has no MAC count for it"
+            )

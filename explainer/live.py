@@ -370,6 +370,7 @@ def _run_training(
         for index in wanted
     ]
     saved = [(buffer, buffer.clone()) for buffer in model.buffers()]
+    random_state = torch.random.get_rng_state()  # dropout draws: the user's sequence unmoved
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     try:
         model.train()
@@ -385,6 +386,7 @@ def _run_training(
         with torch.no_grad():
             for buffer, value in saved:
                 buffer.copy_(value)
+        torch.random.set_rng_state(random_state)
         model.eval()
     return calls
 
@@ -494,8 +496,9 @@ class _Rows:
             )
         if self.unused:
             notes.append(
-                f"forward uses the weights of {_names(self.unused)} without calling them as "
-                "modules: each is derived on one input of the size it takes"
+                f"forward never calls these modules: {_names(self.unused)} (unused, or their "
+                "weights used directly), yet PyTorch counts their parameters: each is derived "
+                "on one input of the size it takes"
             )
         if self.uncalled:
             notes.append(

@@ -12,7 +12,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from math import prod
 from pathlib import Path
@@ -146,16 +146,29 @@ class SummaryLayout:
 class SummaryRow:
     """One row of the summary table: a layer, or with --depth a block taken as a whole."""
 
-    label: str  # Conv2d-1, or GPT2Block h.0-11 ×12
+    label: str  # Conv2d-1, or GPT2Block h.0-11 ×12; Keras's conv2d (Conv2D)
     shape: tuple[int, ...] | None  # the output shape; None where it is not derived
     params: int  # all its copies (a layer of one of 12 printed blocks: 12 times its count)
     index: int | None  # the layer's number, for links; None for a block
+    keras: bool = False  # written as model.summary() writes it: (None, 26, 26, 32)
+
+    @property
+    def shape_text(self) -> str:
+        if self.shape is None:
+            return "--"
+        return _none_shape(self.shape) if self.keras else _batch_shape(self.shape)
 
 
 def summary_rows(solution: Solution) -> list[SummaryRow]:
     """Every layer, or with ``summary_depth`` N the modules down to depth N, as torchinfo's
     ``depth``: a block N deep is one row, the layers above it rows of their own."""
     depth = solution.summary_depth
+    if depth is None and solution.framework == "keras":
+        names = _keras_names(solution)
+        return [
+            replace(_layer_row(layer), label=f"{name} ({layer.type})", keras=True)
+            for layer, name in zip(solution.layers, names, strict=True)
+        ]
     if depth is None:
         return [_layer_row(layer) for layer in solution.layers]
     paths = frozenset(block.path for block in solution.blocks)
@@ -202,6 +215,41 @@ def _block_shape(solution: Solution, path: str, paths: frozenset[str]) -> tuple[
     ]
     last = inside[-1] if inside else None
     return last.output_shape if last is not None and last.placed else None
+
+
+def _keras_names(solution: Solution) -> list[str]:
+    """A live model's own layer names; in a spec, the name= given, else the one Keras would
+    make: the class name in snake case, numbered from the second of a kind (dense, dense_1)."""
+    if solution.notation == "live-keras":
+        return [layer.name for layer in solution.layers]
+    seen: dict[str, int] = {}
+    names = []
+    for layer in solution.layers:
+        given = getattr(layer.layer, "name", None)
+        if isinstance(given, str):
+            names.append(given)
+            continue
+        base = _snake_case(layer.type)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        names.append(base if count == 0 else f"{base}_{count}")
+    return names
+
+
+def _snake_case(name: str) -> str:
+    """Keras's own rule (keras.src.utils.naming.to_snake_case): Conv2D -> conv2d,
+    MaxPooling2D -> max_pooling2d."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _batch_shape(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(map(_plain_size, (-1, *shape))) + "]"
+
+
+def _none_shape(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join(str(s) for s in (None, *shape)) + ")"
 
 
 def _json_text(solution: Solution) -> str:
@@ -442,8 +490,15 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
     latex = fmt in ("latex", "markdown")
     number = _or_formula(functools.partial(group_digits, digits=digits), fmt, "text")
+    # Inside math a grouping comma must not be punctuation with a space after it: TeX's own
+    # 262{,}400 for LaTeX; for Markdown, whose math GitHub and Jupyter (MathJax) and pandoc
+    # (MathML, where {,} is an operator with a thin space: "262, 400") all read, a comma with
+    # its thin space taken back: 262,\!400.
+    separator = ",\\!" if fmt == "markdown" else "{,}"
     math_number = (
-        _or_formula(functools.partial(group_digits, digits=digits, separator="{,}"), fmt, "math")
+        _or_formula(
+            functools.partial(group_digits, digits=digits, separator=separator), fmt, "math"
+        )
         if latex
         else number
     )
@@ -455,6 +510,9 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
+        "note": lambda comparison: comparison.note.format(
+            **{name: number(value) for name, value in comparison.numbers}
+        ),
         "summary_layout": summary_layout,
         "summary_rows": summary_rows,
         "sentence": lambda text: text[:1].upper() + text[1:],
@@ -465,7 +523,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "shape": lambda shape: "×".join(map(_plain_size, shape)),
         "shapes": lambda shapes: " + ".join("×".join(map(_plain_size, shape)) for shape in shapes),
         "sources": _sources,
-        "batch_shape": lambda shape: "[" + ", ".join(map(_plain_size, (-1, *shape))) + "]",
+        "batch_shape": _batch_shape,
         # A size or a condition on named sizes (explainer.symbolic), as math of the format.
         "size": _or_formula(str, fmt, "math"),
         "root": _latex_root if latex else _unicode_root,
@@ -501,8 +559,8 @@ def _or_formula(plain: Callable[[int], str], fmt: str, context: str) -> Callable
 
 
 def _math_grouping(plain: Callable[[int], str]) -> Callable[[int], str]:
-    """Digit groups as LaTeX math writes them: 100{,}480."""
-    return lambda n: plain(n) if "{,}" in plain(1000) else plain(n).replace(",", "{,}")
+    """Digit groups as LaTeX math writes them: 100{,}480 (a math grouping kept as it is)."""
+    return lambda n: plain(n) if plain(1000) != "1,000" else plain(n).replace(",", "{,}")
 
 
 def _latex_root(root: Any) -> str:
@@ -618,6 +676,31 @@ def _tex_escape(text: object) -> str:
     # user text is one line; control characters and letters pdflatex's utf8 input does not
     # know are written out rather than passed to it.
     return "".join(_tex_char(char) for char in _LINE_BREAKS.sub(" ", str(text)))
+
+
+def tex_unicode(text: object) -> str:
+    """A student's name as typed: TeX's specials escaped, quotes kept straight, every letter
+    kept as it is (Nguyễn, Иван, 王伟, ð: LuaLaTeX with fontspec sets them; an ASCII name is
+    fine for pdflatex too); control characters and line breaks become spaces."""
+    line = _LINE_BREAKS.sub(" ", str(text))
+    return "".join(_name_char(char) if char.isprintable() else " " for char in line)
+
+
+# A name's quotes as typed (O'Brien, "Em"): TeX would curl them (O’Brien, ”Em”).
+_NAME_SPECIAL = {"'": r"\textquotesingle{}", '"': r"\textquotedbl{}", "`": r"\textasciigrave{}"}
+
+
+def _name_char(char: str) -> str:
+    return _NAME_SPECIAL.get(char) or _TEX_SPECIAL.get(char, char)
+
+
+def tex_chain(text: object) -> str:
+    """A spec for typewriter text that may wrap: a line may break after each arrow (``→``,
+    ``->``) or comma (an arrow chain of the course notation has no spaces to break at)."""
+    escaped = _tex_escape(text)
+    for mark in (r"$\rightarrow$", r"\textgreater{}", ","):
+        escaped = escaped.replace(mark, mark + r"\allowbreak{}")
+    return escaped
 
 
 def _tex_char(char: str) -> str:

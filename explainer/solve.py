@@ -152,8 +152,13 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
 def _solve(architecture: Architecture, title: str) -> Solution:
     if architecture.input_shape is None and any(spec.placed for spec in architecture.layers):
         first = architecture.layers[0] if architecture.layers else None
+        hint = (
+            'input(28, 28, 1) (channels last) or pass --input "(None, 28, 28, 1)"'
+            if architecture.framework == "keras"
+            else "input(1, 28, 28) or pass --input 1,28,28"
+        )
         raise InputShapeError(
-            "no input shape: start the spec with input(1, 28, 28) or pass --input 1,28,28",
+            f"no input shape: start the spec with {hint}",
             f"{first.where}: layer 1, {shorten(first.text)}" if first else "",
         )
     check_count(len(architecture.layers), MAX_LAYERS, "layers")
@@ -191,7 +196,7 @@ class _Graph:
 
     def __init__(self, architecture: Architecture) -> None:
         self.framework = architecture.framework
-        self.live = architecture.notation == "live-pytorch"
+        self.live = architecture.notation in ("live-pytorch", "live-keras")
         self.results: list[LayerResult] = []
         self.shapes: dict[int, Shape] = {}
         if architecture.input_shape is not None:
@@ -204,7 +209,7 @@ class _Graph:
         else:
             sources = self._sources(index, spec)
             shapes = (
-                (spec.input_shape,)
+                (spec.input_shape, *spec.other_inputs)  # a live model's own shapes
                 if spec.input_shape
                 else (tuple(self.shapes[source] for source in sources))
             )
@@ -275,6 +280,9 @@ def _solve_layer(
         if len(shapes) < layer.min_inputs:
             raise ShapeError(f"{layer.type_name()} needs at least 2 inputs, got {len(shapes)}")
         outcome = layer.merge(shapes, labels)
+    elif len(shapes) > 1 and type(layer).derive_inputs is not Layer.derive_inputs:
+        # Keras's merges and attention's query and value: several inputs of their own kind.
+        outcome = _shared(layer.derive_inputs(shapes), spec)
     elif len(shapes) > 1:
         raise ShapeError(
             f"{layer.type_name()} takes one input, got {len(shapes)}: "

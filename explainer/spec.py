@@ -51,6 +51,9 @@ class LayerSpec:
     # Not a step of the forward pass (a tensor a module holds, a layer forward never called):
     # counted, but no stage of the shape diagram.
     off_path: bool = False
+    # With input_shape, a live model's own shapes of the further inputs, in the order the
+    # layer takes them: a Keras Add of branches, MultiHeadAttention(query, value).
+    other_inputs: tuple[Shape, ...] = ()
 
     @property
     def where(self) -> str:

@@ -83,9 +83,14 @@ def test_macs_agree_with_torch_flop_counter(
     assert counter.get_total_flops() == totals["total FLOPs"]
 
 
-def test_macs_are_refused_for_keras_rather_than_shown_as_zero() -> None:
+def test_keras_macs_are_derived_or_refused_never_shown_as_zero() -> None:
     solution = solve_spec("input(8) -> Dense(4)", framework="keras")
-    with pytest.raises(ArgumentError, match="PyTorch dialect only"):
-        with_costs(solution, ("macs",))
+    macs = with_costs(solution, ("macs",)).layers[0].costs
+    assert macs is not None and macs.macs is not None and macs.macs.value == 32
+    several_axes = solve_spec(
+        "input(4, 4, 8) -> MultiHeadAttention(2, 4, attention_axes=(1, 2))", framework="keras"
+    )
+    with pytest.raises(ArgumentError, match="has no MAC count for it"):
+        with_costs(several_axes, ("macs",))
     memory = with_costs(solution, ("memory",))
     assert memory.layers[0].costs is not None and memory.layers[0].costs.param_bytes is not None

@@ -63,8 +63,14 @@ def elements(html: str) -> Elements:
 
 def assert_nothing_injected(hostile_html: str, harmless_html: str) -> None:
     hostile, harmless = elements(hostile_html), elements(harmless_html)
-    assert hostile.tags <= harmless.tags, hostile.tags - harmless.tags
-    assert hostile.attributes <= harmless.attributes, hostile.attributes - harmless.attributes
+    # pandoc sets column widths (colgroup, col) for a table whose cells are long, as the
+    # Keras summary's "name (Type)" cell is with a long name: layout, nothing injected.
+    layout = {"colgroup", "col"}
+    assert hostile.tags <= harmless.tags | layout, hostile.tags - harmless.tags
+    widths = {("col", "style")}  # the width of each column, set by pandoc
+    assert hostile.attributes <= harmless.attributes | widths, (
+        hostile.attributes - harmless.attributes
+    )
     assert hostile.links <= harmless.links, hostile.links - harmless.links
     for attribute_or_link in [*hostile.links, *(name for _, name in hostile.attributes)]:
         assert not any(word in attribute_or_link for word in EVIL), attribute_or_link

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from explainer import api
@@ -101,3 +102,143 @@ def test_bidirectional_renders_as_json() -> None:
     assert data["layers"][0]["params"] == 2 * 4 * (4 * (8 + 4) + 4)
     inner = data["layers"][0]["args"]["layer"]
     assert (inner["type"], inner["kwargs"]["units"]) == ("LSTM", 4)
+
+
+# -- Keras code pasted as written, and the model.summary() table ----------------------------
+
+
+def test_keras_io_mnist_convnet_as_written() -> None:
+    out = ok("solve", "--example", "keras-mnist-convnet")
+    assert "Total params: 34,826" in out
+    for row in [
+        " conv2d (Conv2D)                (None, 26, 26, 32)         320",
+        " max_pooling2d_1 (MaxPooling2D) (None, 5, 5, 64)           0",
+        " dense (Dense)                  (None, 10)                 16,010",
+    ]:
+        assert row in out.splitlines(), row
+
+
+def test_tensorflow_cnn_tutorial_as_written() -> None:
+    out = ok("solve", "--example", "tf-cnn-tutorial")
+    assert "Total params: 122,570" in out
+    assert " conv2d_2 (Conv2D)              (None, 4, 4, 64)           36,928" in out.splitlines()
+
+
+def test_pasted_code_is_keras_without_framework(tmp_path: Any) -> None:
+    from explainer.bank import example
+
+    path = tmp_path / "model.py"
+    path.write_text(example("tf-cnn-tutorial").spec)
+    assert as_json("solve", str(path))["total_params"] == 122_570
+    result = run("solve", str(path), "--framework", "pytorch")
+    assert result.exit_code == 2
+    assert "'Conv2D' is a Keras layer: use --framework keras" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "keras.Input(shape=(28, 28, 1))",
+        "layers.Input((28, 28, 1))",
+        "tf.keras.layers.InputLayer(input_shape=(28, 28, 1))",
+        "keras.Input(batch_shape=(None, 28, 28, 1))",
+    ],
+)
+def test_input_forms(first: str) -> None:
+    code = f"model = keras.Sequential([{first}, layers.Flatten(), layers.Dense(10)])"
+    assert as_json("solve", code)["total_params"] == 7850
+
+
+def test_code_is_read_never_run() -> None:
+    result = run(
+        "solve", "n = __import__('os').getcwd()\nmodel = keras.Sequential([layers.Dense(n)])"
+    )
+    assert result.exit_code == 2
+    assert "line 2, col 40" in result.stderr and "is not a literal" in result.stderr
+
+
+def test_keras_input_shapes_and_hints() -> None:
+    spec = "Conv2D(8, 3) -> Flatten() -> Dense(2)"
+    data = as_json("solve", spec, "--framework", "keras", "--input", "(None, 28, 28, 1)")
+    assert data["input_shape"] == [28, 28, 1]
+    assert as_json("solve", f"input(None, 28, 28, 1) -> {spec}", "--framework", "keras") == data
+    result = run("solve", spec, "--framework", "keras")
+    assert result.exit_code == 2
+    assert 'input(28, 28, 1) (channels last) or pass --input "(None, 28, 28, 1)"' in result.stderr
+
+
+def test_keras_only_names_get_the_hint_in_the_pytorch_dialect() -> None:
+    for name in ("Conv2D(16, 3)", "Conv3D(4, 3)", "MaxPooling2D()", "GlobalAveragePooling2D()"):
+        result = run("solve", f"input(64, 64, 3) -> {name}")
+        assert result.exit_code == 2, name
+        assert "is a Keras layer: use --framework keras" in result.stderr, name
+
+
+def test_relu_is_a_keras_layer_too() -> None:
+    out = ok("solve", "input(8) -> Dense(4) -> ReLU() -> Softmax()", "--framework", "keras")
+    assert "Total params: 36" in out
+
+
+def test_layers_lists_the_keras_dialect() -> None:
+    out = ok("layers", "--framework", "keras")
+    assert "Conv2D: " in out and "Concatenate: " in out and "Linear:" not in out
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("model = Sequential([\x00])", "line 1, col 1: invalid Python"),
+        ("model = keras.Sequential(" + "[" * 400 + "]" * 400 + ")", "nested more than 32 deep"),
+        ("model = keras.Sequential(layers.Dense(2))", "Sequential takes a list"),
+        ("x = layers.Dense(4)(inputs)\nmodel.add(layers.Dense(2))", "no model found"),
+        ("model = keras.Sequential([layers.Dense(4, activation=tf.nn.relu)])", "not a literal"),
+        ("model = keras.Sequential([keras.Input(shape=(None, 8)), layers.Dense(2)])", "size 1"),
+    ],
+)
+def test_pasted_code_errors_are_one_line(code: str, message: str) -> None:
+    result = run("solve", code)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_constants_may_be_written_in_terms_of_earlier_ones() -> None:
+    code = "a = 10\nb = a\nmodel = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(b)])"
+    assert as_json("solve", code)["total_params"] == 50
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "keras.Input(shape=(32, 32, 3)) -> Conv2D(32, 3) -> MaxPooling2D()",
+        "Input(batch_shape=(None, 32, 32, 3)) -> Conv2D(32, 3) -> MaxPooling2D()",
+        "Conv2D(32, (3, 3), input_shape=(32, 32, 3)) -> MaxPooling2D((2, 2))",
+        "input(None, 32, 32, 3) -> Conv2D(32, 3) -> MaxPooling2D()",
+    ],
+)
+def test_keras_ways_of_giving_the_input_in_a_chain(spec: str) -> None:
+    data = as_json("solve", spec, "--framework", "keras")
+    assert (data["input_shape"], data["total_params"]) == ([32, 32, 3], 896)
+
+
+def test_the_input_given_twice_is_refused() -> None:
+    result = run("solve", "input(4) -> Dense(2, input_shape=(4,))", "--framework", "keras")
+    assert result.exit_code == 2
+    assert "the input shape is given twice" in result.stderr
+
+
+def test_every_keras_only_name_gets_the_hint() -> None:
+    from explainer.errors import UnknownLayerError
+    from explainer.layers import KINDS, resolve
+    from explainer.layers.keras import KERAS_KINDS
+
+    keras_only = [name for name in KERAS_KINDS if name not in KINDS]
+    assert "Conv2D" in keras_only and "ReLU" not in keras_only
+    for name in keras_only:
+        with pytest.raises(UnknownLayerError, match="is a Keras layer: use --framework keras"):
+            resolve(name, "pytorch")
+
+
+def test_a_none_in_inputs_shape_is_a_size_not_the_batch() -> None:
+    result = run("solve", "Input(shape=(None, 128)) -> LSTM(4)", "--framework", "keras")
+    assert result.exit_code == 2
+    assert "size 1 is None" in result.stderr

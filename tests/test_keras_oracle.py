@@ -57,10 +57,22 @@ def _fresh_keras() -> Iterator[None]:
 
 def keras_layer(kind: str, kwargs: Mapping[str, Any]) -> Any:
     args = dict(kwargs)
-    if isinstance(args.get("layer"), LayerCall):  # Bidirectional(LSTM(64)): build the inner one
-        inner = args["layer"]
-        args["layer"] = getattr(keras.layers, inner.call)(*inner.args, **dict(inner.kwargs))
-    return getattr(keras.layers, kind)(**args)
+    for key in ("layer", "backward_layer"):  # Bidirectional(LSTM(64)): build the inner ones
+        inner = args.get(key)
+        if isinstance(inner, LayerCall):
+            args[key] = getattr(keras.layers, inner.call)(*inner.args, **dict(inner.kwargs))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rms_scaling=True is deprecated, and still built
+        return keras_class(kind)(**args)
+
+
+def keras_class(kind: str) -> Any:
+    """keras.layers.<kind>, or ConvNeXt's LayerScale, which keras.applications defines."""
+    if kind == "LayerScale":
+        from keras.src.applications.convnext import LayerScale
+
+        return LayerScale
+    return getattr(keras.layers, kind)
 
 
 def keras_run(kind: str, shape: Shape, kwargs: Mapping[str, Any]) -> tuple[Shape, int, int, int]:
@@ -79,9 +91,21 @@ def keras_run(kind: str, shape: Shape, kwargs: Mapping[str, Any]) -> tuple[Shape
     return out, layer.count_params(), trainable, frozen
 
 
+def computed_shape(kind: str, shape: Shape, kwargs: Mapping[str, Any]) -> Shape:
+    """A real forward pass on zeros: the shape Keras computes, not the one it predicts."""
+    import numpy as np
+
+    model = keras.Sequential([keras.Input(shape), keras_layer(kind, kwargs)])
+    return tuple(model(np.zeros((1, *shape), dtype="float32")).shape[1:])
+
+
 def assert_matches_keras(result: LayerResult) -> None:
     where = f"layer {result.index} {result.type}({result.args}) on {result.input_shape}"
     shape, total, trainable, frozen = keras_run(result.type, result.input_shape, result.args)
+    if result.args.get("backward_layer") is not None:
+        # Keras predicts 2·h_f features for a concat of directions of different sizes, and
+        # computes h_f + h_b: the computed shape is the truth.
+        shape = computed_shape(result.type, result.input_shape, result.args)
     assert shape == result.output_shape, where
     assert total == result.params, where
     assert trainable == result.trainable_params, where
@@ -91,6 +115,8 @@ def assert_matches_keras(result: LayerResult) -> None:
 def assert_keras_refuses(kind: str, shape: Shape, kwargs: Mapping[str, Any], why: str) -> None:
     try:
         keras_run(kind, shape, kwargs)
+        if kwargs.get("backward_layer") is not None:  # Keras builds it, then fails to run it
+            computed_shape(kind, shape, kwargs)
     except KERAS_REFUSALS:
         return
     pytest.fail(f"our solver refuses {kind}({kwargs}) on {shape} ({why}), but Keras accepts it")
@@ -118,7 +144,7 @@ def check_single(kind: str, shape: Shape, kwargs: dict[str, Any]) -> str:
     (result,) = solution.layers
     assert result.type == kind
     for key, value in kwargs.items():  # the written arguments are the ones Keras gets
-        if key != "layer":
+        if key not in ("layer", "backward_layer"):
             assert getattr(result.layer, key) == value, key
     assert_matches_keras(result)
     assert solution.total_params == result.params
@@ -237,17 +263,19 @@ def depthwise_cases(separable: bool) -> st.SearchStrategy[Case]:
     return cases()
 
 
-def pooling_cases(kind: str) -> st.SearchStrategy[Case]:
+def pooling_cases(kind: str, spatial: int = 2) -> st.SearchStrategy[Case]:
     @st.composite
     def cases(draw: st.DrawFn) -> Case:
-        pool = draw(int_or_tuple(1, 4, 2))
+        pool = draw(int_or_tuple(1, 4, spatial))
         optional = {
-            "strides": draw(st.one_of(st.none(), int_or_tuple(1, 3, 2))),
+            "strides": draw(st.one_of(st.none(), int_or_tuple(1, 3, spatial))),
             "padding": draw(st.sampled_from(["valid", "same"])),
         }
-        required = {"pool_size": pool} if kind == "AveragePooling2D" or draw(st.booleans()) else {}
+        average = kind.startswith("Average")
+        required = {"pool_size": pool} if average or draw(st.booleans()) else {}
         kwargs = with_optional(draw, required, optional)
-        return spatial_shape(draw, 2, draw(st.integers(1, 3))), kwargs
+        hi = 6 if spatial == 3 else 9
+        return spatial_shape(draw, spatial, draw(st.integers(1, 3)), hi=hi), kwargs
 
     return cases()
 
@@ -271,6 +299,7 @@ def dense_cases(draw: st.DrawFn) -> Case:
         "activation": some_activation(draw),
         "use_bias": draw(st.booleans()),
         "bias_regularizer": "l2",
+        "lora_rank": draw(st.integers(1, 3)),
     }
     kwargs = with_optional(draw, {"units": draw(st.integers(1, 8))}, optional)
     return draw(any_shape()), kwargs | common(draw)
@@ -316,12 +345,26 @@ def recurrent_cases(kind: str) -> st.SearchStrategy[Case]:
 @st.composite
 def bidirectional_cases(draw: st.DrawFn) -> Case:
     inner = draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]))
-    layer = LayerCall(inner, (), tuple(recurrent_kwargs(draw, inner).items()))
-    kwargs = with_optional(
-        draw,
-        {"layer": layer},
-        {"merge_mode": draw(st.sampled_from(["concat", "sum", "mul", "ave"]))},
-    )
+    forward = recurrent_kwargs(draw, inner)
+    layer = LayerCall(inner, (), tuple(forward.items()))
+    optional: dict[str, Any] = {
+        "merge_mode": draw(st.sampled_from(["concat", "sum", "mul", "ave"]))
+    }
+    if draw(st.booleans()):  # a backward layer of its own: same sequences, other direction
+        kind = draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]))
+        backward = recurrent_kwargs(draw, kind) | {
+            "return_sequences": forward.get("return_sequences", False),
+            "go_backwards": not forward.get("go_backwards", False),
+        }
+        if rarely(draw):  # the same direction twice: both refuse
+            backward["go_backwards"] = forward.get("go_backwards", False)
+        if optional["merge_mode"] != "concat":
+            # Merged value by value: the same units, or rarely sizes that do not broadcast
+            # (both refuse; Keras would broadcast a size of 1).
+            units = forward["units"]
+            backward["units"] = units + 1 if units > 1 and rarely(draw) else units
+        optional["backward_layer"] = LayerCall(kind, (), tuple(backward.items()))
+    kwargs = with_optional(draw, {"layer": layer}, optional)
     return sequence_shape(draw), kwargs | common(draw)
 
 
@@ -361,7 +404,12 @@ def layernorm_cases(draw: st.DrawFn) -> Case:
     rank = len(shape) + 1
     axes = draw(st.lists(st.integers(1, rank - 1), min_size=1, max_size=rank - 1, unique=True))
     axis: Any = draw(st.sampled_from([-1, axes[0], tuple(sorted(axes))]))
-    optional = {"axis": axis, "center": draw(st.booleans()), "scale": draw(st.booleans())}
+    optional = {
+        "axis": axis,
+        "center": draw(st.booleans()),
+        "scale": draw(st.booleans()),
+        "rms_scaling": draw(st.booleans()),
+    }
     return shape, with_optional(draw, {}, optional) | common(draw)
 
 
@@ -382,7 +430,138 @@ def flatten_cases(draw: st.DrawFn) -> Case:
     return draw(any_shape(4)), with_optional(draw, {}, {"data_format": "channels_last"})
 
 
+@st.composite
+def relu_cases(draw: st.DrawFn) -> Case:
+    optional = {
+        "max_value": draw(st.one_of(st.none(), st.sampled_from([1.0, 6.0]))),
+        "negative_slope": draw(st.sampled_from([0.0, 0.1])),
+        "threshold": draw(st.sampled_from([0.0, 0.5])),
+    }
+    return draw(any_shape()), with_optional(draw, {}, optional) | common(draw)
+
+
+def one_number_cases(name: str, values: list[float]) -> st.SearchStrategy[Case]:
+    @st.composite
+    def cases(draw: st.DrawFn) -> Case:
+        kwargs = with_optional(draw, {}, {name: draw(st.sampled_from(values))})
+        return draw(any_shape()), kwargs | common(draw)
+
+    return cases()
+
+
+@st.composite
+def softmax_cases(draw: st.DrawFn) -> Case:
+    shape = draw(any_shape())
+    rank = len(shape) + 1
+    return shape, with_optional(draw, {}, {"axis": draw(st.integers(1 - rank, rank - 1))})
+
+
+@st.composite
+def prelu_cases(draw: st.DrawFn) -> Case:
+    shape = draw(any_shape())
+    rank = len(shape) + 1
+    axes = draw(st.lists(st.integers(1, rank - 1), max_size=rank - 1, unique=True))
+    shared = draw(st.sampled_from([None, tuple(axes), axes[0] if axes else None]))
+    return shape, with_optional(draw, {}, {"shared_axes": shared}) | common(draw)
+
+
+def edges(draw: st.DrawFn, hi: int) -> Any:
+    return draw(
+        st.one_of(
+            st.integers(0, hi),
+            sizes(0, hi, 2),
+            st.tuples(sizes(0, hi, 2), sizes(0, hi, 2)),
+        )
+    )
+
+
+@st.composite
+def padding_cases(draw: st.DrawFn) -> Case:
+    return spatial_shape(draw, 2, draw(st.integers(1, 3))), {"padding": edges(draw, 3)}
+
+
+@st.composite
+def cropping_cases(draw: st.DrawFn) -> Case:
+    # Sometimes cropping everything away: both refuse.
+    return (*draw(sizes(3, 9, 2)), 2), {"cropping": edges(draw, 2 + int(rarely(draw)) * 3)}
+
+
+@st.composite
+def reshape_cases(draw: st.DrawFn) -> Case:
+    shape = draw(any_shape(3))
+    target = list(draw(st.permutations(shape)))
+    if len(target) > 1 and draw(st.booleans()):
+        target = [target[0] * target[1], *target[2:]]
+    if draw(st.booleans()):
+        target[draw(st.integers(0, len(target) - 1))] = -1
+    if rarely(draw):  # a size that does not fit: both refuse
+        target.append(2)
+    return shape, {"target_shape": tuple(target)}
+
+
+@st.composite
+def rescaling_cases(draw: st.DrawFn) -> Case:
+    return draw(any_shape()), with_optional(
+        draw, {"scale": draw(st.sampled_from([1 / 255, 2.0]))}, {"offset": -1.0}
+    )
+
+
+@st.composite
+def normalization_cases(draw: st.DrawFn) -> Case:
+    shape = draw(any_shape())
+    rank = len(shape) + 1
+    axes = draw(st.lists(st.integers(1, rank - 1), min_size=1, max_size=rank - 1, unique=True))
+    axis: Any = draw(st.sampled_from([-1, axes[0], tuple(sorted(axes)), None]))
+    optional: dict[str, Any] = {"axis": axis, "invert": draw(st.booleans())}
+    if draw(st.booleans()):
+        optional |= {"mean": 0.5, "variance": 0.25}
+    kwargs = with_optional(draw, {}, optional)
+    if "mean" in kwargs:
+        kwargs["variance"] = 0.25
+    return shape, kwargs
+
+
+@st.composite
+def layer_scale_cases(draw: st.DrawFn) -> Case:
+    shape = draw(any_shape())
+    # Not the channels (nor 1, which would broadcast): both refuse.
+    dim = shape[-1] + int(shape[-1] > 1 and rarely(draw))
+    return shape, {"init_values": 1e-6, "projection_dim": dim}
+
+
+@st.composite
+def time_distributed_cases(draw: st.DrawFn) -> Case:
+    steps = draw(st.integers(1, 4))
+    if draw(st.booleans()):
+        inner = LayerCall("Dense", (draw(st.integers(1, 5)),), ())
+        return (steps, *draw(any_shape(2))), {"layer": inner}
+    kwargs = (("padding", draw(st.sampled_from(["valid", "same"]))),)
+    inner = LayerCall("Conv2D", (draw(st.integers(1, 4)), draw(st.integers(1, 3))), kwargs)
+    return (steps, *draw(sizes(3, 6, 2)), draw(st.integers(1, 3))), {"layer": inner}
+
+
 STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
+    "ReLU": relu_cases(),
+    "LeakyReLU": one_number_cases("negative_slope", [0.3, 0.01, 0.0]),
+    "ELU": one_number_cases("alpha", [1.0, 0.5]),
+    "Softmax": softmax_cases(),
+    "PReLU": prelu_cases(),
+    "ZeroPadding2D": padding_cases(),
+    "Cropping2D": cropping_cases(),
+    "Reshape": reshape_cases(),
+    "Rescaling": rescaling_cases(),
+    "Normalization": normalization_cases(),
+    "LayerScale": layer_scale_cases(),
+    "TimeDistributed": time_distributed_cases(),
+    "Conv3D": conv_cases(3),
+    "MaxPooling1D": pooling_cases("MaxPooling1D", 1),
+    "AveragePooling1D": pooling_cases("AveragePooling1D", 1),
+    "MaxPooling3D": pooling_cases("MaxPooling3D", 3),
+    "AveragePooling3D": pooling_cases("AveragePooling3D", 3),
+    "GlobalAveragePooling3D": global_pooling_cases(3),
+    "GlobalMaxPooling1D": global_pooling_cases(1),
+    "GlobalMaxPooling2D": global_pooling_cases(2),
+    "GlobalMaxPooling3D": global_pooling_cases(3),
     "Conv1D": conv_cases(1),
     "Conv2D": conv_cases(2),
     "Conv2DTranspose": transposed_cases(),
@@ -407,13 +586,16 @@ STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
 }
 
 
+MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
+
+
 def test_every_kind_has_an_oracle_strategy() -> None:
-    assert set(STRATEGIES) == set(KERAS_KINDS), (
+    assert set(STRATEGIES) | set(MERGES) == set(KERAS_KINDS), (
         "a Keras kind without an oracle strategy: add one to STRATEGIES in this file"
     )
 
 
-@pytest.mark.parametrize("kind", sorted(KERAS_KINDS))
+@pytest.mark.parametrize("kind", sorted(STRATEGIES))
 @PER_KIND
 @given(data=st.data())
 def test_kind_matches_keras(kind: str, data: st.DataObject) -> None:
@@ -434,6 +616,16 @@ PINNED = [
     ("MaxPooling2D", (7, 5, 3), {"pool_size": 3, "strides": 2, "padding": "same"}),
     ("GRU", (10, 8), {"units": 5, "reset_after": False}),
     ("BatchNormalization", (7, 7, 3), {"trainable": False}),
+    (
+        "Bidirectional",
+        (5, 4),
+        {
+            "layer": LayerCall("LSTM", (), (("units", 16),)),
+            "backward_layer": LayerCall("GRU", (), (("units", 8), ("go_backwards", True))),
+        },
+    ),
+    ("Dense", (3, 64), {"units": 32, "lora_rank": 4}),
+    ("LayerNormalization", (10, 64), {"rms_scaling": True, "center": True}),
 ]
 
 
@@ -563,10 +755,160 @@ def test_keras_bank_examples_match_keras() -> None:
     for example in bank:
         solution = solve(example.architecture())
         assert solution.total_params == example.total_params, example.name
-        spec = next(line for line in example.spec.splitlines() if line.startswith("input"))
-        layers = " -> ".join(
-            line for line in example.spec.splitlines() if line and not line.startswith("input")
-        )
-        text = f"{spec} -> {layers}"
         counts = (solution.total_params, solution.trainable_params, solution.non_trainable_params)
-        assert keras_model_counts(text) == counts, example.name
+        assert keras_solution_counts(solution) == counts, example.name
+
+
+def keras_solution_counts(solution: Solution) -> tuple[int, int, int]:
+    """The solved layers rebuilt in Keras, as one Sequential model."""
+    with keras.StatelessScope(initialize_variables=False):
+        dtype = "int32" if solution.layers[0].type == "Embedding" else "float32"
+        layers = [keras_layer(r.type, r.args) for r in solution.layers]
+        model = keras.Sequential([keras.Input(solution.input_shape, dtype=dtype), *layers])
+        for result, layer in zip(solution.layers, layers, strict=True):
+            assert tuple(layer.output.shape[1:]) == result.output_shape, result.name
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    frozen = sum(math.prod(w.shape) for w in model.non_trainable_weights)
+    return model.count_params(), trainable, frozen
+
+
+# -- merges: several inputs, as in a functional model -------------------------------------
+
+
+@st.composite
+def merge_cases(draw: st.DrawFn) -> tuple[str, tuple[Shape, ...], dict[str, Any]]:
+    kind = draw(st.sampled_from(MERGES))
+    base = draw(any_shape())
+    count = 2 if kind == "Subtract" else draw(st.integers(2, 3))
+    shapes = []
+    axis = draw(st.integers(-len(base) - 1, len(base))) if kind == "Concatenate" else None
+    for _ in range(count):
+        shape = list(base)
+        if kind == "Concatenate" and axis is not None and axis not in (0, -len(base) - 1):
+            shape[axis - 1 if axis > 0 else axis] = draw(st.integers(1, 5))
+        elif kind != "Concatenate" and draw(st.booleans()):
+            shape[draw(st.integers(0, len(shape) - 1))] = 1  # broadcasts
+        if rarely(draw):  # a size that neither broadcasts nor joins: both refuse
+            shape[-1] += 2
+        shapes.append(tuple(shape))
+    kwargs = {"axis": axis} if kind == "Concatenate" else {}
+    return kind, tuple(shapes), kwargs
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=merge_cases())
+def test_merges_match_keras(case: tuple[str, tuple[Shape, ...], dict[str, Any]]) -> None:
+    from explainer.layers import bind
+
+    kind, shapes, kwargs = case
+    try:
+        layer = bind(KERAS_KINDS[kind], (), kwargs, shapes[0], "")
+        derived = layer.derive_inputs(shapes)
+    except ExplainerError as exc:
+        try:
+            with keras.StatelessScope(initialize_variables=False):
+                inputs = [keras.Input(shape) for shape in shapes]
+                keras.Model(inputs, keras_layer(kind, kwargs)(inputs))
+        except KERAS_REFUSALS:
+            event("refused")
+            return
+        pytest.fail(f"we refuse {kind}({kwargs}) on {shapes} ({exc}), Keras accepts it")
+    with keras.StatelessScope(initialize_variables=False):
+        inputs = [keras.Input(shape) for shape in shapes]
+        model = keras.Model(inputs, keras_layer(kind, kwargs)(inputs))
+    assert tuple(model.output_shape[1:]) == derived.output_shape, (kind, shapes)
+    assert model.count_params() == derived.params == 0
+    event("solved")
+
+
+def test_a_merge_in_a_chain_says_it_needs_branches() -> None:
+    with pytest.raises(ExplainerError, match="merges two or more inputs"):
+        solve_keras("input(4) -> Add()")
+
+
+# -- MACs: checked against the real layer's kernels, used once per output position ---------
+
+MAC_KINDS = (
+    "Dense", "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D",
+    "Conv2DTranspose", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "MultiHeadAttention",
+)  # fmt: skip
+
+
+def kernel_macs(layer: Any, in_shape: Shape, out_shape: Shape) -> int:
+    """An independent count: every kernel weight of the real Keras layer is used once per
+    output position (per input position for a transposed convolution, per step for a
+    recurrent layer), plus attention's two products."""
+    kernels = [w for w in layer.weights if "kernel" in w.path and "lora" not in w.path]
+    size = sum(math.prod(w.shape) for w in kernels)
+    name = type(layer).__name__
+    if name == "Dense":
+        return size * math.prod(in_shape[:-1])
+    if name == "Conv2DTranspose":
+        return size * math.prod(in_shape[:-1])
+    if name in ("SimpleRNN", "LSTM", "GRU", "Bidirectional"):
+        return size * in_shape[0]
+    if name == "MultiHeadAttention":
+        heads, key_dim = layer.num_heads, layer.key_dim
+        value_dim = layer.value_dim or key_dim
+        length = in_shape[0]
+        return size * length + length * length * heads * (key_dim + value_dim)
+    return size * math.prod(out_shape[:-1])
+
+
+@pytest.mark.parametrize("kind", MAC_KINDS)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_macs_match_the_kernels(kind: str, data: st.DataObject) -> None:
+    shape, kwargs = data.draw(STRATEGIES[kind], label="case")
+    kwargs.pop("lora_rank", None)
+    if kind == "MultiHeadAttention" and len(shape) != 2:
+        shape = shape[-2:]
+    try:
+        (result,) = solve_keras(chain(shape, call(kind, kwargs))).layers
+    except ExplainerError:
+        return  # refusals are the other tests' business
+    macs = result.layer.macs(result.input_shape, result.output_shape)
+    assert macs is not None
+    with keras.StatelessScope(initialize_variables=False):
+        layer = keras_layer(result.type, result.args)
+        inputs = keras.Input(shape)
+        if kind == "MultiHeadAttention":
+            keras.Model(inputs, layer(inputs, inputs))
+        else:
+            keras.Sequential([inputs, layer])
+        expected = kernel_macs(layer, result.input_shape, result.output_shape)
+    assert macs.value == expected, (kind, shape, kwargs)
+
+
+def test_show_macs_works_for_keras() -> None:
+    from explainer.costs import with_costs
+
+    solution = with_costs(
+        solve_keras("input(28, 28, 1) -> Conv2D(32, 3) -> Flatten() -> Dense(10)"), ("macs",)
+    )
+    macs = [layer.costs.macs if layer.costs else None for layer in solution.layers]
+    assert [step.value if step else 0 for step in macs] == [26 * 26 * 32 * 9, 0, 21632 * 10]
+
+
+def test_a_branching_keras_spec_matches_the_functional_model() -> None:
+    """The graph notation in the Keras dialect: branches, Add and Concatenate, as Keras's
+    functional API builds them."""
+    text = (
+        "input(16, 16, 3); x = Conv2D(8, 3, padding='same') -> BatchNormalization(); "
+        "y = input -> Conv2D(8, 1); r = Add(x, y) -> ReLU(); z = input -> Conv2D(4, 1); "
+        "Concatenate(r, z) -> GlobalAveragePooling2D() -> Dense(2)"
+    )
+    solution = solve_keras(text)
+    layers = keras.layers
+    with keras.StatelessScope(initialize_variables=False):
+        inputs = keras.Input((16, 16, 3))
+        x = layers.BatchNormalization()(layers.Conv2D(8, 3, padding="same")(inputs))
+        y = layers.Conv2D(8, 1)(inputs)
+        r = layers.ReLU()(layers.Add()([x, y]))
+        z = layers.Conv2D(4, 1)(inputs)
+        merged = layers.Concatenate()([r, z])
+        out = layers.Dense(2)(layers.GlobalAveragePooling2D()(merged))
+        model = keras.Model(inputs, out)
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    assert (solution.total_params, solution.trainable_params) == (model.count_params(), trainable)
+    assert solution.layers[6].output_shape == tuple(merged.shape[1:])

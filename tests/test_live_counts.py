@@ -382,3 +382,53 @@ def test_a_model_without_parameters_or_layers_is_refused() -> None:
 
     with pytest.raises(LiveModelError, match="no layers"):
         api.solve_model(Nothing(), (3,))
+
+
+def test_the_issues_shared_layer_model() -> None:
+    """The issue's example: a Linear(64, 64) applied twice, then Linear(64, 10): 4,810, not
+    the 8,970 of counting the shared layer at both calls."""
+
+    class Issue(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.shared = nn.Linear(64, 64)
+            self.out = nn.Linear(64, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.out(torch.relu(self.shared(torch.relu(self.shared(x)))))
+
+    model = Issue()
+    solution = api.solve_model(model, (64,))
+    assert [layer.params for layer in solution.layers] == [4160, 0, 650]
+    assert solution.total_params == 4810
+    assert_counts_like_torch(solution, model)
+
+
+def test_a_layer_forward_never_calls_still_counts() -> None:
+    """A student's unused layer: PyTorch counts it, so the worked total does too, derived on
+    the one input its own arguments give; the training-mode pass that looked for it leaves the
+    model's running statistics and the random sequence as they were."""
+
+    class Unused(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1 = nn.Linear(8, 4)
+            self.bn = nn.BatchNorm1d(4)
+            self.drop = nn.Dropout(0.5)
+            self.fc2 = nn.Linear(4, 3)  # never called
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.drop(self.bn(self.fc1(x)))
+
+    model = Unused()
+    torch.manual_seed(0)
+    expected_draw = torch.rand(3)
+    torch.manual_seed(0)
+    statistics = model.bn.running_mean.clone()
+    solution = api.solve_model(model, (8,))
+    assert torch.equal(torch.rand(3), expected_draw)
+    assert torch.equal(model.bn.running_mean, statistics)
+    fc2 = solution.layers[-1]
+    assert (fc2.name, fc2.params, fc2.input_shape) == ("fc2", 15, (4,))
+    assert any("forward never calls these modules: fc2 (unused" in note for note in solution.notes)
+    assert_counts_like_torch(solution, model)

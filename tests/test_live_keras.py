@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 keras = pytest.importorskip("keras")
 
-from explainer import api, live_keras, solve  # noqa: E402
+from explainer import api, live_keras  # noqa: E402
 from explainer.live import LiveModelError  # noqa: E402
 
 MODEL = """
@@ -43,14 +45,165 @@ def test_model_file_counts_like_keras(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+def keras_counts(model: Any) -> tuple[int, int, int]:
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    frozen = sum(math.prod(w.shape) for w in model.non_trainable_weights)
+    return model.count_params(), trainable, frozen
+
+
+def solved_counts(model: Any, input_shape: tuple[int, ...] | None = None) -> tuple[int, int, int]:
+    solution = api.solve_model(model, input_shape)
+    return solution.total_params, solution.trainable_params, solution.non_trainable_params
+
+
+def sequential(shape: tuple[int, ...], *layers: Any) -> Any:
+    return keras.Sequential([keras.Input(shape), *layers])
+
+
 def test_functional_model_with_a_branch() -> None:
     inputs = keras.Input((16, 16, 3))
     a = keras.layers.Conv2D(8, 3, padding="same")(inputs)
     b = keras.layers.Conv2D(8, 1)(inputs)
     merged = keras.layers.Add()([a, b])
     model = keras.Model(inputs, keras.layers.Dense(4)(keras.layers.Flatten()(merged)))
-    with pytest.raises(LiveModelError, match="Add, which explainer does not know"):
-        solve(live_keras.architecture(model))
+    assert solved_counts(model) == keras_counts(model) == (8_452, 8_452, 0)
+
+
+# Arguments that change the count: modelled, each total and split equal to Keras's.
+def lora() -> Any:
+    return sequential((64,), keras.layers.Dense(32, lora_rank=4))
+
+
+def enabled_lora() -> Any:
+    model = sequential((64,), keras.layers.Dense(32), keras.layers.Dense(8))
+    model.layers[1].enable_lora(2)
+    return model
+
+
+def rms_scaling() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras deprecates rms_scaling, and still builds it
+        return sequential((10, 64), keras.layers.LayerNormalization(rms_scaling=True))
+
+
+def backward_layer() -> Any:
+    lstm = keras.layers.LSTM
+    return sequential(
+        (5, 4),
+        keras.layers.Bidirectional(lstm(16), backward_layer=lstm(16, go_backwards=True)),
+        keras.layers.Dense(2),
+    )
+
+
+def cross_attention() -> Any:
+    query, value = keras.Input((5, 8)), keras.Input((7, 6))
+    out = keras.layers.MultiHeadAttention(2, 4, use_gate=True)(query, value)
+    return keras.Model([query, value], out)
+
+
+def nested() -> Any:
+    block = keras.Sequential([keras.layers.Dense(8), keras.layers.Dense(4)], name="block")
+    return sequential((10,), block, keras.layers.Dense(2))
+
+
+@pytest.mark.parametrize(
+    "build", [lora, enabled_lora, rms_scaling, backward_layer, cross_attention, nested]
+)
+def test_arguments_that_change_the_count_are_modelled(build: Any) -> None:
+    model = build()
+    assert solved_counts(model) == keras_counts(model)
+
+
+def test_lora_is_derived_with_its_frozen_kernel() -> None:
+    (dense,) = api.solve_model(lora()).layers
+    assert (dense.params, dense.trainable_params, dense.non_trainable_params) == (2464, 416, 2048)
+    assert [step.quantity for step in dense.steps] == [
+        "kernel and bias", "LoRA parameters", "parameters",
+    ]  # fmt: skip
+
+
+def test_nested_blocks_are_named_by_their_path() -> None:
+    names = [layer.name for layer in api.solve_model(nested()).layers]
+    assert [name.split("/")[0] for name in names] == ["block", "block", names[2]], names
+    assert "/" not in names[2]
+
+
+def test_quantized_layers_are_refused_by_name() -> None:
+    model = sequential((64,), keras.layers.Dense(32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Keras: the InputLayer has no quantize method
+        model.quantize("int8")
+    with pytest.raises(LiveModelError, match=r"layer dense\w* is quantized \(int8\)"):
+        api.solve_model(model)
+
+
+def test_an_unmodelled_argument_is_refused_by_name() -> None:
+    config = {"units": 3, "lora_rank": None, "zero_output_for_mask": True, "bogus": 5}
+    from explainer.layers.keras import KERAS_KINDS
+
+    with pytest.raises(LiveModelError, match=r"layer d: Dense\(bogus=5\) changes what Keras"):
+        live_keras._arguments("d", keras.layers.Dense, KERAS_KINDS["Dense"], config)
+
+
+def test_a_count_keras_disagrees_with_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were a derivation wrong (here made so on purpose), the check against Keras refuses it."""
+    import dataclasses
+
+    from explainer.layers.keras.core import Dense
+
+    right = Dense._derive
+    monkeypatch.setattr(
+        Dense, "_derive", lambda self, shape: dataclasses.replace(right(self, shape), params=16)
+    )
+    model = sequential((4,), keras.layers.Dense(3))
+    message = r"layer 1, dense\w* \(Dense\): explainer derives 16 parameters \(16 trainable\) "
+    with pytest.raises(LiveModelError, match=message + r"where Keras counts 15 \(15 trainable\)"):
+        api.solve_model(model)
+
+
+class Scale(keras.layers.Layer):  # type: ignore[misc]
+    """A user's own layer: one trainable weight per feature and a non-trainable pair."""
+
+    def build(self, shape: Any) -> None:
+        self.w = self.add_weight(shape=(shape[-1],))
+        self.s = self.add_weight(shape=(2,), trainable=False)
+
+    def call(self, x: Any) -> Any:
+        return x * self.w
+
+
+def test_a_users_own_layer_is_counted_by_keras_and_says_so() -> None:
+    model = sequential((10,), Scale(), keras.layers.Dense(2))
+    solution = api.solve_model(model)
+    own = solution.layers[0]
+    assert (own.type, own.params, own.trainable_params) == ("Scale", 12, 10)
+    assert "counted by Keras, not derived" in own.params_why
+    assert (solution.total_params, solution.trainable_params) == keras_counts(model)[:2]
+
+
+def test_unbuilt_and_subclassed_models_give_one_line_errors() -> None:
+    unbuilt = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(2)])
+    with pytest.raises(LiveModelError, match=r"has no input shape yet: start it with keras.Input"):
+        api.solve_model(unbuilt)
+    assert solved_counts(unbuilt, (3,)) == (26, 26, 0)
+
+    class Net(keras.Model):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.dense = keras.layers.Dense(3)
+
+        def call(self, x: Any) -> Any:
+            return self.dense(x)
+
+    with pytest.raises(LiveModelError, match=r"is a subclassed keras\.Model"):
+        api.solve_model(Net())
+
+
+def test_input_must_agree_with_the_models_own() -> None:
+    model = sequential((28, 28, 1), keras.layers.Flatten(), keras.layers.Dense(2))
+    assert solved_counts(model, (28, 28, 1)) == (1570, 1570, 0)
+    with pytest.raises(LiveModelError, match=r"--input \[1, 28, 28\] is not the model's own"):
+        api.solve_model(model, (1, 28, 28))
 
 
 @pytest.mark.parametrize(
@@ -94,3 +247,39 @@ def test_check_agrees_with_keras() -> None:
     for solution in solutions:
         rows = check(solution)
         assert rows and all(row.agrees for row in rows), [r for r in rows if not r.agrees]
+
+
+def test_check_keras_compares_every_layer_and_the_total(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+    from explainer.layers.keras.core import Dense
+
+    path = tmp_path / "kmodel.py"
+    path.write_text(MODEL)
+    result = CliRunner().invoke(main, ["check", "--keras", f"{path}:build"])
+    assert result.exit_code == 0, result.output
+    assert "All 5 layers agree with Keras." in result.stdout
+    assert "Total: ours 1,379,457 (1,379,201 trainable), Keras 1,379,457" in result.stdout
+    right = Dense._derive
+    monkeypatch.setattr(
+        Dense, "_derive", lambda self, shape: dataclasses.replace(right(self, shape), params=66)
+    )
+    result = CliRunner().invoke(main, ["check", "--keras", f"{path}:build"])
+    assert result.exit_code == 1
+    assert "DIFFERENT" in result.stdout and "1 of 5 layers differ from Keras." in result.stdout
+
+
+def test_a_merge_names_the_branches_it_takes() -> None:
+    inputs = keras.Input((8, 8, 3))
+    a = keras.layers.Conv2D(4, 3, padding="same")(inputs)
+    b = keras.layers.Conv2D(4, 1)(inputs)
+    model = keras.Model(inputs, keras.layers.Concatenate()([a, b]))
+    solution = api.solve_model(model)
+    merge = solution.layers[2]
+    assert (merge.type, merge.inputs, merge.output_shape) == ("Concatenate", (1, 2), (8, 8, 8))
+    assert solution.layers[1].inputs == (0,)

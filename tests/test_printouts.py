@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torchvision_models import torchvision_models
 
 from explainer.api import solve_spec
@@ -395,3 +397,114 @@ def test_the_parameter_chart_counts_every_copy() -> None:
     assert sum(bar.params for bar in chart.bars) == 124_439_808
     assert sum(bar.share for bar in chart.bars) == 1
     assert "LayerNorm-4 ×12" in [bar.label for bar in chart.bars]
+
+
+# -- the oracle for pasted forwards: random programs, run by torch, read by explainer -----------
+
+
+@st.composite
+def programs(draw: Any) -> tuple[list[tuple[str, Any]], str, tuple[int, int, int]]:
+    """Modules to register (name, module), the text of a forward using them, the input."""
+    channels, size = draw(st.integers(1, 4)), draw(st.integers(4, 9))
+    shape = (channels, size, size)
+    modules: list[tuple[str, Any]] = []
+    lines = ["def forward(self, x):"]
+
+    def conv(c_in: int, c_out: int) -> str:
+        kernel = draw(st.sampled_from([1, 3]))
+        name = f"conv{len(modules)}"
+        modules.append((name, nn.Conv2d(c_in, c_out, kernel, padding=kernel // 2)))
+        return name
+
+    for _ in range(draw(st.integers(1, 4))):
+        step = draw(st.sampled_from(["conv", "relu", "residual", "augmented", "concat", "pool"]))
+        if step == "conv":
+            width = draw(st.integers(1, 5))
+            lines.append(f"    x = self.{conv(channels, width)}(x)")
+            channels = width
+        elif step == "relu":
+            lines.append("    x = F.relu(x)")
+        elif step in ("residual", "augmented"):
+            lines.append(f"    y = self.{conv(channels, channels)}(x)")
+            lines.append("    x = x + y" if step == "residual" else "    x += y")
+        elif step == "concat":
+            a, b = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+            left, right = conv(channels, a), conv(channels, b)
+            lines.append(f"    x = torch.cat((self.{left}(x), self.{right}(x)), dim=1)")
+            channels = a + b
+        elif size >= 2:
+            lines.append("    x = F.max_pool2d(x, 2)")
+            size //= 2
+    ending = draw(st.sampled_from(["    x = x.mean(dim=(2, 3))", "    x = torch.flatten(x, 1)",
+                                   "    x = x.view(x.size(0), -1)"]))  # fmt: skip
+    lines.append(ending)
+    features = channels if "mean" in ending else channels * size * size
+    modules.append(("fc", nn.Linear(features, 3)))
+    lines += ["    x = self.fc(x)", "    return F.log_softmax(x, dim=1)"]
+    return modules, "\n".join(lines), shape
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs())
+def test_random_forwards_agree_with_torch(
+    case: tuple[list[tuple[str, Any]], str, tuple[int, int, int]],
+) -> None:
+    modules, forward_text, shape = case
+
+    class Net(nn.Module):
+        pass
+
+    model = Net()
+    for name, module in modules:
+        model.add_module(name, module)
+    scope: dict[str, Any] = {"torch": torch, "F": F}
+    exec(forward_text, scope)  # the test's own generated code: torch runs it as the oracle
+    Net.forward = scope["forward"]  # type: ignore[attr-defined]
+    seen: dict[str, tuple[int, ...]] = {}
+
+    def record(name: str) -> Any:
+        def hook(module: Any, inputs: Any, output: Any) -> None:
+            seen.setdefault(name, tuple(output.shape[1:]))
+
+        return hook
+
+    for name, module in model.named_children():
+        module.register_forward_hook(record(name))
+    with torch.no_grad():
+        out = model(torch.zeros(2, *shape))
+    solution = solve_spec(str(model) + "\n" + forward_text, shape)
+    assert solution.total_params == sum(p.numel() for p in model.parameters())
+    assert solution.layers[-1].output_shape == tuple(out.shape[1:])
+    for layer in solution.layers:
+        if layer.name in seen:
+            assert layer.output_shape == seen[layer.name], (layer.name, forward_text)
+
+
+class Functional(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.proj = nn.Conv2d(3, 8, 1)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):  # type: ignore[no-untyped-def]
+        x = torch.add(self.conv(x), self.proj(x))
+        x = F.adaptive_avg_pool2d(x, (5, 5))
+        x = F.dropout(x, p=0.1, training=self.training)
+        x = x.sum(dim=2)
+        x = x.transpose(1, 2)
+        x = self.fc(x)
+        return x.permute(0, 2, 1).reshape(x.size(0), -1)
+
+
+def test_torch_add_sum_transpose_permute_reshape() -> None:
+    solution = check(Functional(), (3, 9, 9))
+    assert [layer.type for layer in solution.layers] == [
+        "Conv2d", "Conv2d", "Add", "AdaptiveAvgPool2d", "Dropout", "Sum", "Transpose",
+        "Linear", "Permute", "Flatten",
+    ]  # fmt: skip
+
+
+def test_a_printed_attention_says_what_it_assumes() -> None:
+    solution = solve_spec(paste(Attention()), (7, 64))
+    assert any("kdim = vdim = embed_dim" in note for note in solution.notes)

@@ -24,6 +24,7 @@ from conftest import Golden
 from explainer.cli import main
 from explainer.files import MARKER
 from explainer.generate import problem_from_id
+from explainer.practice import parse_answer
 from explainer.quizzes import FORMATS, make
 from explainer.quizzes.parts import shape_spellings
 from explainer.quizzes.roster import RosterError, parse_roster, student_seed, variant_code
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
 FILES = {
     "markdown": ["quiz.md", "key.md"],
-    "latex": ["quiz.tex", "key.tex"],
+    "latex": ["quiz.tex", "key.tex", "latexmkrc"],
     "html": ["quiz.html", "key.html"],
     "json": ["quiz.json", "key.json"],
     "moodle": ["quiz.moodle.xml"],
@@ -148,7 +149,7 @@ def test_the_sheet_carries_no_key_only_its_variant_code(
     the key resolves the sheet's opaque variant code to the seed and the command."""
     code = variant_code(7)
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", code)
-    sheet, answers = ((quizzes[fmt] / name).read_text(encoding="utf-8") for name in FILES[fmt])
+    sheet, answers = ((quizzes[fmt] / name).read_text(encoding="utf-8") for name in FILES[fmt][:2])
     assert code in sheet and code in answers
     for leak in ("Seed", "seed", "explainer quiz", "Regenerate", "--problem", "s7-"):
         assert leak not in sheet, leak
@@ -206,14 +207,26 @@ def test_every_problem_id_regenerates_its_problem(key: dict[str, Any]) -> None:
 def test_markdown_key_has_every_worked_solution(
     quizzes: dict[str, Path], key: dict[str, Any]
 ) -> None:
+    """Each problem's derivation once: a table's whole network, its summary and total; a
+    question about layer k, layers 1 to k (the sizes on the way), its answers pointing at it,
+    labelled (a), (b) as on the sheet."""
     text = (quizzes["markdown"] / "key.md").read_text(encoding="utf-8")
     assert text.count("### Worked solution") == len(key["problems"])
-    for problem in key["problems"]:
+    sections = text.split("### Worked solution")[1:]
+    for problem, section in zip(key["problems"], sections, strict=True):
         solution = problem["solution"]
-        assert f"- Total params: {solution['total_params']:,}" in text
+        asked = [q["layer"] for q in problem["questions"] if "layer" in q]
+        last = len(solution["layers"]) if problem["kind"] == "table" else max(asked)
         for layer in solution["layers"]:
+            heading = f"#### Layer {layer['index']}: "
+            assert (heading in section) == (layer["index"] <= last), (problem["id"], heading)
+        total = f"- Total params: {solution['total_params']:,}"
+        assert (total in section) == (problem["kind"] == "table"), problem["id"]
+        for layer in solution["layers"][:last]:
             for step in layer["steps"]:
-                assert step["why"].replace("_", "\\_") in text or step["why"] in text
+                assert step["why"].replace("_", "\\_") in section or step["why"] in section
+    assert "**(a)** How many parameters" in text and "(layer " in text
+    assert "**q1.**" not in text
 
 
 def test_markdown_inline_answers_fold_into_details(tmp_path: Path) -> None:
@@ -290,7 +303,9 @@ def test_same_seed_same_bytes_in_separate_processes(tmp_path: Path) -> None:
         runs.append(written(out))
     first, second = runs
     assert sorted(first) == sorted(second)
-    assert len(first) == 12 + 41  # every format alone, and seven with a roster of three
+    assert (
+        len(first) == 13 + 45
+    )  # every format alone, and seven with a roster of three (LaTeX: a latexmkrc per folder)
     different = [name for name in first if first[name] != second[name]]
     assert different == []
 
@@ -302,77 +317,89 @@ def moodle(quizzes: dict[str, Path]) -> ET.Element:
     return ET.parse(quizzes["moodle"] / "quiz.moodle.xml").getroot()
 
 
-def test_moodle_xml_follows_the_question_format(quizzes: dict[str, Path]) -> None:
+_CLOZE_FIELD = re.compile(r"\{(\d+):(NUMERICAL|SHORTANSWER|MULTICHOICE):((?:\\.|[^\\}])*)\}")
+
+
+def cloze_fields(text: str) -> list[tuple[str, list[tuple[bool, str, str]]]]:
+    """Moodle's Cloze syntax read independently: each field's type and its answers as
+    (right, text, feedback), backslash escapes undone."""
+    fields = []
+    for match in _CLOZE_FIELD.finditer(text):
+        answers = []
+        for option in re.split(r"(?<!\\)~", match[3]):
+            body, *feedback = re.split(r"(?<!\\)#", option.removeprefix("="), maxsplit=1)
+            shown = re.sub(r"\\(.)", r"\1", body)
+            answers.append((option.startswith("="), shown, "".join(feedback)))
+        fields.append((match[2], answers))
+    return fields
+
+
+def cloze_grade(field: tuple[str, list[tuple[bool, str, str]]], typed: str) -> bool:
+    """How Moodle grades a typed answer: a number exactly (tolerance 0), a short answer equal to
+    one right spelling ignoring case (usecase 0), a choice by its text."""
+    kind, answers = field
+    right = [text for ok, text, _ in answers if ok]
+    if kind == "NUMERICAL":
+        value = right[0].split(":")[0]
+        try:
+            return float(typed) == float(value)
+        except ValueError:
+            return False
+    if kind == "SHORTANSWER":
+        return typed.strip().casefold() in {text.casefold() for text in right}
+    return typed in right
+
+
+def test_moodle_is_one_cloze_question_per_problem(
+    quizzes: dict[str, Path], key: dict[str, Any]
+) -> None:
     root = moodle(quizzes)
     assert root.tag == "quiz"
     category, *questions = list(root)
-    assert category.tag == "question" and category.get("type") == "category"
+    assert category.get("type") == "category"
     assert category.findtext("category/text", "").startswith("$course$/top/explainer/")
-    assert questions
+    assert [q.get("type") for q in questions] == ["cloze"] * len(key["problems"])
+    assert [q.findtext("idnumber") for q in questions] == [p["id"] for p in key["problems"]]
     for question in questions:
-        kind = question.get("type")
-        assert question.tag == "question"
-        assert kind in {"numerical", "shortanswer", "multichoice"}
-        assert question.findtext("name/text")
+        assert question.findtext("name/text", "").startswith("Problem ")
         for element in ("questiontext", "generalfeedback"):
             assert question.find(element).get("format") == "html"  # type: ignore[union-attr]
-            html = question.findtext(f"{element}/text", "")
-            assert html.strip()
-            assert_balanced_html(html)
-        assert float(question.findtext("defaultgrade", "")) == 1.0
-        answers = question.findall("answer")
-        assert answers
-        assert {answer.get("fraction") for answer in answers} <= MOODLE_FRACTIONS
-        assert [a.get("fraction") for a in answers].count("100") >= 1
-        for answer in answers:
-            assert answer.findtext("text") is not None
-            assert answer.find("feedback/text") is not None
-        if kind == "numerical":
-            assert all(answer.findtext("tolerance") == "0" for answer in answers)
-        if kind == "shortanswer":
-            assert question.findtext("usecase") == "0"
-            assert all(answer.get("fraction") == "100" for answer in answers)
-        if kind == "multichoice":
-            assert question.findtext("single") == "true"
-            assert question.findtext("shuffleanswers") in {"true", "false", "1", "0"}
-            assert question.findtext("answernumbering") in MOODLE_NUMBERING
-            assert [a.get("fraction") for a in answers].count("100") == 1
-            for answer in answers:
-                assert answer.get("format") == "html"
-                assert answer.findtext("feedback/text", "").strip()
+            assert_balanced_html(question.findtext(f"{element}/text", ""))
+        assert question.findtext("defaultgrade") == "1"
 
 
-def test_moodle_answers_are_the_json_answers(quizzes: dict[str, Path], key: dict[str, Any]) -> None:
-    expected = expected_answers(key)
-    found = {}
-    for question in moodle(quizzes).findall("question[idnumber]"):
-        right = [a.findtext("text", "") for a in question.findall("answer[@fraction='100']")]
-        found[question.findtext("idnumber", "")] = (question.get("type"), right)
-    assert sorted(found) == sorted(expected)
-    for ident, answer in expected.items():
-        kind, right = found[ident]
-        if kind == "numerical":
-            assert right == [str(answer)]
-        elif kind == "shortanswer":
-            assert right == list(shape_spellings(tuple(answer)))
-            assert canonical(answer) == right[0]
-        else:
-            assert right == [f"<p>{answer:,}</p>"] or right == [f"<p>{answer}</p>"]
-
-
-def test_moodle_multichoice_feedback_names_each_mistake(
+def test_moodle_cloze_grades_right_and_wrong_answers_as_a_person_would(
     quizzes: dict[str, Path], key: dict[str, Any]
 ) -> None:
-    problem = next(p for p in key["problems"] if p["kind"] == "choice")
-    choices = problem["questions"][0]["choices"]
-    question = next(q for q in moodle(quizzes) if q.get("type") == "multichoice")
-    feedback = [answer.findtext("feedback/text", "") for answer in question.findall("answer")]
-    for choice, text in zip(choices, feedback, strict=True):
-        if choice["correct"]:
-            assert text.startswith("<p>Right")
-        else:
-            assert choice["description"] in text
-            assert choice["step"]["substituted"] in text
+    questions = [q for q in moodle(quizzes) if q.get("type") == "cloze"]
+    for problem, question in zip(key["problems"], questions, strict=True):
+        fields = cloze_fields(question.findtext("questiontext/text", ""))
+        answers = list(expected_answers({"problems": [problem]}).values())
+        assert len(fields) == len(answers), problem["id"]  # one field per answer cell
+        for field, answer in zip(fields, answers, strict=True):
+            if isinstance(answer, list):
+                sizes = [str(size) for size in answer]
+                for typed in ("×".join(sizes), "x".join(sizes), "X".join(sizes),
+                              "(" + ",".join(sizes) + ")", "[" + ",".join(sizes) + "]",
+                              "[" + ", ".join(sizes) + "]"):  # fmt: skip
+                    read = parse_answer(typed, axes=len(sizes))
+                    assert read in (tuple(answer), answer[0] if len(answer) == 1 else None), typed
+                    assert cloze_grade(field, typed), (problem["id"], typed)
+                assert not cloze_grade(field, "x".join([*sizes[:-1], str(answer[-1] + 1)]))
+            elif field[0] == "MULTICHOICE":
+                assert cloze_grade(field, f"{answer:,}") or cloze_grade(field, str(answer))
+                wrong = [text for ok, text, _ in field[1] if not ok]
+                assert wrong and not any(cloze_grade(field, text) for text in wrong)
+                for _, _shown, feedback in field[1]:
+                    assert not re.search(r"\d+ (less|more)", feedback)
+            else:
+                assert cloze_grade(field, str(answer)) and not cloze_grade(field, str(answer + 1))
+
+
+def test_moodle_points_per_problem(tmp_path: Path) -> None:
+    ok("quiz", *SMALL, "--format", "moodle", "--points", "10", "-o", str(tmp_path / "m"))
+    root = ET.parse(tmp_path / "m" / "quiz.moodle.xml").getroot()
+    assert {q.findtext("defaultgrade") for q in root if q.get("type") == "cloze"} == {"10"}
 
 
 # -- GIFT --------------------------------------------------------------------------------------
@@ -575,7 +602,7 @@ def compile_tex(pdflatex: str, path: Path) -> str:
 
 
 def test_latex_sheet_and_key_compile(pdflatex: str, quizzes: dict[str, Path]) -> None:
-    for name in FILES["latex"]:
+    for name in FILES["latex"][:2]:
         compile_tex(pdflatex, quizzes["latex"] / name)
     key = (quizzes["latex"] / "key.tex").read_text(encoding="utf-8")
     sheet = (quizzes["latex"] / "quiz.tex").read_text(encoding="utf-8")
@@ -646,7 +673,8 @@ def test_a_roster_on_a_platform_gives_a_category_or_section_per_student(tmp_path
     assert len(idnumbers) == len(set(idnumbers)) > 0
     gift = (folders["gift"] / "quiz.gift").read_text(encoding="utf-8")
     assert re.findall(r"^\$CATEGORY: .*/(.*)$", gift, re.MULTILINE) == ids
-    assert len(read_gift(gift)) == len(idnumbers)
+    assert len(idnumbers) == 3 * 6  # Moodle: one question per problem; GIFT: one per part
+    assert len(read_gift(gift)) > len(idnumbers)
     qti = ET.parse(folders["qti"] / "quiz.qti.xml").getroot()
     sections = [s.get("ident") for s in qti.iter(f"{QTI}section")]
     assert sections == [f"student-{i}" for i in ids]

@@ -183,9 +183,12 @@ def resolve(
     if live and name in LIVE_KINDS:
         return LIVE_KINDS[name], None
     kinds, aliases = registry(framework)
-    exact = name if name in kinds or name in aliases else _by_lower(framework).get(name.lower())
+    other = "keras" if framework == "pytorch" else "pytorch"
+    exact = name if name in kinds or name in aliases else None
+    if exact is None and name not in registry(other)[0]:
+        # Case-insensitive only for names of no dialect: Keras's Conv2D is not PyTorch's Conv2d.
+        exact = _by_lower(framework).get(name.lower())
     if exact is None:
-        other = "keras" if framework == "pytorch" else "pytorch"
         if name in registry(other)[0]:
             raise UnknownLayerError(
                 f"{name!r} is a {_TITLES[other]} layer: use --framework {other}, or the "

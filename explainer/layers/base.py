@@ -47,7 +47,10 @@ class Comparison:
     framework: str  # "keras" or "pytorch"
     steps: tuple[Step, ...]  # the other framework's derivation; the last gives its count
     non_trainable: int
-    note: str  # what differs, in one line
+    # What differs, in one line; counts are fields ("{count}") filled from ``numbers`` by the
+    # templates, which group their digits (--digits indian): the solver formats no number.
+    note: str
+    numbers: tuple[tuple[str, int], ...] = ()
 
     @property
     def params(self) -> int:
@@ -87,6 +90,8 @@ class Layer:
     summary: ClassVar[str] = ""  # one line for `explainer layers` and the README
     # A small spec whose worked solution shows the kind's formulas in `explainer layers`.
     example: ClassVar[str] = ""
+    # For a kind that takes several inputs (a merge): the shapes its example gets, one each.
+    example_inputs: ClassVar[tuple[Shape, ...]] = ()
     # What a forward pass feeds it, for `explainer check`: "values", integer token "ids", or
     # "self-attention" (the same tensor as query, key and value).
     input_kind: ClassVar[str] = "values"
@@ -126,6 +131,13 @@ class Layer:
 
     def derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
+
+    def derive_inputs(self, shapes: tuple[Shape, ...]) -> Derivation:
+        """Several inputs (a live model's merge of branches); most kinds take exactly one."""
+        if len(shapes) != 1:
+            listed = ", ".join(str(list(shape)) for shape in shapes)
+            raise ShapeError(f"{self.type_name()} takes one input, got {len(shapes)}: {listed}")
+        return self.derive(shapes[0])
 
     def least_input(self) -> Shape | None:
         """The one input this layer is sure to take, from its own arguments: a live model's

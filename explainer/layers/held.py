@@ -50,12 +50,13 @@ class Parameter(Layer):
 
 @dataclass(frozen=True)
 class Counted(Layer):
-    """A module with no formula in explainer: PyTorch's own count, said to be read."""
+    """A module with no formula in explainer: the framework's own count, said to be read."""
 
     module_type: str
     params: int
     output_shape: tuple[int, ...] = ()
     called: bool = True  # False: forward never called it, so no shape reached it
+    counter: str = "PyTorch"  # whose count it is: PyTorch, or Keras for a live Keras model
 
     def __post_init__(self) -> None:
         nonnegative_int("params", self.params)
@@ -64,11 +65,15 @@ class Counted(Layer):
     def type_name(self) -> str:  # type: ignore[override]  # the module's own type, as torch names it
         return self.module_type
 
+    def derive_inputs(self, shapes: tuple[Shape, ...]) -> Derivation:
+        return self.derive(shapes[0])  # a layer of the user's own may take several
+
     def derive(self, shape: Shape) -> Derivation:
         if self.called:
-            how = "its output shape as PyTorch gave it"
+            how = f"its output shape as {self.counter} gave it"
             why = (
-                f"counted by PyTorch, not derived: explainer has no formula for {self.module_type}"
+                f"counted by {self.counter}, not derived: explainer has no formula for "
+                f"{self.module_type}"
             )
         else:
             how = "not called by forward on this input: no shape"
@@ -78,6 +83,6 @@ class Counted(Layer):
             )
         if not self.params:
             return Derivation(self.output_shape, 0, (), how, f"{why}; it holds no parameters: 0")
-        meanings = {"q": f"parameters PyTorch counts in the {self.module_type}"}
+        meanings = {"q": f"parameters {self.counter} counts in the {self.module_type}"}
         step = derive("parameters", "q", {"q": self.params}, meanings, why)
         return Derivation(self.output_shape, self.params, (step,), how, why)

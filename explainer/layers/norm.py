@@ -64,20 +64,34 @@ class _BatchNorm(Layer):
         boolean("bias", self.bias)
 
     def other_framework(self, shape: Shape) -> Comparison | None:
-        """Keras counts the moving mean and variance too, as non-trainable parameters."""
-        if not (self.affine and self.track_running_stats):
-            return None
-        if self.bias:
+        """Keras counts the moving mean and variance too, as non-trainable parameters, always:
+        affine=False is BatchNormalization(center=False, scale=False), bias=False is
+        center=False, and Keras has no track_running_stats=False."""
+        c = self.num_features
+        if self.affine and self.bias:
             why = "Keras: γ and β (trainable) plus the moving mean and variance (non-trainable)"
-            step = derive("parameters", "4*C", {"C": self.num_features}, MEANINGS, why)
-        else:
+            step = derive("parameters", "4*C", {"C": c}, MEANINGS, why)
+        elif self.affine:
             why = "Keras (center=False): γ (trainable) plus the moving mean and variance"
-            step = derive("parameters", "3*C", {"C": self.num_features}, MEANINGS, why)
+            step = derive("parameters", "3*C", {"C": c}, MEANINGS, why)
+        else:
+            why = (
+                "Keras's BatchNormalization(center=False, scale=False): no γ or β, but the "
+                "moving mean and variance (non-trainable)"
+            )
+            step = derive("parameters", "2*C", {"C": c}, MEANINGS, why)
         note = (
-            f"Keras's BatchNormalization counts {step.value:,}: the running mean and variance "
-            f"({2 * self.num_features:,}) as non-trainable parameters, where PyTorch keeps buffers"
+            "Keras's BatchNormalization counts {count}: the running mean and variance "
+            "({statistics}) as non-trainable parameters, where PyTorch keeps buffers"
         )
-        return Comparison("keras", (step,), 2 * self.num_features, note)
+        if not self.affine:
+            note += "; affine=False is center=False, scale=False there"
+        elif not self.bias:
+            note += "; bias=False is center=False there"
+        if not self.track_running_stats:
+            note += "; Keras has no track_running_stats=False: it always keeps them"
+        numbers = (("count", step.value), ("statistics", 2 * c))
+        return Comparison("keras", (step,), 2 * c, note, numbers)
 
     def derive(self, shape: Shape) -> Derivation:
         stats = (

@@ -36,7 +36,20 @@ MEANINGS = {
 }
 FIRST_INPUT = "inputs of layer 1 (input_size)"
 LATER_INPUT = "inputs of a later layer: D·H_out, the outputs of the layer below"
-TWO_BIASES = "PyTorch keeps two bias vectors per gate, b_ih and b_hh; Keras keeps one"
+TWO_BIASES = {
+    1: "PyTorch keeps two bias vectors, b_ih and b_hh; Keras's SimpleRNN keeps one",
+    4: "PyTorch keeps two bias vectors per gate, b_ih and b_hh; Keras keeps one",
+    3: "PyTorch keeps two bias vectors per gate, b_ih and b_hh, as Keras 3's GRU does by "
+    "default (reset_after=True; reset_after=False keeps one)",
+}
+KERAS_NAMES = {1: "SimpleRNN", 4: "LSTM", 3: "GRU"}
+# The named slip of one bias vector per gate, and whose count it is in Keras 3.
+ONE_BIAS = {
+    1: "one bias vector (Keras's SimpleRNN count) instead of PyTorch's two",
+    4: "one bias vector per gate (Keras's count) instead of PyTorch's two",
+    3: "one bias vector per gate (Keras's GRU with reset_after=False; its default "
+    "reset_after=True counts as PyTorch does) instead of two",
+}
 
 
 def _layer_formula(bias: bool, projected: bool) -> str:
@@ -106,29 +119,75 @@ class _Recurrent(Layer):
         )
 
     def other_framework(self, shape: Shape) -> Comparison | None:
-        """Keras keeps one bias vector per gate (GRU with reset_after, its default, two)."""
+        """What Keras 3 counts for the same network: one bias vector per gate for SimpleRNN,
+        LSTM and GRU(reset_after=False), two for GRU's default reset_after=True; num_layers is
+        a stack of Keras layers, bidirectional=True a Bidirectional wrapper."""
+        if self.projection or not self.bias:
+            return None  # Keras's LSTM has no projection; without biases the counts agree
+        name = KERAS_NAMES[self.gates]
+        if self.gates == 3:
+            return self._gru_comparison()
+        steps = self._keras_steps(1, f"Keras's {name} has {self._one_bias_words()}")
+        note = (
+            "Keras counts {count}: one bias vector per gate instead of two"
+            if self.gates > 1
+            else "Keras's SimpleRNN counts {count}: one bias vector instead of PyTorch's two"
+        )
+        return Comparison("keras", steps, 0, note + self._stack_words(name), self._numbers(steps))
+
+    def _gru_comparison(self) -> Comparison:
+        """Keras 3's GRU keeps two bias vectors per gate by default (reset_after=True)."""
+        two = self._keras_steps(2, "reset_after=True, Keras 3's default: two bias vectors per gate")
+        one = self._keras_steps(1, "reset_after=False, the original GRU: one bias vector per gate")
+        renamed = tuple(replace(s, quantity=f"{s.quantity}, reset_after=False") for s in one)
+        note = (
+            "Keras 3's GRU counts the same {count} by default (reset_after=True keeps two bias "
+            "vectors per gate, as PyTorch does); GRU(..., reset_after=False) counts {other}: "
+            "one bias vector per gate"
+        )
+        numbers = (("count", two[-1].value), ("other", one[-1].value))
+        return Comparison("keras", (*renamed, *two), 0, note + self._stack_words("GRU"), numbers)
+
+    def _one_bias_words(self) -> str:
+        if self.gates == 1:
+            return "one bias vector where PyTorch's RNN has two (b_ih and b_hh)"
+        return "one bias vector per gate where PyTorch has two"
+
+    def _stack_words(self, name: str) -> str:
+        words = ""
+        if self.num_layers > 1:
+            words += (
+                f"; Keras has no num_layers: a stack of {self.num_layers} {name} layers "
+                "(return_sequences=True), each reading the outputs of the one below"
+            )
+        if self.bidirectional:
+            words += f"; bidirectional=True is Bidirectional({name}(...)) in Keras"
+        return words
+
+    @staticmethod
+    def _numbers(steps: tuple[Step, ...]) -> tuple[tuple[str, int], ...]:
+        return (("count", steps[-1].value),)
+
+    def _keras_steps(self, biases: int, why: str) -> tuple[Step, ...]:
+        """Keras's count of the same stack: each layer and direction with ``biases`` vectors
+        per gate; a later layer reads the D·h outputs of the one below."""
         from .keras.recurrent import gates_step
 
-        keras_biases = 2 if self.gates == 3 else 1
-        if not self.bias or keras_biases == 2 or self.num_layers > 1 or self.projection:
-            return None  # the same count, or no single Keras layer to compare with
-        name = {1: "SimpleRNN", 4: "LSTM"}[self.gates]
-        why = f"Keras's {name} has one bias vector per gate where PyTorch has two"
-        one = gates_step(self.gates, 1, self.input_size, self.hidden_size, why)
-        steps: tuple[Step, ...] = (one,)
-        if self.bidirectional:
-            values = {"D": 2, "p_1": one.value}
-            both = derive(
-                "parameters",
-                "D*p_1",
-                values,
-                MEANINGS,
-                f"Bidirectional({name}(...)) doubles it",
-                counts=True,
-            )
-            steps = (replace(one, quantity="one direction"), both)
-        note = f"Keras counts {steps[-1].value:,}: one bias vector per gate instead of two"
-        return Comparison("keras", steps, 0, note)
+        g, h, d, n = self.gates, self.hidden_size, self.directions, self.num_layers
+        first = gates_step(g, biases, self.input_size, h, why)
+        if n == 1 and d == 1:
+            return (first,)
+        steps = [replace(first, quantity="layer 1, one direction")]
+        values = {"p_1": first.value, "N": n, "D": d}
+        if n > 1:
+            later_why = f"{why}; a later layer reads the D·h = {d * h} outputs of the one below"
+            later = gates_step(g, biases, d * h, h, later_why)
+            steps.append(replace(later, quantity="each later layer, one direction"))
+            values["p_2"] = later.value
+        layers = "p_1" if n == 1 else "p_1 + p_2" if n == 2 else "p_1 + (N - 1)*p_2"
+        text = layers if d == 1 else f"D*({layers})" if n > 1 else "D*p_1"
+        total = derive("parameters", text, values, MEANINGS, "the sum over the stack", counts=True)
+        return (*steps, total)
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
         """Classic slips on a recurrent count: Keras's one bias per gate, the gates or the
@@ -151,7 +210,7 @@ class _Recurrent(Layer):
             if self.bias:
                 slips.append((
                     "one-bias-per-gate",
-                    "one bias vector per gate (Keras's count) instead of PyTorch's two",
+                    ONE_BIAS[self.gates],
                     f"{both}g*(h*(x + h) + h)",
                 ))  # fmt: skip
             else:
@@ -223,7 +282,9 @@ class _Recurrent(Layer):
         if n > 1:
             values["p_2"] = steps[1].value
         parts = [*(["both directions"] if d == 2 else []), *([f"all {n} layers"] if n > 1 else [])]
-        why = f"the sum over {' of '.join(parts)}" + (f"; {TWO_BIASES}" if self.bias else "")
+        why = f"the sum over {' of '.join(parts)}" + (
+            f"; {TWO_BIASES[self.gates]}" if self.bias else ""
+        )
         return derive("parameters", text, values, MEANINGS, why, counts=True)
 
     def _gate_why(self) -> str:
@@ -234,7 +295,7 @@ class _Recurrent(Layer):
         why = f"{who} has an h×x input weight, an {recurrent} recurrent weight and {bias}"
         if p:
             why += f"; plus the projection weight_hr of p×h = {p}×{h}"
-        return f"{why}. {TWO_BIASES}" if self.bias else why
+        return f"{why}. {TWO_BIASES[self.gates]}" if self.bias else why
 
     def _shape_why(self, length: int, out: int) -> str:
         size = f"proj_size = {self.projection}" if self.projection else f"h = {self.hidden_size}"

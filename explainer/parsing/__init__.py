@@ -7,6 +7,7 @@ import re
 from ..boundary import check_spec
 from ..spec import Architecture
 from .chain import format_chain, parse_chain
+from .keras_code import KERAS_CODE, parse_keras_code
 from .pytorch import parse_pytorch_print
 from .shapes import parse_shape
 
@@ -18,6 +19,8 @@ def parse(text: str) -> Architecture:
     text = check_spec(text)
     if _PRINTOUT_LINE.search(text):
         return parse_pytorch_print(text)
+    if KERAS_CODE.search(text):
+        return parse_keras_code(text)
     return parse_chain(text)
 
 

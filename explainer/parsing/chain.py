@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..boundary import MAX_LAYERS, LimitError
 from ..errors import InputShapeError, SpecSyntaxError
@@ -91,11 +92,25 @@ class _Reader:
             return
         sources = tuple(self._node(a) for a in args if isinstance(a, Ref))
         args = tuple(a for a in args if not isinstance(a, Ref))
+        if not self.layers and any(key == "input_shape" for key, _ in kwargs):
+            kwargs = self._input_shape_argument(kwargs, place)
         number = len(self.layers) + 1
         reads_previous = not sources and self.current == number - 1
         inputs = None if reads_previous else (sources or (self.current,))
         self.layers.append(LayerSpec(name, args, kwargs, None, text, line, col, inputs=inputs))
         self.current = number
+
+    def _input_shape_argument(
+        self, kwargs: tuple[tuple[str, Any], ...], place: Place
+    ) -> tuple[tuple[str, Any], ...]:
+        """Keras's input_shape= on the first layer (the TensorFlow tutorials' way)."""
+        if self.input_shape is not None:
+            raise SpecSyntaxError(
+                "the input shape is given twice: input(...) and input_shape=",
+                f"line {place.line}, col {place.col}",
+            )
+        self.input_shape = _input_marker(0, (dict(kwargs)["input_shape"],), (), place)
+        return tuple((key, value) for key, value in kwargs if key != "input_shape")
 
     def _node(self, ref: Ref) -> int:
         if ref.name not in self.names:
@@ -118,18 +133,46 @@ class _Reader:
 
 
 def _input_marker(
-    position: int, args: tuple[object, ...], kwargs: object, place: Place
+    position: int, args: tuple[object, ...], kwargs: tuple[tuple[str, object], ...], place: Place
 ) -> Shape | None:
     where = f"line {place.line}, col {place.col}"
     if position != 0:
         raise SpecSyntaxError("'input' can only be the first element of the chain", where)
-    if kwargs:
-        raise SpecSyntaxError("input(...) takes the sizes only, e.g. input(1, 28, 28)", where)
+    given = dict(kwargs)
+    given.pop("dtype", None)  # Keras's Input(shape=..., dtype="int32"): no size in it
+    batch = given.get("batch_shape")
+    if isinstance(batch, tuple) and batch and not args:
+        del given["batch_shape"]
+        args = (batch[1:],)  # its first size is the batch, which shapes here leave out
+    shape = given.pop("shape", None)
+    if shape is not None and args:
+        raise SpecSyntaxError("give the sizes or shape=, not both", where)
+    if shape is not None:
+        # Keras's Input(shape=(28, 28, 1)) has no batch size: a None in it is a size.
+        sizes = shape if isinstance(shape, tuple) else (shape,)
+        return _checked(sizes, given, where)
+    if given:
+        raise SpecSyntaxError(
+            "input(...) takes the sizes only, e.g. input(1, 28, 28), or Keras's "
+            "Input(shape=(28, 28, 1))",
+            where,
+        )
     if not args:
         return None
     sizes = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+    if len(sizes) > 1 and sizes[0] is None:
+        sizes = sizes[1:]  # Keras's (None, 28, 28, 1): the batch, which shapes here leave out
     try:
         return check_shape(tuple(sizes))
+    except InputShapeError as exc:
+        raise exc.at(where) from None
+
+
+def _checked(sizes: tuple[object, ...], rest: dict[str, object], where: str) -> Shape:
+    if rest:
+        raise SpecSyntaxError(f"Input takes shape= (and dtype=) only, got {sorted(rest)}", where)
+    try:
+        return check_shape(sizes)
     except InputShapeError as exc:
         raise exc.at(where) from None
 

@@ -27,7 +27,15 @@ _INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
     ast.FloorDiv: operator.floordiv,
 }
 
-_PREFIXES = ("torch.nn.", "nn.", "keras.layers.", "layers.")
+_PREFIXES = (
+    "torch.nn.",
+    "nn.",
+    "tf.keras.layers.",
+    "keras.layers.",
+    "layers.",
+    "keras.",
+    "tf.keras.",
+)
 
 
 def literal(node: ast.expr, place: Place) -> Any:

@@ -72,6 +72,10 @@ _METHODS = ("relu", "sigmoid", "tanh", "softmax", "log_softmax", "mean", "sum", 
             "flatten")  # fmt: skip
 _SAME = ("contiguous", "clone", "detach", "float")  # the values, unchanged: no node
 _IGNORED_KEYWORDS = ("inplace", "training")
+_ATTENTION_NOTE = (
+    "a printed MultiheadAttention shows only its out_proj: it is counted with kdim = vdim = "
+    "embed_dim and without add_bias_kv, torch's defaults, which the print-out cannot confirm"
+)
 _SEQUENTIAL = "Sequential"
 # Library classes that are a Sequential under another name (torchvision's conv-norm-activation
 # blocks): called, they apply their children in order. A pasted ``class X(nn.Sequential):``
@@ -94,7 +98,7 @@ def parse_pytorch_print(text: str) -> Architecture:
         raise SpecSyntaxError("forward applies no layer", f"line {top_forward.line}, col 1")
     reader.check_output()
     blocks = tuple(reader.blocks.values())
-    return Architecture(tuple(reader.layers), None, "pytorch-print", blocks=blocks)
+    return Architecture(tuple(reader.layers), None, "pytorch-print", printout.notes, blocks=blocks)
 
 
 def _without_forward(printout: _PrintOut) -> Architecture:
@@ -105,7 +109,7 @@ def _without_forward(printout: _PrintOut) -> Architecture:
         note = "no forward method given: the layers are applied in the order printed"
         if printout.type == _SEQUENTIAL:
             note = "a Sequential applies its layers in the order printed"
-        return Architecture(tuple(order), None, "pytorch-print", (note,))
+        return Architecture(tuple(order), None, "pytorch-print", (note, *printout.notes))
     leaves = [replace(spec, placed=False) for spec in printout.leaves_in_order()]
     if not leaves:
         raise SpecSyntaxError("the print-out lists no layer")
@@ -114,7 +118,8 @@ def _without_forward(printout: _PrintOut) -> Architecture:
         "shapes need the forward (the order in which the modules are called); paste it below "
         "the print-out to derive them"
     )
-    return Architecture(tuple(leaves), None, "pytorch-print", (note,), blocks=printout.block_list())
+    notes = (note, *printout.notes)
+    return Architecture(tuple(leaves), None, "pytorch-print", notes, blocks=printout.block_list())
 
 
 @dataclass
@@ -134,6 +139,7 @@ class _PrintOut:
         self.containers: dict[str, _Container] = {}
         self.leaf_times: dict[str, int] = {}  # "(0-2): 3 x Linear(...)": three equal leaves
         self.type: str | None = None  # the model's own class: "ResNet", "Sequential"
+        self.notes: tuple[str, ...] = ()  # what the print-out leaves unsaid, and is assumed
         root = _Container("", "", 1, 0)
         self.stack: list[_Container] = [root]
         self.order: list[str] = []  # every path, as printed
@@ -196,6 +202,7 @@ class _PrintOut:
         kwargs = dict(proj.kwargs)
         if "in_features" not in kwargs or proj.args:
             return
+        self.notes = (_ATTENTION_NOTE,)
         del self.containers[container.path]
         del self.leaves[f"{container.path}.out_proj"]
         self.order.remove(f"{container.path}.out_proj")

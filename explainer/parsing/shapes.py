@@ -20,6 +20,8 @@ def parse_shape(text: str) -> Shape:
         body = body[1:-1].strip().rstrip(",")
     # "1,28,28", "1x28x28", "1 28 28": one separator between sizes, never two in a row.
     parts = [p.strip() for p in _SEPARATOR.split(body)] if _SEPARATOR.search(body) else body.split()
+    if len(parts) > 1 and parts[0] == "None":
+        parts = parts[1:]  # Keras's (None, 28, 28, 1): the batch, which shapes here leave out
     if not parts:
         raise InputShapeError(f"input shape {excerpt(text)} is empty: give sizes such as 1,28,28")
     sizes = []

@@ -25,11 +25,11 @@ from markupsafe import Markup, escape
 from ..generate import Choice, Problem, Question, Quiz, quiz_json
 from ..generate.quiz_json import _working_json
 from ..printing import LatexPrinter
-from ..render import _environment, group_digits
+from ..render import _environment, group_digits, tex_chain, tex_unicode
 from ..resources import resource_dir
 from ..solve import LayerResult
 from . import PLATFORMS
-from .parts import COUNTS, answer_text, parts
+from .parts import COUNTS, Part, answer_text, parts
 from .roster import Student, variant_code
 
 _EXT = {
@@ -52,6 +52,7 @@ SHEET = {
     "qti": "quiz.qti.xml",
 }
 KEY = {"markdown": "key.md", "latex": "key.tex", "html": "key.html", "json": "key.json"}
+LATEXMKRC = "latexmkrc"  # the LaTeX folders' build settings: the engine
 QTI_PACKAGE = "quiz.qti.zip"  # what Canvas imports: the QTI file and its manifest
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same seed gives the same bytes
 
@@ -65,6 +66,7 @@ class Settings:
     topic: str
     difficulty: str
     kinds: tuple[str, ...] | None  # None: every kind of the topic
+    points: int = 0  # points per problem on a LaTeX sheet and in a platform's file; 0: none
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,13 @@ def variant_files(
             prefix + SHEET[fmt]: _json_bytes(sheet_json(variant)),
             prefix + KEY[fmt]: _json_bytes(key_json(variant)),
         }
-    context = {"settings": settings, "variant": variant}
+    unicode = needs_unicode((variant,))
+    context = {"settings": settings, "variant": variant, "unicode": unicode}
     files = {prefix + SHEET[fmt]: _render(fmt, "quiz", **context, inline=inline)}
     if not inline:
         files[prefix + KEY[fmt]] = _render(fmt, "key", **context, grader=False)
+    if fmt == "latex":
+        files[prefix + LATEXMKRC] = latexmkrc(unicode)
     return files
 
 
@@ -104,7 +109,29 @@ def grader_files(settings: Settings, variants: tuple[Variant, ...], fmt: str) ->
         return _platform_files(settings, variants, fmt, "")
     if fmt == "json":
         return {KEY[fmt]: _json_bytes(grader_json(settings, variants))}
-    return {KEY[fmt]: _render(fmt, "key", settings=settings, variants=variants, grader=True)}
+    unicode = needs_unicode(variants)
+    key = _render(fmt, "key", settings=settings, variants=variants, grader=True, unicode=unicode)
+    if fmt == "latex":
+        return {KEY[fmt]: key, LATEXMKRC: latexmkrc(unicode)}
+    return {KEY[fmt]: key}
+
+
+def needs_unicode(variants: tuple[Variant, ...]) -> bool:
+    """Whether a LaTeX document names a student in letters beyond ASCII (Nguyễn, Иван, 王伟,
+    Guðrún): pdflatex would strip or drop them, so the document is for LuaLaTeX."""
+    names = (v.student.name for v in variants if v.student is not None)
+    return any(not name.isascii() for name in names)
+
+
+def latexmkrc(unicode: bool) -> bytes:
+    """What ``latexmk`` reads in the folder: the engine its documents need. latexmk runs it
+    as often as the page references need (the sheet's "Page 1 of 3")."""
+    engine, mode = ("lualatex", 4) if unicode else ("pdflatex", 1)
+    why = "names beyond ASCII, set with fontspec" if unicode else "plain ASCII names"
+    return (
+        f"# Written by explainer quiz: build with `latexmk` here ({engine}: {why}).\n"
+        f"$pdf_mode = {mode};\n"
+    ).encode()
 
 
 def _platform_files(
@@ -259,6 +286,11 @@ def _filters() -> dict[str, Callable[..., Any]]:
         "xmltext": _xml_text,
         "oneline": _one_line,
         "gift": _gift,
+        "utex": tex_unicode,
+        "label": _label,
+        "cloze": cloze_field,
+        "key_layers": _key_layers,
+        "chain": tex_chain,
     }
 
 
@@ -266,6 +298,56 @@ def _answer(question: Question) -> str:
     right = next((choice for choice in question.choices if choice.correct), None)
     text = answer_text(question)
     return f"{right.label}: {text}" if right is not None else text
+
+
+_CLOZE_SPECIAL = {char: "\\" + char for char in '\\}#~/"'}
+
+
+def _cloze_text(value: object) -> str:
+    """Text inside a Moodle Cloze field: its control characters escaped with a backslash."""
+    return "".join(_CLOZE_SPECIAL.get(char, char) for char in str(value))
+
+
+def cloze_field(part: Part) -> str:
+    """One answer cell as a Moodle Cloze (multi-answer) field: a number exactly (NUMERICAL,
+    tolerance 0), a shape in every spelling the terminal practice reads (SHORTANSWER), or a
+    choice with each wrong option's mistake as its feedback (MULTICHOICE)."""
+    if part.grading == "numerical":
+        return f"{{1:NUMERICAL:={part.answer}:0}}"
+    if part.grading == "shortanswer":
+        return "{1:SHORTANSWER:" + "~".join("=" + _cloze_text(s) for s in part.spellings) + "}"
+    options = []
+    for choice in part.choices:
+        text = _cloze_text(_option(choice, part.question))
+        if choice.correct:
+            options.append(f"={text}#Right.")
+        else:
+            assert choice.misconception is not None
+            options.append(f"{text}#{_cloze_text(choice.misconception.description)}")
+    return "{1:MULTICHOICE:" + "~".join(options) + "}"
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _label(question: Question, problem: Problem) -> str:
+    """A question as the sheet labels it: ``(a)``, ``(b)`` for the parts of a problem (the exam
+    class's own labels), ``row 3`` and ``total`` for a table."""
+    if question.asks == "row":
+        return f"row {question.layer}"
+    if question.asks == "total":
+        return "total"
+    return f"({_LETTERS[problem.questions.index(question)]})"
+
+
+def _key_layers(problem: Problem) -> tuple[LayerResult, ...] | None:
+    """The layers a key works out for a problem: a table's every layer (None: the whole
+    solution, its summary and total); a question about layer k, layers 1 to k, the sizes on
+    the way to it, and not the rest of the network again."""
+    asked = [q.layer for q in problem.questions if q.layer is not None]
+    if problem.kind == "table" or not asked:
+        return None
+    return problem.solution.layers[: max(asked)]
 
 
 def _working(question: Question) -> dict[str, Any]:

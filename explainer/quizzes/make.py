@@ -12,6 +12,7 @@ from ..generate.ids import check_count, check_seed, plan
 from . import ANSWERS, FORMATS, FRAMEWORKS, INLINE, PLANNED_FRAMEWORKS, PLATFORMS
 from .documents import (
     KEY,
+    LATEXMKRC,
     QTI_PACKAGE,
     Settings,
     Variant,
@@ -35,6 +36,7 @@ def settings(
     difficulty: str,
     kinds: tuple[str, ...] | None = None,
     framework: str = "pytorch",
+    points: int = 0,
 ) -> Settings:
     """Checked options: every mistake is found before anything is generated."""
     if framework in PLANNED_FRAMEWORKS:
@@ -47,7 +49,9 @@ def settings(
     check_seed(seed)
     check_count(count)
     plan(topic, difficulty, kinds)
-    return Settings(seed, count, topic, difficulty, kinds)
+    if type(points) is not int or not 0 <= points <= 1000:
+        raise QuizError(f"--points must be a whole number from 0 to 1000, got {points!r}")
+    return Settings(seed, count, topic, difficulty, kinds, points)
 
 
 def check_format(fmt: str, answers: str) -> None:
@@ -152,6 +156,8 @@ def summary(
 
 
 def _describe(name: str, fmt: str, answers: str, rostered: bool) -> str:
+    if name == LATEXMKRC:
+        return "latexmk's settings: the engine its documents need"
     if name == QTI_PACKAGE:
         return "the QTI file and its manifest, for Canvas to import"
     if fmt in PLATFORMS:

@@ -67,7 +67,7 @@ def shape_spellings(shape: Shape) -> tuple[str, ...]:
     sizes = [str(size) for size in shape]
     if len(sizes) == 1:
         size = sizes[0]
-        return (size, f"({size},)", f"({size})", f"[{size}]")
+        return (size, f"({size},)", f"({size})", f"[{size}]", f"[{size},]")
     forms = [
         "×".join(sizes),
         "x".join(sizes),
@@ -78,6 +78,8 @@ def shape_spellings(shape: Shape) -> tuple[str, ...]:
         "(" + ", ".join(sizes) + ")",
         "(" + ",".join(sizes) + ")",
         "[" + ", ".join(sizes) + "]",
+        "[" + ",".join(sizes) + "]",
+        " ".join(sizes),  # as explainer practice reads them too
     ]
     return tuple(dict.fromkeys(forms))
 

@@ -9,9 +9,10 @@ entry is checked against real Keras in tests/test_keras_oracle.py.
 from __future__ import annotations
 
 from ..base import Layer
+from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import MultiHeadAttention
 from .base import KerasLayer
-from .conv import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
+from .conv import Conv1D, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv2D, SeparableConv2D
 from .core import (
     Activation,
     BatchNormalization,
@@ -21,8 +22,24 @@ from .core import (
     Flatten,
     LayerNormalization,
 )
-from .pooling import AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, MaxPooling2D
+from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
 from .recurrent import GRU, LSTM, Bidirectional, SimpleRNN
+from .reshaping import Cropping2D, Normalization, Rescaling, Reshape, ZeroPadding2D
+from .wrappers import LayerScale, TimeDistributed
 
 KERAS_KINDS: dict[str, type[Layer]] = {
     kind.type_name(): kind
@@ -30,14 +47,23 @@ KERAS_KINDS: dict[str, type[Layer]] = {
         # convolutions
         Conv1D,
         Conv2D,
+        Conv3D,
         Conv2DTranspose,
         DepthwiseConv2D,
         SeparableConv2D,
         # pooling
+        MaxPooling1D,
         MaxPooling2D,
+        MaxPooling3D,
+        AveragePooling1D,
         AveragePooling2D,
+        AveragePooling3D,
         GlobalAveragePooling1D,
         GlobalAveragePooling2D,
+        GlobalAveragePooling3D,
+        GlobalMaxPooling1D,
+        GlobalMaxPooling2D,
+        GlobalMaxPooling3D,
         # fully connected, embedding
         Dense,
         Embedding,
@@ -50,10 +76,32 @@ KERAS_KINDS: dict[str, type[Layer]] = {
         # normalisation
         BatchNormalization,
         LayerNormalization,
+        LayerScale,
         # activations, dropout, reshaping
         Activation,
+        ReLU,
+        LeakyReLU,
+        PReLU,
+        ELU,
+        Softmax,
         Dropout,
         Flatten,
+        Reshape,
+        ZeroPadding2D,
+        Cropping2D,
+        # preprocessing
+        Rescaling,
+        Normalization,
+        # merging (functional models)
+        Add,
+        Subtract,
+        Multiply,
+        Average,
+        Maximum,
+        Minimum,
+        Concatenate,
+        # wrappers
+        TimeDistributed,
     )
 }
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
 from ...spec import Shape
-from ...steps import derive
+from ...steps import Step, derive
 from ..base import Derivation, boolean, positive_int
 from .base import KerasLayer, passive, rate
 
@@ -34,6 +34,7 @@ class MultiHeadAttention(KerasLayer):
     """Query, key and value projections to H heads, attention, and an output projection."""
 
     input_kind: ClassVar[str] = "self-attention"
+    multiplies: ClassVar[bool] = True
 
     num_heads: int
     key_dim: int
@@ -117,6 +118,83 @@ class MultiHeadAttention(KerasLayer):
         if self.output_shape is None:
             shape_why += " (E, the query's features)"
         return Derivation((*shape[:-1], out), step.value, (step,), shape_why, step.why)
+
+    def _derive_inputs(self, shapes: tuple[Shape, ...]) -> Derivation:
+        """Called as MultiHeadAttention(query, value[, key]) in a live functional model."""
+        if len(shapes) not in (2, 3):
+            raise ShapeError(
+                "MultiHeadAttention takes query, value and an optional key, got "
+                f"{len(shapes)} inputs"
+            )
+        query, value = shapes[0], shapes[1]
+        key = shapes[2] if len(shapes) == 3 else value
+        for shape in shapes:
+            self.check_input(shape)
+        if value[:-1] != key[:-1]:
+            raise ShapeError(
+                f"key {list(key)} and value {list(value)} must have the same positions "
+                "(every dimension but the last)"
+            )
+        if query[-1] == key[-1] == value[-1] and len(set(map(len, shapes))) == 1:
+            self_like = self._derive(query)  # the same features: the self-attention formula
+            return self_like
+        return self._cross(query, key, value)
+
+    def _cross(self, query: Shape, key: Shape, value: Shape) -> Derivation:
+        self._check_axes(query)
+        heads, keys = self.num_heads, self.key_dim
+        values_dim = self.value_dim or keys
+        out = self.output_shape or query[-1]
+        bias = self.use_bias
+
+        def projection(features: str, size: str) -> str:
+            return f"(E_{features}*H*{size} + H*{size})" if bias else f"E_{features}*H*{size}"
+
+        parts = [projection("q", "K"), projection("k", "K"), projection("v", "V")]
+        if self.use_gate:
+            parts.append(projection("q", "V"))
+        parts.append("(H*V*O + O)" if bias else "H*V*O")
+        values = {
+            "E_q": query[-1], "E_k": key[-1], "E_v": value[-1],
+            "H": heads, "K": keys, "V": values_dim, "O": out,
+        }  # fmt: skip
+        meanings = {
+            **MEANINGS,
+            "E_q": "query features",
+            "E_k": "key features",
+            "E_v": "value features",
+            "V": "size of each head for values (value_dim, else key_dim)",
+            "O": "output features (output_shape, else the query's)",
+        }
+        why = (
+            f"the query (E_q = {query[-1]}), key (E_k = {key[-1]}) and value (E_v = {value[-1]}) "
+            f"each have their own projection to H = {heads} heads"
+            + (" with biases" if bias else ", no bias (use_bias=False)")
+            + f"; the output projection maps the H·V = {heads * values_dim} values to O = {out}"
+            + ("; use_gate=True adds a gate projected from the query" if self.use_gate else "")
+        )
+        step = derive("parameters", " + ".join(parts), values, meanings, why)
+        shape_why = f"one output of {out} values per query position"
+        return Derivation((*query[:-1], out), step.value, (step,), shape_why, why)
+
+    def macs(self, shape: Shape, output: Shape) -> Step | None:
+        """Self-attention over a sequence (L, E); attention over several axes is not counted."""
+        if self.attention_axes is not None or len(shape) != 2:
+            return None
+        values_dim = self.value_dim or self.key_dim
+        values = {
+            "L": shape[0], "E": shape[-1], "H": self.num_heads, "K": self.key_dim,
+            "V": values_dim, "O": output[-1],
+        }  # fmt: skip
+        gate = " + L*E*H*V" if self.use_gate else ""
+        text = f"2*L*E*H*K + L*E*H*V{gate} + L*L*H*K + L*L*H*V + L*H*V*O"
+        why = (
+            "the query, key and value projections of the L vectors, the products QKᵀ (L·L·H·K) "
+            "and weights·V (L·L·H·V), and the output projection; softmax and biases are not "
+            "counted"
+        )
+        meanings = {**MEANINGS, "L": "sequence length", "V": "size of each head for values"}
+        return derive("multiply-accumulates (MACs)", text, values, meanings, why)
 
     def _check_axes(self, shape: Shape) -> None:
         rank = len(shape) + 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ...errors import ArgumentError, did_you_mean
 from ...spec import Shape
@@ -24,6 +24,12 @@ _PASSIVE = {"passive": True}
 
 def passive(default: Any) -> Any:
     return field(default=default, metadata=_PASSIVE)
+
+
+def rarely_set(default: Any) -> Any:
+    """An argument that changes the count but is seldom used (lora_rank, rms_scaling): listed
+    in the layer's arguments only when it is not Keras's default."""
+    return field(default=default, metadata={"rarely_set": True})
 
 
 # keras.activations, by name. 'glu' halves the last dimension and 'threshold' needs arguments
@@ -50,6 +56,10 @@ class KerasLayer(Layer):
     name: str | None = field(default=None, kw_only=True, metadata=_PASSIVE)
     trainable: bool = field(default=True, kw_only=True, metadata=_PASSIVE)
 
+    # Whether it multiplies inputs by weights (--show macs refuses such a layer when its
+    # macs() is None, rather than say 0).
+    multiplies: ClassVar[bool] = False
+
     def __post_init__(self) -> None:
         boolean("trainable", self.trainable)
         for f in dataclasses.fields(self):
@@ -69,7 +79,8 @@ class KerasLayer(Layer):
         args = {}
         for name in self.arg_names():
             value, f = getattr(self, name), fields[name]
-            if not (f.metadata.get("passive") and value == f.default):
+            quiet = f.metadata.get("passive") or f.metadata.get("rarely_set")
+            if not (quiet and value == f.default):
                 args[name] = value
         return args
 
@@ -79,8 +90,21 @@ class KerasLayer(Layer):
     def _derive(self, shape: Shape) -> Derivation:
         raise NotImplementedError
 
+    def _derive_inputs(self, shapes: tuple[Shape, ...]) -> Derivation:
+        """A kind that takes several inputs (merges, attention's query and value) overrides
+        this; the others take one."""
+        if len(shapes) != 1:
+            return super().derive_inputs(shapes)  # refuses, naming the shapes
+        return self._derive(shapes[0])
+
     def derive(self, shape: Shape) -> Derivation:
-        outcome = self._derive(shape)
+        return self._frozen(self._derive(shape))
+
+    def derive_inputs(self, shapes: tuple[Shape, ...]) -> Derivation:
+        return self._frozen(self._derive_inputs(shapes))
+
+    def _frozen(self, outcome: Derivation) -> Derivation:
+        """trainable=False: every weight the layer has counts as non-trainable."""
         if self.trainable or not outcome.params:
             return outcome
         frozen = "; trainable=False freezes them all: every one is non-trainable"

@@ -15,7 +15,15 @@ from ...errors import ArgumentError, ShapeError
 from ...spec import Shape
 from ...steps import Step, derive
 from ..base import Derivation, boolean, int_tuple, positive_int
-from ..conv import MEANINGS, TRANSPOSED_MEANINGS, TRANSPOSED_SIZE, params_step
+from ..conv import (
+    KERNEL_SYMBOLS,
+    MEANINGS,
+    OUT_MEANINGS,
+    OUT_SYMBOLS,
+    TRANSPOSED_MEANINGS,
+    TRANSPOSED_SIZE,
+    params_step,
+)
 from ..sizes import AXES, Window, window_steps
 from .base import (
     SAME_MEANINGS,
@@ -32,6 +40,18 @@ from .base import (
 )
 
 MULTIPLIER = {**MEANINGS, "c": "depth multiplier (filters per input channel)"}
+MACS = "multiply-accumulates (MACs)"
+MACS_WHY = "every output value is one filter applied at one place: a multiply-add per weight"
+
+
+def _kernel_values(kernel: Any, spatial: int) -> dict[str, int]:
+    sizes = int_tuple("kernel_size", kernel, spatial, minimum=1)
+    return dict(zip(KERNEL_SYMBOLS[spatial], reversed(sizes), strict=True))  # width is last
+
+
+def _positions(output: Shape, spatial: int) -> dict[str, int]:
+    """The output positions of a channels-last output, in the course's symbols."""
+    return dict(zip(OUT_SYMBOLS[spatial], output[:-1], strict=True))
 
 
 def spatial_sizes(
@@ -119,6 +139,14 @@ class _Conv(KerasLayer):
         output = (*outs, self.filters)
         return Derivation(output, params.value, (*steps, params), shape_why, params.why)
 
+    def macs(self, shape: Shape, output: Shape) -> Step:
+        n = self.spatial
+        values = _positions(output, n) | _kernel_values(self.kernel_size, n)
+        values |= {"d": shape[-1], "k": self.filters, "g": self.groups}
+        per_output = "*".join((*KERNEL_SYMBOLS[n], "(d/g)" if self.groups > 1 else "d"))
+        text = "*".join((*OUT_SYMBOLS[n], "k", f"({per_output})"))
+        return derive(MACS, text, values, MEANINGS | OUT_MEANINGS, MACS_WHY)
+
 
 @dataclass(frozen=True)
 class Conv1D(_Conv):
@@ -143,6 +171,19 @@ class Conv2D(_Conv):
         "2-D convolution over (H, W, C): ((m·n·d)+1)·k parameters; 'same' gives ⌈W/S⌉"
     )
     example: ClassVar[str] = "input(28, 28, 1) -> Conv2D(32, 3, strides=2, padding='same')"
+
+
+@dataclass(frozen=True)
+class Conv3D(_Conv):
+    """3-D convolution over a (D, H, W, C) volume."""
+
+    strides: Any = (1, 1, 1)
+    dilation_rate: Any = (1, 1, 1)
+
+    input_dims: ClassVar = frozenset({4})
+    spatial: ClassVar[int] = 3
+    summary: ClassVar[str] = "3-D convolution over (D, H, W, C): ((m·n·l·d)+1)·k parameters"
+    example: ClassVar[str] = "input(16, 32, 32, 3) -> Conv3D(8, 3, padding='same')"
 
 
 def _per_axis(
@@ -220,6 +261,13 @@ class Conv2DTranspose(KerasLayer):
         shape_why = "each input value spreads over a kernel-sized patch, S apart; channels last"
         output = (*outs, self.filters)
         return Derivation(output, params.value, (*steps, params), shape_why, params.why)
+
+    def macs(self, shape: Shape, output: Shape) -> Step:
+        values = {"H_i": shape[0], "W_i": shape[1], "d": shape[-1], "k": self.filters}
+        values |= _kernel_values(self.kernel_size, 2)
+        meanings = {**MEANINGS, "H_i": "input height", "W_i": "input width"}
+        why = "each input value is multiplied by every weight of the k filters it spreads through"
+        return derive(MACS, "H_i*W_i*k*(m*n*d)", values, meanings, why)
 
 
 def _transposed_size(
@@ -333,6 +381,11 @@ class DepthwiseConv2D(_Depthwise):
         shape_why = f"each channel is filtered on its own: d·c = {d * c} channels, last; {why}"
         return Derivation((*outs, d * c), params.value, (*steps, params), shape_why, params_why)
 
+    def macs(self, shape: Shape, output: Shape) -> Step:
+        values = _positions(output, 2) | self._values(shape[-1])
+        why = "every output value is one m×n filter of one channel: m·n multiply-adds"
+        return derive(MACS, "H*V*d*c*(m*n)", values, MULTIPLIER | OUT_MEANINGS, why)
+
 
 @dataclass(frozen=True)
 class SeparableConv2D(_Depthwise):
@@ -382,3 +435,11 @@ class SeparableConv2D(_Depthwise):
         params = derive("parameters", text, values, MULTIPLIER, params_why)
         shape_why = f"the pointwise step gives k = {k} channels, last; {why}"
         return Derivation((*outs, k), params.value, (*steps, params), shape_why, params_why)
+
+    def macs(self, shape: Shape, output: Shape) -> Step:
+        values = _positions(output, 2) | self._values(shape[-1]) | {"k": self.filters}
+        why = (
+            "at each output position, the depthwise step's d·c filters of m·n weights, then the "
+            "pointwise step's d·c·k"
+        )
+        return derive(MACS, "H*V*(d*c*m*n + d*c*k)", values, MULTIPLIER | OUT_MEANINGS, why)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
 from ...spec import Shape
-from ...steps import derive
+from ...steps import Step, derive
 from ..base import Comparison, Derivation, boolean, positive_int
 from ..linear import Linear
 from ..norm import AFFINE
-from .base import KerasLayer, activation, passive, rate
+from .base import KerasLayer, activation, passive, rarely_set, rate
 
 NORM_MEANINGS = {
     "C": "normalised features (channels)",
@@ -35,6 +36,8 @@ class Dense(KerasLayer):
     activity_regularizer: str | None = passive(None)
     kernel_constraint: str | None = passive(None)
     bias_constraint: str | None = passive(None)
+    lora_rank: int | None = rarely_set(None)
+    lora_alpha: float | None = passive(None)
 
     summary: ClassVar[str] = "fully connected on the last dimension: i·o + o parameters"
     example: ClassVar[str] = "input(784) -> Dense(128, activation='relu')"
@@ -43,9 +46,51 @@ class Dense(KerasLayer):
         positive_int("units", self.units)
         activation("activation", self.activation)
         boolean("use_bias", self.use_bias)
+        if self.lora_rank is not None:
+            positive_int("lora_rank", self.lora_rank)
 
     def _derive(self, shape: Shape) -> Derivation:
-        return Linear(shape[-1], self.units, self.use_bias).derive(shape)
+        dense = Linear(shape[-1], self.units, self.use_bias).derive(shape)
+        if self.lora_rank is None:
+            return dense
+        return _with_lora(dense, shape[-1], self.units, self.lora_rank)
+
+    def macs(self, shape: Shape, output: Shape) -> Step | None:
+        plain = Linear(shape[-1], self.units, self.use_bias).macs(shape, output)
+        if self.lora_rank is None:
+            return plain
+        values = {"N": prod(shape[:-1]), "i": shape[-1], "o": self.units, "r": self.lora_rank}
+        meanings = {
+            "N": "vectors the layer is applied to", "i": "input features", "o": "neurons",
+            "r": "LoRA rank",
+        }  # fmt: skip
+        why = "the kernel's i·o multiply-adds per vector, and the LoRA path's x·A·B: r·(i + o)"
+        return derive(plain.quantity, "N*(i*o + r*(i + o))", values, meanings, why)
+
+
+def _with_lora(dense: Derivation, inputs: int, units: int, rank: int) -> Derivation:
+    """LoRA: two trainable factors A (i×r) and B (r×o) beside a kernel that is frozen."""
+    assert dense.params_step is not None
+    base = dataclasses.replace(dense.params_step, quantity="kernel and bias")
+    meanings = {"i": "input features", "o": "neurons", "r": "LoRA rank (lora_rank)"}
+    why = (
+        f"lora_rank={rank} adds two trainable factors, A of i×r and B of r×o, whose product "
+        f"updates the kernel; the kernel itself, i·o = {inputs * units} weights, is frozen "
+        "(non-trainable)"
+    )
+    lora = derive(
+        "LoRA parameters", "r*(i + o)", {"i": inputs, "o": units, "r": rank}, meanings, why
+    )
+    values = {"d": base.value, "l": lora.value}
+    total_meanings = {"d": "kernel and bias", "l": "LoRA factors"}
+    total = derive("parameters", "d + l", values, total_meanings, why, counts=True)
+    return dataclasses.replace(
+        dense,
+        params=total.value,
+        steps=(*dense.steps[:-1], base, lora, total),
+        params_why=why,
+        non_trainable=inputs * units,
+    )
 
 
 @dataclass(frozen=True)
@@ -132,14 +177,24 @@ class BatchNormalization(KerasLayer):
         boolean("scale", self.scale)
 
     def other_framework(self, shape: Shape) -> Comparison | None:
-        """PyTorch counts γ and β only; its running statistics are buffers."""
-        if not (self.center and self.scale):
-            return None  # PyTorch's affine has both or neither
+        """PyTorch counts γ and β only (affine=True), or nothing (affine=False); its running
+        statistics are buffers."""
         channels = shape[_axis(self.axis, shape)]
-        why = "PyTorch: γ and β only; running_mean and running_var are buffers, not parameters"
-        step = derive("parameters", AFFINE, {"C": channels}, NORM_MEANINGS, why)
-        note = f"PyTorch's BatchNorm counts {step.value:,}: its running statistics are buffers"
-        return Comparison("pytorch", (step,), 0, note)
+        buffers = "running_mean and running_var are buffers, not parameters"
+        if self.center and self.scale:
+            why = f"PyTorch: γ and β only; {buffers}"
+            step = derive("parameters", AFFINE, {"C": channels}, NORM_MEANINGS, why)
+            note = "PyTorch's BatchNorm counts {count}: its running statistics are buffers"
+        elif not (self.center or self.scale):
+            why = f"PyTorch's BatchNorm(affine=False): no γ or β, and {buffers}"
+            step = derive("parameters", "0*C", {"C": channels}, NORM_MEANINGS, why)
+            note = (
+                "PyTorch's BatchNorm(affine=False) counts {count}: no γ or β, and its running "
+                "statistics are buffers"
+            )
+        else:
+            return None  # PyTorch's affine has both γ and β or neither: no counterpart
+        return Comparison("pytorch", (step,), 0, note, (("count", step.value),))
 
     def _derive(self, shape: Shape) -> Derivation:
         channels = shape[_axis(self.axis, shape)]
@@ -179,6 +234,7 @@ class LayerNormalization(KerasLayer):
     epsilon: float = 0.001
     center: bool = True
     scale: bool = True
+    rms_scaling: bool = rarely_set(False)
     beta_initializer: str = passive("zeros")
     gamma_initializer: str = passive("ones")
     beta_regularizer: str | None = passive(None)
@@ -194,6 +250,7 @@ class LayerNormalization(KerasLayer):
         _positive_number("epsilon", self.epsilon)
         boolean("center", self.center)
         boolean("scale", self.scale)
+        boolean("rms_scaling", self.rms_scaling)
 
     def _axes(self) -> tuple[int, ...]:
         axes = self.axis if isinstance(self.axis, tuple | list) else (self.axis,)
@@ -207,6 +264,13 @@ class LayerNormalization(KerasLayer):
         indices = {_axis(a, shape) for a in self._axes()}
         size = prod(shape[index] for index in indices)
         keep = "normalising keeps the shape"
+        if self.rms_scaling:
+            why = (
+                f"rms_scaling=True: only a scale γ for each of the N = {size} values along axis "
+                f"{self.axis!r} (no shift β, whatever center and scale say)"
+            )
+            step = derive("parameters", "N", {"N": size}, NORM_MEANINGS, why)
+            return Derivation(shape, step.value, (step,), keep, step.why)
         if not (self.center or self.scale):
             return Derivation(shape, 0, (), keep, "center=False and scale=False: no weights: 0")
         formula, why = _learnt(self.center, self.scale, "N", size)

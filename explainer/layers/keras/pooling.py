@@ -14,34 +14,36 @@ from .base import KerasLayer, channels_last, padding, same_steps
 SAME_POOL = "padding='same' pads so that each output size is ⌈W/S⌉; PyTorch's pooling has no 'same'"
 
 
-class _Pooling2D(KerasLayer):
-    """MaxPooling2D and AveragePooling2D: a window slides over each channel separately (not
-    a dataclass itself: pool_size is required in one and not in the other)."""
+class _Pooling(KerasLayer):
+    """Max and average pooling over 1, 2 or 3 axes: a window slides over each channel
+    separately (not a dataclass itself: pool_size is required in some and not in others)."""
 
     pool_size: Any
     strides: Any
     padding: str
     data_format: str | None
 
+    spatial: ClassVar[int] = 2
     input_dims: ClassVar = frozenset({3})
     what: ClassVar[str] = "maximum"
 
     def _check(self) -> None:
-        int_tuple("pool_size", self.pool_size, 2, minimum=1)
+        int_tuple("pool_size", self.pool_size, self.spatial, minimum=1)
         strides = self.strides
         if strides is not None:
-            int_tuple("strides", strides, 2, minimum=1)
+            int_tuple("strides", strides, self.spatial, minimum=1)
         padding(self.padding)
         channels_last(self.data_format)
 
     def _derive(self, shape: Shape) -> Derivation:
-        pool = int_tuple("pool_size", self.pool_size, 2, minimum=1)
+        n = self.spatial
+        pool = int_tuple("pool_size", self.pool_size, n, minimum=1)
         given = self.strides
         # Keras, like PyTorch: strides=None means strides = pool_size (windows side by side).
-        strides = pool if given is None else int_tuple("strides", given, 2, minimum=1)
+        strides = pool if given is None else int_tuple("strides", given, n, minimum=1)
         sizes = shape[:-1]
         if self.padding == "same":
-            outs, steps = same_steps(sizes, strides, AXES[2], SAME_POOL)
+            outs, steps = same_steps(sizes, strides, AXES[n], SAME_POOL)
         else:
             windows = tuple(Window(p, s, 0) for p, s in zip(pool, strides, strict=True))
             outs, steps = window_steps(sizes, windows)
@@ -57,7 +59,7 @@ class _Pooling2D(KerasLayer):
 
 
 @dataclass(frozen=True)
-class MaxPooling2D(_Pooling2D):
+class MaxPooling2D(_Pooling):
     """The maximum of each pool_size window of each channel."""
 
     pool_size: Any = (2, 2)
@@ -72,7 +74,7 @@ class MaxPooling2D(_Pooling2D):
 
 
 @dataclass(frozen=True)
-class AveragePooling2D(_Pooling2D):
+class AveragePooling2D(_Pooling):
     """The mean of each pool_size window of each channel."""
 
     pool_size: Any
@@ -86,13 +88,76 @@ class AveragePooling2D(_Pooling2D):
 
 
 @dataclass(frozen=True)
-class _GlobalAveragePooling(KerasLayer):
-    """The mean of every position of each channel: one value per channel."""
+class MaxPooling1D(_Pooling):
+    """The maximum of each window along a sequence, channel by channel."""
+
+    pool_size: Any = 2
+    strides: Any = None
+    padding: str = "valid"
+    data_format: str | None = None
+
+    spatial: ClassVar[int] = 1
+    input_dims: ClassVar = frozenset({2})
+    summary: ClassVar[str] = "1-D max pooling over (L, C): no parameters"
+    example: ClassVar[str] = "input(100, 16) -> MaxPooling1D(4)"
+
+
+@dataclass(frozen=True)
+class AveragePooling1D(_Pooling):
+    """The mean of each window along a sequence, channel by channel."""
+
+    pool_size: Any
+    strides: Any = None
+    padding: str = "valid"
+    data_format: str | None = None
+
+    spatial: ClassVar[int] = 1
+    input_dims: ClassVar = frozenset({2})
+    what: ClassVar[str] = "mean"
+    summary: ClassVar[str] = "1-D average pooling over (L, C): no parameters"
+    example: ClassVar[str] = "input(100, 16) -> AveragePooling1D(4)"
+
+
+@dataclass(frozen=True)
+class MaxPooling3D(_Pooling):
+    """The maximum of each pool_size window of a (D, H, W, C) volume, channel by channel."""
+
+    pool_size: Any = (2, 2, 2)
+    strides: Any = None
+    padding: str = "valid"
+    data_format: str | None = None
+
+    spatial: ClassVar[int] = 3
+    input_dims: ClassVar = frozenset({4})
+    summary: ClassVar[str] = "3-D max pooling over (D, H, W, C): no parameters"
+    example: ClassVar[str] = "input(16, 32, 32, 8) -> MaxPooling3D()"
+
+
+@dataclass(frozen=True)
+class AveragePooling3D(_Pooling):
+    """The mean of each pool_size window of a (D, H, W, C) volume, channel by channel."""
+
+    pool_size: Any
+    strides: Any = None
+    padding: str = "valid"
+    data_format: str | None = None
+
+    spatial: ClassVar[int] = 3
+    input_dims: ClassVar = frozenset({4})
+    what: ClassVar[str] = "mean"
+    summary: ClassVar[str] = "3-D average pooling over (D, H, W, C): no parameters"
+    example: ClassVar[str] = "input(16, 32, 32, 8) -> AveragePooling3D(2)"
+
+
+@dataclass(frozen=True)
+class _GlobalPooling(KerasLayer):
+    """The mean (or maximum) of every position of each channel: one value per channel."""
 
     data_format: str | None = None
     keepdims: bool = False
 
     positions: ClassVar[str] = "H·W"
+    what: ClassVar[str] = "mean"
 
     def _check(self) -> None:
         channels_last(self.data_format)
@@ -101,12 +166,15 @@ class _GlobalAveragePooling(KerasLayer):
     def _derive(self, shape: Shape) -> Derivation:
         channels = shape[-1]
         kept = (1,) * (len(shape) - 1)
-        why = f"the mean over all {self.positions} positions of each of the {channels} channels"
+        why = (
+            f"the {self.what} over all {self.positions} positions of each of the {channels} "
+            "channels"
+        )
         if self.keepdims:
-            why += ": keepdims=True keeps each averaged axis as 1"
+            why += ": keepdims=True keeps each pooled axis as 1"
         else:
             why += (
-                " (keepdims=True would keep each averaged axis as 1, as PyTorch's adaptive "
+                " (keepdims=True would keep each pooled axis as 1, as PyTorch's adaptive "
                 "pooling does)"
             )
         output = (*kept, channels) if self.keepdims else (channels,)
@@ -114,7 +182,7 @@ class _GlobalAveragePooling(KerasLayer):
 
 
 @dataclass(frozen=True)
-class GlobalAveragePooling1D(_GlobalAveragePooling):
+class GlobalAveragePooling1D(_GlobalPooling):
     """(L, C) -> (C,)."""
 
     input_dims: ClassVar = frozenset({2})
@@ -124,9 +192,51 @@ class GlobalAveragePooling1D(_GlobalAveragePooling):
 
 
 @dataclass(frozen=True)
-class GlobalAveragePooling2D(_GlobalAveragePooling):
+class GlobalAveragePooling2D(_GlobalPooling):
     """(H, W, C) -> (C,)."""
 
     input_dims: ClassVar = frozenset({3})
     summary: ClassVar[str] = "global average pooling: (H, W, C) -> (C,), no parameters"
     example: ClassVar[str] = "input(7, 7, 512) -> GlobalAveragePooling2D()"
+
+
+@dataclass(frozen=True)
+class GlobalAveragePooling3D(_GlobalPooling):
+    """(D, H, W, C) -> (C,)."""
+
+    input_dims: ClassVar = frozenset({4})
+    positions: ClassVar[str] = "D·H·W"
+    summary: ClassVar[str] = "global average pooling: (D, H, W, C) -> (C,), no parameters"
+    example: ClassVar[str] = "input(4, 7, 7, 64) -> GlobalAveragePooling3D()"
+
+
+@dataclass(frozen=True)
+class GlobalMaxPooling1D(_GlobalPooling):
+    """(L, C) -> (C,): the maximum of each channel."""
+
+    input_dims: ClassVar = frozenset({2})
+    positions: ClassVar[str] = "L"
+    what: ClassVar[str] = "maximum"
+    summary: ClassVar[str] = "global max pooling: (L, C) -> (C,), no parameters"
+    example: ClassVar[str] = "input(100, 64) -> GlobalMaxPooling1D()"
+
+
+@dataclass(frozen=True)
+class GlobalMaxPooling2D(_GlobalPooling):
+    """(H, W, C) -> (C,): the maximum of each channel."""
+
+    input_dims: ClassVar = frozenset({3})
+    what: ClassVar[str] = "maximum"
+    summary: ClassVar[str] = "global max pooling: (H, W, C) -> (C,), no parameters"
+    example: ClassVar[str] = "input(7, 7, 512) -> GlobalMaxPooling2D()"
+
+
+@dataclass(frozen=True)
+class GlobalMaxPooling3D(_GlobalPooling):
+    """(D, H, W, C) -> (C,): the maximum of each channel."""
+
+    input_dims: ClassVar = frozenset({4})
+    positions: ClassVar[str] = "D·H·W"
+    what: ClassVar[str] = "maximum"
+    summary: ClassVar[str] = "global max pooling: (D, H, W, C) -> (C,), no parameters"
+    example: ClassVar[str] = "input(4, 7, 7, 64) -> GlobalMaxPooling3D()"

@@ -24,7 +24,7 @@ from ..base import (
     one_of,
     positive_int,
 )
-from .base import KerasLayer, activation, passive, rate
+from .base import KerasLayer, activation, passive, rarely_set, rate
 
 MEANINGS = {
     "g": "gates",
@@ -114,15 +114,27 @@ class _Recurrent(KerasLayer):
             )
         return Derivation(output, step.value, (step,), shape_why, step.why)
 
+    def macs(self, shape: Shape, output: Shape) -> Step:
+        values = {"L": shape[0], "g": self.gates, "h": self.units, "x": shape[-1]}
+        why = (
+            "at each of the L steps, one multiply-add per weight of every gate (input and "
+            "recurrent kernels); biases, activations and element-wise products are not counted"
+        )
+        text = "L*g*h*(x + h)" if self.gates > 1 else "L*h*(x + h)"
+        return derive("multiply-accumulates (MACs)", text, values, MEANINGS, why)
+
     def other_framework(self, shape: Shape) -> Comparison | None:
         """PyTorch's RNN, LSTM and GRU keep two bias vectors per gate, always."""
         if self.biases != 1:
             return None  # no bias, or GRU's reset_after=True: the counts agree
         torch = TORCH_NAMES[self.type_name()]
-        why = f"PyTorch's {torch} keeps two bias vectors per gate, b_ih and b_hh"
+        per = " per gate" if self.gates > 1 else ""
+        why = f"PyTorch's {torch} keeps two bias vectors{per}, b_ih and b_hh"
         step = gates_step(self.gates, 2, shape[-1], self.units, why)
-        note = f"PyTorch's {torch} counts {step.value:,}: two bias vectors per gate instead of one"
-        return Comparison("pytorch", (step,), 0, note)
+        note = f"PyTorch's {torch} counts {{count}}: two bias vectors{per} instead of one"
+        if self.gates == 3:
+            note += " (as Keras's default, reset_after=True, does)"
+        return Comparison("pytorch", (step,), 0, note, (("count", step.value),))
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
         """The convention slip: PyTorch's two bias vectors per gate counted for a Keras layer
@@ -131,7 +143,8 @@ class _Recurrent(KerasLayer):
         if comparison is None:
             return ()
         step = comparison.steps[-1]
-        what = "two bias vectors per gate (PyTorch's count) instead of Keras's one"
+        per = " per gate" if self.gates > 1 else ""
+        what = f"two bias vectors{per} (PyTorch's count) instead of Keras's one"
         return (Misconception("two-biases-per-gate", what, dataclasses.replace(step, why=what)),)
 
     def _why(self, x: int, h: int) -> str:
@@ -298,6 +311,7 @@ class Bidirectional(KerasLayer):
 
     layer: Any
     merge_mode: str | None = "concat"
+    backward_layer: Any = rarely_set(None)  # noqa: RUF009 (a dataclass field, as passive)
 
     input_dims: ClassVar = frozenset({2})
     summary: ClassVar[str] = "two copies of a recurrent layer, one per direction: 2·p parameters"
@@ -310,51 +324,68 @@ class Bidirectional(KerasLayer):
                 "carries one tensor"
             )
         one_of("merge_mode", self.merge_mode, MERGE_MODES)
-        if self.inner.go_backwards:  # a wrong inner layer is refused where written
+        backward = self.backward
+        if backward is None:
+            if self.inner.go_backwards:  # a wrong inner layer is refused where written
+                raise ArgumentError(
+                    "the wrapped layer must run forwards (go_backwards=False): Bidirectional "
+                    "makes the backward copy itself, and Keras refuses two backward ones"
+                )
+            return
+        if backward.go_backwards == self.inner.go_backwards:
             raise ArgumentError(
-                "the wrapped layer must run forwards (go_backwards=False): Bidirectional makes "
-                "the backward copy itself, and Keras refuses two backward ones"
+                "backward_layer must have the other go_backwards than layer (Keras's rule), "
+                f"both have go_backwards={backward.go_backwards}"
+            )
+        for name in ("stateful", "return_sequences", "return_state"):
+            if getattr(backward, name) != getattr(self.inner, name):
+                raise ArgumentError(
+                    f"backward_layer has {name}={getattr(backward, name)} where layer has "
+                    f"{getattr(self.inner, name)}: Keras needs them equal"
+                )
+        if self.merge_mode != "concat" and backward.units != self.inner.units:
+            raise ArgumentError(
+                f"merge_mode={self.merge_mode!r} combines the directions value by value: "
+                f"layer has {self.inner.units} units, backward_layer {backward.units}"
             )
 
     @functools.cached_property
     def inner(self) -> _Recurrent:
         """The wrapped layer, bound as Keras binds it (nothing of it depends on the shape)."""
-        from .. import resolve
+        return _recurrent("layer", self.layer)
 
-        if not isinstance(self.layer, LayerCall):
-            raise ArgumentError(
-                "layer must be a recurrent layer written as a call, such as LSTM(64), "
-                f"got {self.layer!r}"
-            )
-        kind, _ = resolve(self.layer.call, "keras")
-        if not issubclass(kind, _Recurrent):
-            raise ArgumentError(
-                "Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), "
-                f"got {kind.type_name()}"
-            )
-        # (1, 1) only passes the sequence check: recurrent kinds read nothing off the shape.
-        return cast(_Recurrent, bind(kind, self.layer.args, dict(self.layer.kwargs), (1, 1), ""))
+    @functools.cached_property
+    def backward(self) -> _Recurrent | None:
+        """backward_layer, when given: the backward direction with weights of its own."""
+        return (
+            None
+            if self.backward_layer is None
+            else _recurrent("backward_layer", self.backward_layer)
+        )
 
     def other_framework(self, shape: Shape) -> Comparison | None:
+        if self.backward is not None:
+            return None  # PyTorch's two directions always have the same size
         one = self.inner.other_framework(shape)
         if one is None:
             return None
         values = {"p": one.params}
         both = derive("parameters", "2*p", values, MEANINGS, "both directions", counts=True)
-        note = (
-            f"PyTorch counts {both.value:,} for the two directions: {one.note.split(': ', 1)[-1]}"
-        )
+        note = "PyTorch counts {count} for the two directions: " + one.note.split(": ", 1)[-1]
         steps = tuple(dataclasses.replace(s, quantity="one direction") for s in one.steps)
-        return Comparison("pytorch", (*steps, both), 0, note)
+        return Comparison("pytorch", (*steps, both), 0, note, (("count", both.value),))
 
     def torch_args(self) -> dict[str, Any]:
         """The wrapped layer with its complete arguments, as a nested call."""
         args = super().torch_args()
-        inner = self.inner
-        args["layer"] = LayerCall(inner.type_name(), (), tuple(inner.torch_args().items()))
+        for key, layer in (("layer", self.inner), ("backward_layer", self.backward)):
+            if layer is not None:
+                args[key] = LayerCall(layer.type_name(), (), tuple(layer.torch_args().items()))
         return args
 
     def _derive(self, shape: Shape) -> Derivation:
+        if self.backward is not None:
+            return self._derive_two(shape, self.backward)
         inner = self.inner
         inner.check_input(shape)
         one = inner.derive(shape)
@@ -395,3 +426,66 @@ class Bidirectional(KerasLayer):
             why,
             non_trainable=2 * one.non_trainable,
         )
+
+    def macs(self, shape: Shape, output: Shape) -> Step:
+        layers = [self.inner, self.backward or self.inner]
+        values = {
+            "M_f": layers[0].macs(shape, output).value,
+            "M_b": layers[1].macs(shape, output).value,
+        }
+        meanings = {"M_f": "MACs of the forward layer", "M_b": "MACs of the backward layer"}
+        why = "both directions run over the whole sequence"
+        return derive(
+            "multiply-accumulates (MACs)", "M_f + M_b", values, meanings, why, counts=True
+        )
+
+    def _derive_two(self, shape: Shape, backward: _Recurrent) -> Derivation:
+        """backward_layer given: each direction counted on its own, then added."""
+        self.inner.check_input(shape)
+        forward, back = self.inner.derive(shape), backward.derive(shape)
+        steps: list[Step] = []
+        for which, one in (("forward", forward), ("backward", back)):
+            steps += [
+                dataclasses.replace(s, quantity=f"parameters of the {which} layer")
+                if s is one.params_step
+                else s
+                for s in one.steps
+            ]
+        output = forward.output_shape
+        shape_why = f"{forward.shape_why}; {self.merge_mode!r} merges the 2 directions"
+        if self.merge_mode == "concat":
+            hf, hb = forward.output_shape[-1], back.output_shape[-1]
+            size = derive(
+                "output features",
+                "h_f + h_b",
+                {"h_f": hf, "h_b": hb},
+                {"h_f": "outputs of the forward layer", "h_b": "outputs of the backward layer"},
+                "merge_mode='concat' puts the backward outputs after the forward ones",
+            )
+            steps.append(size)
+            output = (*output[:-1], size.value)
+        why = "backward_layer has weights of its own: the two directions' counts add"
+        meanings = {"p_f": "forward layer", "p_b": "backward layer"}
+        values = {"p_f": forward.params, "p_b": back.params}
+        params = derive("parameters", "p_f + p_b", values, meanings, why, counts=True)
+        frozen = forward.non_trainable + back.non_trainable
+        return Derivation(
+            output, params.value, (*steps, params), shape_why, why, non_trainable=frozen
+        )
+
+
+def _recurrent(name: str, layer: Any) -> _Recurrent:
+    """A wrapped recurrent layer written as a call, bound as Keras binds it."""
+    from .. import resolve
+
+    if not isinstance(layer, LayerCall):
+        raise ArgumentError(
+            f"{name} must be a recurrent layer written as a call, such as LSTM(64), got {layer!r}"
+        )
+    kind, _ = resolve(layer.call, "keras")
+    if not issubclass(kind, _Recurrent):
+        raise ArgumentError(
+            f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU), got {kind.type_name()}"
+        )
+    # (1, 1) only passes the sequence check: recurrent kinds read nothing off the shape.
+    return cast(_Recurrent, bind(kind, layer.args, dict(layer.kwargs), (1, 1), ""))
