@@ -76,7 +76,8 @@ def _finite(value: Any, node: ast.expr, place: Place) -> Any:
     """A number that JSON and every output can carry: no inf (1e400), no 5000-digit integer."""
     if isinstance(value, float) and not math.isfinite(value):
         raise SpecSyntaxError(
-            f"{excerpt(ast.unparse(node))} is not a finite number (beyond a float's range)",
+            # ast.unparse would print inf as 1e309, a number the user never wrote
+            "a number beyond a float's range (about 1.8e308) is not a finite number",
             place.of(node),
         )
     if type(value) is int:
