@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from torchvision_models import torchvision_models
 
-from explainer.deriving.check import module_class
 from explainer.deriving.layers import KINDS
 from explainer.deriving.solve import LayerResult, Solution, solve
 from explainer.errors import ExplainerError
 from explainer.reading import parse
+from explainer.reading.check import module_class
 
 Shape = tuple[int, ...]
 Case = tuple[Shape, dict[str, Any]]

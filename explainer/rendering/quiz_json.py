@@ -86,7 +86,7 @@ def _question_json(question: Question) -> dict[str, Any]:
     if question.choices:
         data["choices"] = [_choice_json(choice) for choice in question.choices]
     if question.working is not None:
-        data["working"] = _working_json(question.working)
+        data["working"] = working_json(question.working)
     return data
 
 
@@ -110,7 +110,7 @@ def _choice_json(choice: Choice) -> dict[str, Any]:
     }
 
 
-def _working_json(working: Working) -> dict[str, Any]:
+def working_json(working: Working) -> dict[str, Any]:
     text = UnicodePrinter(tight=working.tight)
     latex = LatexPrinter(tight=working.tight)
     return {

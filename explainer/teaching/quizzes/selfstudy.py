@@ -34,12 +34,12 @@ import jinja2
 
 from ...deriving.solve import solve
 from ...reading import bank
+from ...reading.roster import Student
 from ...rendering.quiz_documents import Settings, Variant, environment
 from ...rendering.render import group_digits
 from ..generate import Problem, Question, TableRow
 from ..practice import Answer, Item, fractional, items, row_items, table_problem
 from . import make
-from .roster import Student
 
 PAGE = "selfstudy.html"
 TEMPLATE = "selfstudy.html"

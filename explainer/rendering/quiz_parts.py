@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...deriving.spec import Shape
-from ...rendering.render import group_digits
-from ..generate import Choice, Problem, Question, TableRow
+from ..deriving.spec import Shape
+from ..teaching.generate.model import Choice, Problem, Question, TableRow
+from .render import group_digits
 
 COUNTS = ("total", "params")  # answers that are parameter counts: grouped like every count
 
