@@ -562,8 +562,8 @@ def quiz(
     every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
     an id that 'explainer solve --problem ID' works out again."""
     from .reading.roster import read_roster
+    from .rendering.files import check_target, write_tree
     from .teaching.quizzes import make
-    from .teaching.quizzes.output import check_target, write_tree
 
     picked = tuple(kind.strip() for kind in kinds.split(",")) if kinds is not None else None
     topic = ",".join(topics) or "cnn"
