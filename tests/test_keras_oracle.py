@@ -27,6 +27,17 @@ with warnings.catch_warnings():
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from strategies import (
+    Case,
+    Shape,
+    any_shape,
+    call,
+    chain,
+    int_or_tuple,
+    rarely,
+    sizes,
+    with_optional,
+)
 
 from explainer.errors import ArgumentError, ExplainerError
 from explainer.layers import registry
@@ -35,9 +46,6 @@ from explainer.layers.keras.base import ACTIVATIONS
 from explainer.parsing import parse
 from explainer.solve import LayerResult, Solution, solve
 from explainer.spec import LayerCall
-
-Shape = tuple[int, ...]
-Case = tuple[Shape, dict[str, Any]]
 
 # What Keras raises when it refuses a layer or an input.
 KERAS_REFUSALS = (ValueError, TypeError, IndexError)
@@ -122,14 +130,6 @@ def assert_keras_refuses(kind: str, shape: Shape, kwargs: Mapping[str, Any], why
     pytest.fail(f"our solver refuses {kind}({kwargs}) on {shape} ({why}), but Keras accepts it")
 
 
-def call(kind: str, kwargs: Mapping[str, Any]) -> str:
-    return f"{kind}({', '.join(f'{key}={value!r}' for key, value in kwargs.items())})"
-
-
-def chain(shape: Shape, *layers: str) -> str:
-    return " -> ".join([f"input({', '.join(map(str, shape))})", *layers])
-
-
 def solve_keras(text: str) -> Solution:
     return solve(parse(text).with_framework("keras"))
 
@@ -152,29 +152,6 @@ def check_single(kind: str, shape: Shape, kwargs: dict[str, Any]) -> str:
 
 
 # -- per-kind strategies: (input shape, keyword arguments) --------------------------------
-
-
-def sizes(lo: int, hi: int, n: int) -> st.SearchStrategy[tuple[int, ...]]:
-    return st.tuples(*[st.integers(lo, hi)] * n)
-
-
-def int_or_tuple(lo: int, hi: int, n: int) -> st.SearchStrategy[Any]:
-    return st.one_of(st.integers(lo, hi), sizes(lo, hi, n))
-
-
-def rarely(draw: st.DrawFn) -> bool:
-    return draw(st.integers(0, 9)) == 0
-
-
-def with_optional(
-    draw: st.DrawFn, required: dict[str, Any], optional: dict[str, Any]
-) -> dict[str, Any]:
-    """``required`` plus a random subset of ``optional`` (the rest keep Keras's defaults)."""
-    kwargs = dict(required)
-    for key, value in optional.items():
-        if draw(st.booleans()):
-            kwargs[key] = value
-    return kwargs
 
 
 def common(draw: st.DrawFn) -> dict[str, Any]:
@@ -287,10 +264,6 @@ def global_pooling_cases(spatial: int) -> st.SearchStrategy[Case]:
         return spatial_shape(draw, spatial, draw(st.integers(1, 4))), kwargs
 
     return cases()
-
-
-def any_shape(max_size: int = 3) -> st.SearchStrategy[Shape]:
-    return st.lists(st.integers(1, 5), min_size=1, max_size=max_size).map(tuple)
 
 
 @st.composite

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import course_chain, course_layers
 from test_latex import MILD_OVERFULL_PT, compile_latex, overfull
 
 from explainer.api import explain, solve_example, solve_spec
@@ -139,18 +140,10 @@ def test_user_names_cannot_break_the_svg() -> None:
 @settings(max_examples=30, deadline=None)
 @given(
     size=st.integers(1, 5000),
-    layers=st.lists(
-        st.one_of(
-            st.integers(1, 3000).map(lambda n: f"FCwB({n})"),
-            st.integers(1, 3000).map(lambda n: f"FC({n})"),
-            st.sampled_from(["Dropout(0.5)", "relu"]),
-        ),
-        min_size=1,
-        max_size=8,
-    ),
+    layers=st.lists(course_layers(3000), min_size=1, max_size=8),
 )
 def test_random_chains_are_to_scale(size: int, layers: list[str]) -> None:
-    solution = solve_spec("input→" + "→".join(layers) + "→output", str(size))
+    solution = solve_spec(course_chain(layers), str(size))
     found = svgs(render(solution, "markdown"))
     assert shape_labels(found[0]) == expected_shapes(solution)
     if solution.total_params:
