@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,25 @@ class Golden:
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Golden:
     return Golden(GOLDEN_DIR, bool(request.config.getoption("--update-golden")))
+
+
+def tool(name: str, install: str) -> str:
+    """The path of an external program a test needs (pdflatex, pandoc, ...). Missing: the test
+    is skipped, naming what to install; in CI that skip is a failure (the hook below)."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed ({install})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pdflatex() -> str:
+    return tool("pdflatex", "apt-get install texlive-latex-base texlive-latex-extra")
+
+
+@pytest.fixture(scope="session")
+def pandoc() -> str:
+    return tool("pandoc", "apt-get install pandoc")
 
 
 # With CI set, an oracle or tool that is missing (torch, Keras, pdflatex, chromium, ...) is a

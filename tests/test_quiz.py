@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -579,16 +578,6 @@ def test_qti_package_holds_the_file_and_its_manifest(quizzes: dict[str, Path]) -
 # -- LaTeX ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pdflatex() -> str:
-    path = shutil.which("pdflatex")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdflatex is missing, and CI must run the LaTeX tests", pytrace=False)
-        pytest.skip("pdflatex is not installed (texlive-latex-base and texlive-latex-extra)")
-    return path
-
-
 def compile_tex(pdflatex: str, path: Path) -> str:
     done = subprocess.run(
         [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", path.name],
@@ -601,6 +590,7 @@ def compile_tex(pdflatex: str, path: Path) -> str:
     return log
 
 
+@pytest.mark.slow
 def test_latex_sheet_and_key_compile(pdflatex: str, quizzes: dict[str, Path]) -> None:
     for name in FILES["latex"][:2]:
         compile_tex(pdflatex, quizzes["latex"] / name)
@@ -612,6 +602,7 @@ def test_latex_sheet_and_key_compile(pdflatex: str, quizzes: dict[str, Path]) ->
     assert "\\CorrectChoice" in key and "\\CorrectChoice" not in sheet
 
 
+@pytest.mark.slow
 def test_latex_roster_keys_compile(pdflatex: str, tmp_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,name\nmy_id&1,A. %Student\nx#2,\n", encoding="utf-8")

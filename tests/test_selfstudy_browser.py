@@ -31,6 +31,7 @@ from explainer.quizzes import make, selfstudy
 from explainer.render import group_digits
 
 sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow  # a real browser: seconds a page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
