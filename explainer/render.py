@@ -28,7 +28,7 @@ from .pictures import bar_chart, shape_diagram
 from .printing import LatexPrinter, UnicodePrinter
 from .resources import resource_dir
 from .solve import LayerResult, Solution
-from .spec import LayerCall
+from .spec import LayerCall, Note
 
 if TYPE_CHECKING:
     from .catalogue import Entry
@@ -329,7 +329,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "trainable_params": solution.trainable_params,
         "non_trainable_params": solution.non_trainable_params,
         "total": step_json(solution.total),
-        "notes": list(solution.notes),
+        "notes": [_worded(note, group_digits) for note in solution.notes],
         "blocks": [_block_json(block) for block in solution.blocks],
     }
 
@@ -371,7 +371,7 @@ def _symbolic_json(solution: Solution) -> dict[str, Any]:
         "non_trainable_params": None,
         "non_trainable_expr": _expr(solution.non_trainable_params),
         "total": step_json(solution.total),
-        "notes": list(solution.notes),
+        "notes": [_worded(note, group_digits) for note in solution.notes],
     }
 
 
@@ -510,9 +510,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
-        "note": lambda comparison: comparison.note.format(
-            **{name: number(value) for name, value in comparison.numbers}
-        ),
+        "note": lambda note: _worded(note, number),
         "summary_layout": summary_layout,
         "summary_rows": summary_rows,
         "sentence": lambda text: text[:1].upper() + text[1:],
@@ -538,6 +536,11 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "coord": _coordinate,
         "percent": _percent,
     }
+
+
+def _worded(note: str | Note, number: Callable[[int], str]) -> str:
+    """A note's words, its counts (a Note's fields) written by ``number``."""
+    return note if isinstance(note, str) else note.words(number)
 
 
 def _or_formula(plain: Callable[[int], str], fmt: str, context: str) -> Callable[[Any], str]:

@@ -11,7 +11,7 @@ from math import prod
 from typing import Any, ClassVar
 
 from ..errors import ArgumentError, ShapeError
-from ..spec import Shape
+from ..spec import Note, Shape
 from ..steps import Step, derive
 from ..symbolic import same
 from .base import Comparison, Derivation, Layer, boolean, positive_int
@@ -91,7 +91,7 @@ class _BatchNorm(Layer):
         if not self.track_running_stats:
             note += "; Keras has no track_running_stats=False: it always keeps them"
         numbers = (("count", step.value), ("statistics", 2 * c))
-        return Comparison("keras", (step,), 2 * c, note, numbers)
+        return Comparison("keras", (step,), 2 * c, Note(note, numbers))
 
     def derive(self, shape: Shape) -> Derivation:
         stats = (

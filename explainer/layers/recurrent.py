@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from ..errors import ArgumentError, ShapeError
-from ..spec import Shape
+from ..spec import Note, Shape
 from ..steps import Step, derive
 from .base import (
     Comparison,
@@ -133,7 +133,8 @@ class _Recurrent(Layer):
             if self.gates > 1
             else "Keras's SimpleRNN counts {count}: one bias vector instead of PyTorch's two"
         )
-        return Comparison("keras", steps, 0, note + self._stack_words(name), self._numbers(steps))
+        words = note + self._stack_words(name)
+        return Comparison("keras", steps, 0, Note(words, (("count", steps[-1].value),)))
 
     def _gru_comparison(self) -> Comparison:
         """Keras 3's GRU keeps two bias vectors per gate by default (reset_after=True)."""
@@ -146,7 +147,8 @@ class _Recurrent(Layer):
             "one bias vector per gate"
         )
         numbers = (("count", two[-1].value), ("other", one[-1].value))
-        return Comparison("keras", (*renamed, *two), 0, note + self._stack_words("GRU"), numbers)
+        words = Note(note + self._stack_words("GRU"), numbers)
+        return Comparison("keras", (*renamed, *two), 0, words)
 
     def _one_bias_words(self) -> str:
         if self.gates == 1:
@@ -163,10 +165,6 @@ class _Recurrent(Layer):
         if self.bidirectional:
             words += f"; bidirectional=True is Bidirectional({name}(...)) in Keras"
         return words
-
-    @staticmethod
-    def _numbers(steps: tuple[Step, ...]) -> tuple[tuple[str, int], ...]:
-        return (("count", steps[-1].value),)
 
     def _keras_steps(self, biases: int, why: str) -> tuple[Step, ...]:
         """Keras's count of the same stack: each layer and direction with ``biases`` vectors

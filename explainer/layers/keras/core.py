@@ -8,7 +8,7 @@ from math import prod
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
-from ...spec import Shape
+from ...spec import Note, Shape
 from ...steps import Step, derive
 from ..base import Comparison, Derivation, boolean, positive_int
 from ..linear import Linear
@@ -194,7 +194,7 @@ class BatchNormalization(KerasLayer):
             )
         else:
             return None  # PyTorch's affine has both γ and β or neither: no counterpart
-        return Comparison("pytorch", (step,), 0, note, (("count", step.value),))
+        return Comparison("pytorch", (step,), 0, Note(note, (("count", step.value),)))
 
     def _derive(self, shape: Shape) -> Derivation:
         channels = shape[_axis(self.axis, shape)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 from ...errors import ArgumentError, ShapeError
-from ...spec import LayerCall, Shape
+from ...spec import LayerCall, Note, Shape
 from ...steps import Step, derive
 from ..base import (
     Comparison,
@@ -131,10 +131,16 @@ class _Recurrent(KerasLayer):
         per = " per gate" if self.gates > 1 else ""
         why = f"PyTorch's {torch} keeps two bias vectors{per}, b_ih and b_hh"
         step = gates_step(self.gates, 2, shape[-1], self.units, why)
-        note = f"PyTorch's {torch} counts {{count}}: two bias vectors{per} instead of one"
-        if self.gates == 3:
-            note += " (as Keras's default, reset_after=True, does)"
-        return Comparison("pytorch", (step,), 0, note, (("count", step.value),))
+        note = Note(
+            f"PyTorch's {torch} counts {{count}}: " + self.difference(), (("count", step.value),)
+        )
+        return Comparison("pytorch", (step,), 0, note)
+
+    def difference(self) -> str:
+        """What PyTorch keeps that this layer does not, in words."""
+        per = " per gate" if self.gates > 1 else ""
+        words = f"two bias vectors{per} instead of one"
+        return words + (" (as Keras's default, reset_after=True, does)" if self.gates == 3 else "")
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
         """The convention slip: PyTorch's two bias vectors per gate counted for a Keras layer
@@ -371,9 +377,9 @@ class Bidirectional(KerasLayer):
             return None
         values = {"p": one.params}
         both = derive("parameters", "2*p", values, MEANINGS, "both directions", counts=True)
-        note = "PyTorch counts {count} for the two directions: " + one.note.split(": ", 1)[-1]
+        words = "PyTorch counts {count} for the two directions: " + self.inner.difference()
         steps = tuple(dataclasses.replace(s, quantity="one direction") for s in one.steps)
-        return Comparison("pytorch", (*steps, both), 0, note, (("count", both.value),))
+        return Comparison("pytorch", (*steps, both), 0, Note(words, (("count", both.value),)))
 
     def torch_args(self) -> dict[str, Any]:
         """The wrapped layer with its complete arguments, as a nested call."""
