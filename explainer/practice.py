@@ -27,7 +27,7 @@ from typing import Any
 
 from .errors import ExplainerError
 from .fade import Blank, blank_last
-from .generate import DIFFICULTIES, Choice, Fault, Problem, ProblemId, Question, problem_from_id
+from .generate import DIFFICULTIES, Choice, Fault, Problem, ProblemId, Question, draw
 from .generate.ids import check_count, check_options, check_seed, kinds_for
 from .generate.posing import Stacked
 from .generate.questions import table
@@ -759,14 +759,10 @@ class Session:
     def _make(self) -> Problem:
         kind = self.kinds[len(self.played) % len(self.kinds)]
         level = DIFFICULTIES[self._level]
-        for _ in range(50):  # skip a problem that repeats an earlier one, as generate does
-            pid = ProblemId(self.seed, self._index, self.topic, level, kind)
-            problem = problem_from_id(str(pid))
-            self._index += 1
-            key = (problem.spec, problem.shown_spec, tuple(q.prompt for q in problem.questions))
-            if key not in self._seen:
-                break
-        self._seen.add(key)
+        first = ProblemId(self.seed, self._index, self.topic, level, kind)
+        # A problem that repeats an earlier one is skipped, as in a quiz; after MAX_SKIPS
+        # repeats the session goes on with the last one rather than stop.
+        problem, self._index, _ = draw(first, self._seen)
         return problem
 
 
