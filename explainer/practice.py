@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .errors import ExplainerError
 from .fade import Blank, blank_last
@@ -39,6 +39,16 @@ from .spec import Architecture, Shape
 from .steps import Step
 
 Answer = int | Shape
+# What a hint shows: a step's formula, its numbers or its value; a layer's shape change; the
+# shape reaching a layer; the asked output shape; a part of an inverse problem's working; the
+# engine's refusal of a faulty layer; why a layer has no weights.
+StageKind = Literal[
+    "formula", "numbers", "value", "layer", "incoming", "shape", "working", "fault", "no_params"
+]
+StepPart = Literal["formula", "numbers", "value"]  # the three hints of one step, in order
+WorkingPart = Literal["formula", "equation", "isolated", "substituted", "value"]
+Result = Literal["", "right", "shown"]  # an item still open, answered right, or shown
+Outcome = Literal["clean", "miss", "helped"]  # a problem as played, which moves the difficulty
 
 # -- reading an answer -----------------------------------------------------------------------
 
@@ -112,11 +122,11 @@ class Stage:
     formula, equation, isolated, substituted, value) and ``fault`` (the engine's refusal).
     """
 
-    kind: str
+    kind: StageKind
     step: Step | None = None
     layer: LayerResult | None = None
     working: Mapping[str, Any] | None = field(default=None, compare=False)
-    part: str = ""
+    part: WorkingPart | Literal[""] = ""
     fault: Fault | None = None
     written: str = ""  # the layer as the student sees it (a faulty one is fixed in the solution)
 
@@ -285,7 +295,7 @@ def _same_quantity(step_quantity: str, quantity: str) -> bool:
 
 
 def _step_stages(step: Step, layer: LayerResult | None) -> tuple[Stage, ...]:
-    return tuple(Stage(kind, step, layer) for kind in ("formula", "numbers", "value"))
+    return tuple(Stage(kind, step, layer) for kind in get_args(StepPart))
 
 
 def _shape_stages(solution: Solution, result: LayerResult) -> tuple[Stage, ...]:
@@ -350,8 +360,8 @@ def _argument_stages(problem: Problem, question: Question) -> tuple[Stage, ...]:
     if problem.fault is not None:
         return (_incoming(problem, problem.fault.layer), Stage("fault", fault=problem.fault))
     asked = problem_json(problem)["questions"][problem.questions.index(question)]
-    parts = ("formula", "equation", "isolated", "substituted", "value")
-    return tuple(Stage("working", working=asked["working"], part=part) for part in parts)
+    working = asked["working"]
+    return tuple(Stage("working", working=working, part=part) for part in get_args(WorkingPart))
 
 
 # -- named mistakes --------------------------------------------------------------------------
@@ -602,7 +612,7 @@ class Attempt:
     item: Item
     wrong: int = 0  # wrong answers given
     hints: int = 0  # hint stages shown
-    result: str = ""  # "" (still open), "right", "shown"
+    result: Result = ""
     rule: str | None = None  # a faded step: the rule the student named
 
     @property
@@ -616,7 +626,7 @@ class Played:
     attempts: list[Attempt]
 
     @property
-    def outcome(self) -> str:
+    def outcome(self) -> Outcome:
         """``clean`` (all right at the first try, no hint), ``miss`` or ``helped``."""
         if all(attempt.clean for attempt in self.attempts):
             return "clean"
@@ -735,7 +745,7 @@ class Session:
             return ""
         return self._next_problem()
 
-    def _adapt(self, outcome: str) -> None:
+    def _adapt(self, outcome: Outcome) -> None:
         if outcome == "clean":
             self._streak += 1
             if self._streak >= self.UP_AFTER:
@@ -784,7 +794,7 @@ class OwnSession(Session):
         return render_practice("problem", session=self, problem=problem, document="",
                                number=1, item=asked[0])  # fmt: skip
 
-    def _adapt(self, outcome: str) -> None:
+    def _adapt(self, outcome: Outcome) -> None:
         """One network, no difficulty to move."""
 
 
