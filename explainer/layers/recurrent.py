@@ -190,7 +190,7 @@ class _Recurrent(Layer):
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
         """Classic slips on a recurrent count: Keras's one bias per gate, the gates or the
         recurrent weight forgotten, one direction only, every layer read as the first."""
-        from .misconceptions import keep
+        from .misconceptions import named
 
         if self.projection:
             return ()
@@ -235,12 +235,9 @@ class _Recurrent(Layer):
                     f"g*(h*(x + h){bias})",
                 ))  # fmt: skip
         values = {**self._values(self.input_size), "D": d, "N": self.num_layers}
-        meanings = self._meanings(FIRST_INPUT)
-        made = [
-            Misconception(key, what, derive("parameters", text, values, meanings, what))
-            for key, what, text in slips
-        ]
-        return keep(made, self.derive(shape).params)
+        table = {key: (what, text) for key, what, text in slips}
+        right = self.derive(shape).params
+        return named(table, "parameters", values, self._meanings(FIRST_INPUT), right)
 
     def _values(self, inputs: int) -> dict[str, int]:
         return {"g": self.gates, "h": self.hidden_size, "x": inputs, "p": self.projection}

@@ -145,13 +145,15 @@ class _Recurrent(KerasLayer):
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
         """The convention slip: PyTorch's two bias vectors per gate counted for a Keras layer
         that keeps one (the reverse of PyTorch's ``one-bias-per-gate``)."""
-        comparison = self.other_framework(shape)
-        if comparison is None:
-            return ()
-        step = comparison.steps[-1]
+        from ..misconceptions import named
+
+        if self.biases != 1:
+            return ()  # no bias, or GRU's reset_after=True: PyTorch's count is the same
         per = " per gate" if self.gates > 1 else ""
         what = f"two bias vectors{per} (PyTorch's count) instead of Keras's one"
-        return (Misconception("two-biases-per-gate", what, dataclasses.replace(step, why=what)),)
+        slips = {"two-biases-per-gate": (what, gates_formula(self.gates, 2))}
+        values = {"g": self.gates, "h": self.units, "x": shape[-1]}
+        return named(slips, "parameters", values, MEANINGS, self.derive(shape).params)
 
     def _why(self, x: int, h: int) -> str:
         g = self.gates
