@@ -228,8 +228,7 @@ def test_the_input_given_twice_is_refused() -> None:
 
 def test_every_keras_only_name_gets_the_hint() -> None:
     from explainer.errors import UnknownLayerError
-    from explainer.layers import KINDS, resolve
-    from explainer.layers.keras import KERAS_KINDS
+    from explainer.layers import KERAS_KINDS, KINDS, resolve
 
     keras_only = [name for name in KERAS_KINDS if name not in KINDS]
     assert "Conv2D" in keras_only and "ReLU" not in keras_only

@@ -29,8 +29,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from explainer.errors import ArgumentError, ExplainerError
-from explainer.layers import registry
-from explainer.layers.keras import KERAS_KINDS
+from explainer.layers import KERAS_KINDS, registry
 from explainer.layers.keras.base import ACTIVATIONS
 from explainer.parsing import parse
 from explainer.solve import LayerResult, Solution, solve
