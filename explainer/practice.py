@@ -20,18 +20,17 @@ import dataclasses
 import math
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal, get_args
 
 from .errors import ExplainerError
 from .fade import Blank, blank_last
-from .generate import DIFFICULTIES, Choice, Fault, Problem, ProblemId, Question, draw
+from .generate import DIFFICULTIES, Choice, Fault, Problem, ProblemId, Question, Working, draw
 from .generate.ids import check_count, check_options, check_seed, kinds_for
 from .generate.posing import Stacked
 from .generate.questions import table
-from .generate.quiz_json import problem_json
 from .layers.sizes import AXES
 from .render import render, render_practice
 from .solve import LayerResult, Solution, solve
@@ -125,7 +124,7 @@ class Stage:
     kind: StageKind
     step: Step | None = None
     layer: LayerResult | None = None
-    working: Mapping[str, Any] | None = field(default=None, compare=False)
+    working: Working | None = field(default=None, compare=False)
     part: WorkingPart | Literal[""] = ""
     fault: Fault | None = None
     written: str = ""  # the layer as the student sees it (a faulty one is fixed in the solution)
@@ -359,8 +358,7 @@ def _incoming(problem: Problem, index: int) -> Stage:
 def _argument_stages(problem: Problem, question: Question) -> tuple[Stage, ...]:
     if problem.fault is not None:
         return (_incoming(problem, problem.fault.layer), Stage("fault", fault=problem.fault))
-    asked = problem_json(problem)["questions"][problem.questions.index(question)]
-    working = asked["working"]
+    working = question.working
     return tuple(Stage("working", working=working, part=part) for part in get_args(WorkingPart))
 
 

@@ -33,6 +33,7 @@ from .spec import LayerCall, Note
 if TYPE_CHECKING:
     from .catalogue import Entry
     from .check import Row, Total
+    from .generate.model import Working
     from .lm import LMSolution
     from .unknown import Unknown
 from .steps import Step
@@ -534,8 +535,16 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "shape_diagram": lambda solution: None if solution.size_names else shape_diagram(solution),
         "bar_chart": lambda solution: None if solution.size_names else bar_chart(solution),
         "coord": _coordinate,
+        # An inverse problem's working (explainer.generate.inverse) as its printed parts.
+        "working": _working,
         "percent": _percent,
     }
+
+
+def _working(working: Working) -> dict[str, Any]:
+    from .generate.quiz_json import _working_json  # on use: only practice hints print one
+
+    return _working_json(working)
 
 
 def _worded(note: str | Note, number: Callable[[int], str]) -> str:
