@@ -15,14 +15,14 @@ import pytest
 from click.testing import CliRunner
 
 from explainer.api import render_solution, solve_spec
-from explainer.catalogue import catalogue
 from explainer.cli import main
-from explainer.compare import with_comparison
-from explainer.costs import with_costs
-from explainer.layers import FRAMEWORKS, registry
-from explainer.render import FORMATS, render_catalogue
-from explainer.solve import Solution, solve
-from explainer.spec import Architecture, LayerSpec, Note
+from explainer.deriving.catalogue import catalogue
+from explainer.deriving.compare import with_comparison
+from explainer.deriving.costs import with_costs
+from explainer.deriving.layers import FRAMEWORKS, registry
+from explainer.deriving.solve import Solution, solve
+from explainer.deriving.spec import Architecture, LayerSpec, Note
+from explainer.rendering.render import FORMATS, render_catalogue
 
 # A group of three digits followed by a separator: the western way above 99,999 (Indian grouping
 # has at most two digits in every group before the last). The separators of text, of LaTeX math
