@@ -22,6 +22,7 @@ from explainer.deriving.costs import with_costs
 from explainer.deriving.layers import FRAMEWORKS, registry
 from explainer.deriving.solve import Solution, solve
 from explainer.deriving.spec import Architecture, LayerSpec, Note
+from explainer.deriving.steps import Step
 from explainer.rendering.render import FORMATS, render_catalogue
 
 # A group of three digits followed by a separator: the western way above 99,999 (Indian grouping
@@ -65,6 +66,14 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(item)
 
 
+def steps(solution: Solution) -> Iterator[Step]:
+    """Every parameter count the solution derives, the other framework's too."""
+    for layer in solution.layers:
+        yield from (s for s in layer.steps if s.quantity.startswith("parameters"))
+        if layer.comparison is not None:
+            yield from layer.comparison.steps
+
+
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_every_kind_rendered_with_indian_digits_has_no_western_number(framework: str) -> None:
     leaks = []
@@ -95,6 +104,9 @@ def test_derivations_hold_integers_not_grouped_numbers(framework: str) -> None:
         solution = with_comparison(solution)
         found = [text for text in strings(solution) if GROUPED.search(text)]
         assert not found, (name, found)
+        counts = {str(step.value) for step in steps(solution) if step.value >= 1000}
+        written = [t for t in strings(solution) if counts & set(re.findall(r"\b\d+\b", t))]
+        assert not written, (name, "a count written into words, ungrouped", written)
 
 
 def test_compare_frameworks_groups_the_other_count_as_ours() -> None:

@@ -94,10 +94,6 @@ def gates_formula(gates: int, biases: int) -> str:
     return f"g*{inner}" if biases == 0 else f"g*({inner})"
 
 
-def gates_count(gates: int, biases: int, x: int, h: int) -> int:
-    return gates * (h * (x + h) + biases * h)
-
-
 def gates_step(gates: int, biases: int, x: int, h: int, why: str) -> Step:
     values = {"g": gates, "h": h, "x": x}
     return derive("parameters", gates_formula(gates, biases), values, GATE_MEANINGS, why)
