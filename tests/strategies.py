@@ -13,8 +13,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from explainer.generate import DIFFICULTIES, TOPICS, ProblemId
-from explainer.generate.ids import kinds_for
+from explainer.teaching.generate import DIFFICULTIES, TOPICS, ProblemId
+from explainer.teaching.generate.ids import kinds_for
 
 Shape = tuple[int, ...]
 Case = tuple[Shape, dict[str, Any]]  # (input shape without the batch, keyword arguments)

@@ -18,8 +18,12 @@ from hypothesis import strategies as st
 from strategies import every_combination, problem_ids
 
 from explainer.cli import main
+from explainer.deriving.solve import Solution, solve
 from explainer.errors import ExplainerError
-from explainer.generate import (
+from explainer.reading import parse
+from explainer.rendering.quiz_json import dumps, problem_json, to_json
+from explainer.rendering.render import to_json as solution_json
+from explainer.teaching.generate import (
     DIFFICULTIES,
     TOPICS,
     GenerateError,
@@ -28,12 +32,8 @@ from explainer.generate import (
     generate,
     problem_from_id,
 )
-from explainer.generate.ids import kinds_for, parse_id
-from explainer.generate.posing import is_written
-from explainer.generate.quiz_json import dumps, problem_json, to_json
-from explainer.parsing import parse
-from explainer.render import to_json as solution_json
-from explainer.solve import Solution, solve
+from explainer.teaching.generate.ids import kinds_for, parse_id
+from explainer.teaching.generate.posing import is_written
 
 ROOT = Path(__file__).resolve().parent.parent
 # The well-posedness checks below are about each (topic, difficulty, kind) combination's posing,
@@ -173,8 +173,8 @@ CHECKS = {
 
 
 def test_inverse_kernel_size_of_the_issue_example() -> None:
-    from explainer.generate.inverse import work
-    from explainer.generate.quiz_json import _working_json
+    from explainer.rendering.quiz_json import _working_json
+    from explainer.teaching.generate.inverse import work
 
     conv = solve(parse("input(3, 32, 32) -> Conv2d(3, 64, kernel_size=3)")).layers[0]
     params = conv.steps[-1]
@@ -190,7 +190,7 @@ def test_inverse_kernel_size_of_the_issue_example() -> None:
 
 
 def test_inverse_padding_only_where_the_answer_is_unique() -> None:
-    from explainer.generate.inverse import work
+    from explainer.teaching.generate.inverse import work
 
     same = solve(parse("input(3, 28, 28) -> Conv2d(3, 8, kernel_size=5, padding=2)")).layers[0]
     padding = work(same.steps[0], "P")
@@ -333,8 +333,8 @@ def test_no_repeated_problems_in_a_quiz() -> None:
 def test_same_bytes_in_processes_with_different_hash_seeds() -> None:
     script = (
         "import sys\n"
-        "from explainer.generate import generate\n"
-        "from explainer.generate.quiz_json import dumps\n"
+        "from explainer.teaching.generate import generate\n"
+        "from explainer.rendering.quiz_json import dumps\n"
         "for topic in ('cnn', 'mlp', 'course', 'rnn', 'norm', 'attention'):\n"
         "    sys.stdout.write(dumps(generate(11, 6, topic, 'hard')))\n"
     )

@@ -17,9 +17,9 @@ with warnings.catch_warnings():
 from hypothesis import HealthCheck, example, given, settings
 from strategies import every_combination, problem_ids
 
-from explainer.generate import Problem, ProblemId, problem_from_id
-from explainer.layers.sizes import AXES
-from explainer.parsing import parse
+from explainer.deriving.layers.sizes import AXES
+from explainer.reading import parse
+from explainer.teaching.generate import Problem, ProblemId, problem_from_id
 
 Shape = tuple[int, ...]
 COURSE_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from strategies import course_chain, course_layers
 
 from explainer.api import explain, solve_example
-from explainer.bank import examples
-from explainer.render import DIGITS, _environment, render
+from explainer.reading.bank import examples
+from explainer.rendering.render import DIGITS, _environment, render
 
 EXAMPLES = sorted(examples())
 
