@@ -523,7 +523,7 @@ def _check_keras(
     type=int,
     default=0,
     metavar="N",
-    help="Points per problem (LaTeX sheet; Moodle, GIFT and QTI grades). Default: none.",
+    help="Points per problem (LaTeX sheet; Moodle and Canvas QTI grades). Default: none.",
 )
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress bar (none is shown off a terminal either)."
@@ -570,7 +570,7 @@ def quiz(
     if seed is None:
         seed = secrets.randbelow(1_000_000)
     chosen = make.settings(seed, count, topic, difficulty, picked, framework, points)
-    make.check_format(fmt, answers)
+    make.check_format(fmt, answers, points)
     roster = read_roster(students, seed) if students is not None else ()
     if self_study or example_name is not None:
         from .quizzes import selfstudy

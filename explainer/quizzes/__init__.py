@@ -19,7 +19,8 @@ qti         quiz.qti.xml, and quiz.qti.zip with its manifest (what Canvas import
 
 With a roster, every student's files go into ``students/<id>/`` (the variant of a seed derived
 from the seed and the id), and DIR gets one combined file for the grader: ``key.<ext>`` with
-every student's answers, or for a platform one import file holding every variant.
+every student's answers, or for a platform one import file holding every variant (for QTI,
+the zip alone: one Canvas quiz per student, titled with the variant's code).
 
 Everything is rendered in memory first; :func:`write_tree` then writes it all or nothing.
 The same arguments give byte-identical files in any process.

@@ -29,7 +29,7 @@ from ..render import _environment, group_digits, tex_chain, tex_unicode
 from ..resources import resource_dir
 from ..solve import LayerResult
 from . import PLATFORMS
-from .parts import COUNTS, Part, answer_text, parts
+from .parts import COUNTS, Part, answer_text, blank, canvas_kind, parts, typed_spellings
 from .roster import Student, variant_code
 
 _EXT = {
@@ -137,12 +137,29 @@ def latexmkrc(unicode: bool) -> bytes:
 def _platform_files(
     settings: Settings, variants: tuple[Variant, ...], fmt: str, prefix: str
 ) -> dict[str, bytes]:
-    document = _render(fmt, "quiz", settings=settings, variants=variants)
-    files = {prefix + SHEET[fmt]: document}
     if fmt == "qti":
-        manifest = _render(fmt, "manifest", settings=settings, variants=variants, href=SHEET[fmt])
-        files[prefix + QTI_PACKAGE] = _zip({"imsmanifest.xml": manifest, SHEET[fmt]: document})
-    return files
+        return _qti_files(settings, variants, prefix)
+    return {prefix + SHEET[fmt]: _render(fmt, "quiz", settings=settings, variants=variants)}
+
+
+def _qti_files(settings: Settings, variants: tuple[Variant, ...], prefix: str) -> dict[str, bytes]:
+    """One variant: its QTI file, and the zip Canvas imports. A roster's combined file is only
+    the zip: QTI 1.2 holds one assessment per file, so each student's file goes in whole
+    (``students/<id>/quiz.qti.xml``), one quiz per student in Canvas, to assign to that
+    student. (Not a question bank to draw from: a random draw would undo the balance of the
+    variants, the same kinds and number of answer cells for everyone.)"""
+    rostered = variants[0].student is not None and not prefix
+    members: dict[str, bytes] = {}
+    for variant in variants:
+        where = f"students/{variant.student.id}/" if rostered and variant.student else ""
+        members[where + SHEET["qti"]] = _render("qti", "quiz", settings=settings, variant=variant)
+    ident = variant_code(settings.seed) if rostered else variants[0].code
+    listed = [(v.code, name) for v, name in zip(variants, members, strict=True)]
+    manifest = _render("qti", "manifest", files=listed, ident=ident)
+    package = _zip({"imsmanifest.xml": manifest, **members})
+    if rostered:
+        return {QTI_PACKAGE: package}
+    return {prefix + SHEET["qti"]: members[SHEET["qti"]], prefix + QTI_PACKAGE: package}
 
 
 def _render(fmt: str, name: str, **context: Any) -> bytes:
@@ -289,6 +306,11 @@ def _filters() -> dict[str, Callable[..., Any]]:
         "utex": tex_unicode,
         "label": _label,
         "cloze": cloze_field,
+        "blank": blank,
+        "typed": typed_spellings,
+        "canvas_kind": canvas_kind,
+        "share": _share,
+        "nobrackets": _no_brackets,
         "key_layers": _key_layers,
         "chain": tex_chain,
     }
@@ -328,6 +350,17 @@ def cloze_field(part: Part) -> str:
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _share(fields: tuple[Part, ...]) -> str:
+    """Each blank's share of a Canvas question's score, as Canvas writes it (33.33)."""
+    return f"{100 / len(fields):.2f}"
+
+
+def _no_brackets(value: object) -> Markup:
+    """HTML (escaped here if it is not already) whose square brackets cannot be read as a
+    Canvas blank: Canvas takes any ``[name]`` in a question's text for the blank ``name``."""
+    return Markup(str(escape(value)).replace("[", "&#91;").replace("]", "&#93;"))
 
 
 def _label(question: Question, problem: Problem) -> str:
