@@ -559,8 +559,8 @@ def quiz(
     force: bool,
 ) -> None:
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
-    every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
-    an id that 'explainer solve --problem ID' works out again."""
+    every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI); or an Anki deck
+    (anki). Every problem has an id that 'explainer solve --problem ID' works out again."""
     from .quizzes import make
     from .quizzes.output import check_target, write_tree
     from .quizzes.roster import read_roster

@@ -330,3 +330,30 @@ def test_gift_refuses_points(tmp_path: Path) -> None:
     (line,) = result.stderr.splitlines()
     assert "--points" in line and "--format moodle" in line
     assert not (tmp_path / "g").exists()
+
+
+# -- Moodle XML: one Cloze question per problem, worth --points, every spelling a field takes --
+
+
+def test_moodle_cloze_takes_every_spelling_and_the_points(tmp_path: Path) -> None:
+    from test_quiz import cloze_fields, cloze_grade  # the Cloze syntax read by regex
+
+    ok("quiz", *SMALL, "--format", "moodle", "--points", "3", "-o", str(tmp_path / "m"))
+    ok("quiz", *SMALL, "--format", "json", "-o", str(tmp_path / "j"))
+    problems = json.loads((tmp_path / "j" / "key.json").read_text("utf-8"))["problems"]
+    root = ET.parse(tmp_path / "m" / "quiz.moodle.xml").getroot()
+    questions = [q for q in root if q.get("type") == "cloze"]
+    assert len(questions) == len(problems)
+    for problem, question in zip(problems, questions, strict=True):
+        assert question.findtext("defaultgrade") == "3"
+        fields = cloze_fields(question.findtext("questiontext/text", ""))
+        expected = list(blank_answers(problem).values())
+        assert len(fields) == len(expected)
+        for field, answer in zip(fields, expected, strict=True):
+            if field[0] == "MULTICHOICE":
+                continue  # graded in tests/test_quiz.py
+            typings = shape_typings(answer) if isinstance(answer, list) else [str(answer)]
+            for typed in typings:
+                assert cloze_grade(field, typed.strip()), (problem["id"], typed)
+            for typed in wrong_typings(answer):
+                assert not cloze_grade(field, typed), (problem["id"], typed)

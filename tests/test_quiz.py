@@ -25,11 +25,14 @@ from explainer.cli import main
 from explainer.files import MARKER
 from explainer.generate import problem_from_id
 from explainer.practice import parse_answer
-from explainer.quizzes import FORMATS, make
+from explainer.quizzes import FORMATS as QUIZ_FORMATS
+from explainer.quizzes import make
 from explainer.quizzes.parts import shape_spellings
 from explainer.quizzes.roster import RosterError, parse_roster, student_seed, variant_code
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every format but anki, which needs genanki, an optional extra (tests/test_anki.py).
+FORMATS = tuple(fmt for fmt in QUIZ_FORMATS if fmt != "anki")
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
 FILES = {
     "markdown": ["quiz.md", "key.md"],

@@ -39,9 +39,12 @@ _EXT = {
     "moodle": "xml",
     "gift": "gift",
     "qti": "xml",
+    "anki": "html",
 }
 # The solution format whose filters (and for the platforms, whose HTML macros) a format uses.
-_BASE = {"markdown": "markdown", "latex": "latex"} | dict.fromkeys(("html", *PLATFORMS), "html")
+_BASE = {"markdown": "markdown", "latex": "latex"} | dict.fromkeys(
+    ("html", *PLATFORMS, "anki"), "html"
+)
 SHEET = {
     "markdown": "quiz.md",
     "latex": "quiz.tex",
@@ -50,6 +53,7 @@ SHEET = {
     "moodle": "quiz.moodle.xml",
     "gift": "quiz.gift",
     "qti": "quiz.qti.xml",
+    "anki": "quiz.apkg",
 }
 KEY = {"markdown": "key.md", "latex": "key.tex", "html": "key.html", "json": "key.json"}
 LATEXMKRC = "latexmkrc"  # the LaTeX folders' build settings: the engine
@@ -85,7 +89,9 @@ class Variant:
 def variant_files(
     settings: Settings, variant: Variant, fmt: str, inline: bool, prefix: str = ""
 ) -> dict[str, bytes]:
-    """One variant's sheet and key (or its platform import)."""
+    """One variant's sheet and key (or its platform import, or its Anki deck)."""
+    if fmt == "anki":
+        return {prefix + SHEET[fmt]: anki_deck(variant)}
     if fmt in PLATFORMS:
         return _platform_files(settings, (variant,), fmt, prefix)
     if fmt == "json":
@@ -104,7 +110,10 @@ def variant_files(
 
 
 def grader_files(settings: Settings, variants: tuple[Variant, ...], fmt: str) -> dict[str, bytes]:
-    """A roster's combined file: every student's answers (platforms: every variant)."""
+    """A roster's combined file: every student's answers (platforms: every variant; Anki:
+    none, a deck is each student's own)."""
+    if fmt == "anki":
+        return {}
     if fmt in PLATFORMS:
         return _platform_files(settings, variants, fmt, "")
     if fmt == "json":
@@ -160,6 +169,32 @@ def _qti_files(settings: Settings, variants: tuple[Variant, ...], prefix: str) -
     if rostered:
         return {QTI_PACKAGE: package}
     return {prefix + SHEET["qti"]: members[SHEET["qti"]], prefix + QTI_PACKAGE: package}
+
+
+def anki_deck(variant: Variant) -> bytes:
+    """The variant as an Anki package (.apkg): a note per question, its front the problem and
+    the question, its back the answer and its worked derivation (HTML, the html format's
+    macros); the deck named with the variant's code, never its seed. Same variant, same bytes:
+    the ids and times are fixed (:mod:`.anki`), and so are the zip's dates."""
+    from . import anki  # on use: it imports genanki, an optional extra
+
+    quiz = variant.quiz
+    notes = tuple(
+        anki.Note(
+            f"{problem.id}-{question.id}",
+            _render("anki", "front", problem=problem, question=question).decode("utf-8"),
+            _render("anki", "back", problem=problem, question=question).decode("utf-8"),
+            ("explainer", problem.kind, quiz.difficulty),
+        )
+        for problem in quiz.problems
+        for question in problem.questions
+    )
+    name = f"explainer::quiz {variant.code}"
+    if variant.student is not None:
+        name += f" ({variant.student.id})"
+    css = (Path(resource_dir("templates")) / "anki" / "card.css").read_text(encoding="utf-8")
+    database = anki.collection(name, variant.code, css, notes)
+    return _zip({"collection.anki2": database, "media": b"{}"})
 
 
 def _render(fmt: str, name: str, **context: Any) -> bytes:

@@ -64,6 +64,10 @@ def check_format(fmt: str, answers: str, points: int = 0) -> None:
             f"--answers inline folds the answers into the sheet, which {fmt} cannot do; "
             f"formats that can: {', '.join(INLINE)}"
         )
+    if fmt == "anki":
+        from .anki import check_available
+
+        check_available()
     if points and fmt == "gift":
         # Moodle's GIFT import sets every question's mark to 1 and reads one answer field per
         # question, so a problem's cells stay separate questions there.
@@ -169,6 +173,8 @@ def _describe(name: str, fmt: str, answers: str, rostered: bool) -> str:
         return "a Canvas quiz per student, titled with its variant code, and the manifest"
     if name == QTI_PACKAGE:
         return "the QTI file and its manifest, for Canvas to import"
+    if fmt == "anki":
+        return "an Anki deck: a card per question, its answer worked out on the back"
     if fmt in PLATFORMS:
         held = "every student's variant" if rostered else "the questions"
         return f"{held}, with answers and worked solutions as feedback, to import"
