@@ -357,3 +357,32 @@ def test_moodle_cloze_takes_every_spelling_and_the_points(tmp_path: Path) -> Non
                 assert cloze_grade(field, typed.strip()), (problem["id"], typed)
             for typed in wrong_typings(answer):
                 assert not cloze_grade(field, typed), (problem["id"], typed)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--seed", "3", "--topic", "course", "--difficulty", "hard"],
+        ["--seed", "11", "--topic", "mlp,cnn", "--difficulty", "medium"],
+    ],
+)
+def test_canvas_blanks_grade_other_topics_and_difficulties(tmp_path: Path, args: list[str]) -> None:
+    ok("quiz", *args, "--count", "8", "--format", "qti", "-q", "-o", str(tmp_path / "qti"))
+    ok("quiz", *args, "--count", "8", "--format", "json", "-q", "-o", str(tmp_path / "json"))
+    problems = json.loads((tmp_path / "json" / "key.json").read_text("utf-8"))["problems"]
+    _, items = canvas_items((tmp_path / "qti" / "quiz.qti.xml").read_bytes())
+    for problem, item in zip(problems, items, strict=True):
+        expected = blank_answers(problem)
+        if item["type"] == "multiple_choice_question":
+            continue
+        assert sorted(item["responses"]) == sorted(expected), problem["id"]
+        for response, answer in expected.items():
+            assert all(canvas_right(item, response, typed) for typed in right_typings(answer))
+            assert not any(canvas_right(item, response, t) for t in wrong_typings(answer))
+
+
+def test_square_brackets_of_a_text_cannot_become_a_blank() -> None:
+    from explainer.quizzes.documents import environment
+
+    no_brackets = environment("qti").filters["nobrackets"]
+    assert no_brackets("x[:, -1] <b>") == "x&#91;:, -1&#93; &lt;b&gt;"  # escaped, then [ ]
