@@ -154,3 +154,12 @@ def test_without_genanki_anki_is_refused_in_one_line(
         "pip install 'explainer[anki]'\n"
     )
     assert not (tmp_path / "deck").exists()
+
+
+def test_points_are_refused_for_a_deck(genanki: Any, tmp_path: Path) -> None:
+    result = run("quiz", *SMALL, "--format", "anki", "--points", "2", "-o", str(tmp_path / "d"))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "explainer: error: --points 2: an Anki deck has no marks; leave --points out\n"
+    )
+    assert not (tmp_path / "d").exists()

@@ -68,6 +68,8 @@ def check_format(fmt: str, answers: str, points: int = 0) -> None:
         from .anki import check_available
 
         check_available()
+        if points:
+            raise QuizError(f"--points {points}: an Anki deck has no marks; leave --points out")
     if points and fmt == "gift":
         # Moodle's GIFT import sets every question's mark to 1 and reads one answer field per
         # question, so a problem's cells stay separate questions there.
