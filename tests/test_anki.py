@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from explainer.cli import main
-from explainer.quizzes.parts import answer_text
-from explainer.quizzes.roster import parse_roster, variant_code
+from explainer.teaching.quizzes.parts import answer_text
+from explainer.teaching.quizzes.roster import parse_roster, variant_code
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
@@ -78,7 +78,7 @@ def balanced(text: str) -> bool:
 
 
 def test_deck_has_a_note_per_question_with_its_worked_answer(genanki: Any, tmp_path: Path) -> None:
-    from explainer.quizzes import make
+    from explainer.teaching.quizzes import make
 
     result = run("quiz", *SMALL, "--format", "anki", "-o", str(tmp_path / "deck"))
     assert result.exit_code == 0, result.stderr

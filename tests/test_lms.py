@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from explainer.cli import main
-from explainer.practice import parse_answer
-from explainer.quizzes.roster import parse_roster, student_seed, variant_code
+from explainer.teaching.practice import parse_answer
+from explainer.teaching.quizzes.roster import parse_roster, student_seed, variant_code
 
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
@@ -382,7 +382,7 @@ def test_canvas_blanks_grade_other_topics_and_difficulties(tmp_path: Path, args:
 
 
 def test_square_brackets_of_a_text_cannot_become_a_blank() -> None:
-    from explainer.quizzes.documents import environment
+    from explainer.rendering.quiz_documents import environment
 
     no_brackets = environment("qti").filters["nobrackets"]
     assert no_brackets("x[:, -1] <b>") == "x&#91;:, -1&#93; &lt;b&gt;"  # escaped, then [ ]
