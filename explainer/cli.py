@@ -524,7 +524,7 @@ def _check_keras(
     type=int,
     default=0,
     metavar="N",
-    help="Points per problem (LaTeX sheet; Moodle, GIFT and QTI grades). Default: none.",
+    help="Points per problem (LaTeX sheet; Moodle and Canvas QTI grades). Default: none.",
 )
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress bar (none is shown off a terminal either)."
@@ -560,8 +560,8 @@ def quiz(
     force: bool,
 ) -> None:
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
-    every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
-    an id that 'explainer solve --problem ID' works out again."""
+    every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI); or an Anki deck
+    (anki). Every problem has an id that 'explainer solve --problem ID' works out again."""
     from .teaching.quizzes import make
     from .teaching.quizzes.output import check_target, write_tree
     from .teaching.quizzes.roster import read_roster
@@ -571,7 +571,7 @@ def quiz(
     if seed is None:
         seed = secrets.randbelow(1_000_000)
     chosen = make.settings(seed, count, topic, difficulty, picked, framework, points)
-    make.check_format(fmt, answers)
+    make.check_format(fmt, answers, points)
     roster = read_roster(students, seed) if students is not None else ()
     if self_study or example_name is not None:
         from .teaching.quizzes import selfstudy
