@@ -571,6 +571,7 @@ def quiz(
         seed = secrets.randbelow(1_000_000)
     chosen = make.settings(seed, count, topic, difficulty, picked, framework, points)
     make.check_format(fmt, answers)
+    make.check_platform(chosen, fmt)
     roster = read_roster(students, seed) if students is not None else ()
     if self_study or example_name is not None:
         from .quizzes import selfstudy

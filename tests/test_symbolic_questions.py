@@ -164,3 +164,60 @@ def test_symbolic_kinds_belong_to_topic_symbolic_only() -> None:
         generate(1, 2, "symbolic", "easy", ["table"])
     mixed = generate(1, 4, "mlp,symbolic", "easy")
     assert [p.topic for p in mixed.problems] == ["mlp", "symbolic"] * 2
+
+
+# -- quiz formats -------------------------------------------------------------------------------
+
+
+def run_cli(args: list[str]) -> Any:
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+
+    return CliRunner().invoke(main, args)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "html", "json"])
+def test_every_sheet_format_poses_the_symbolic_kinds_and_its_key_works_them(
+    fmt: str, tmp_path: Path
+) -> None:
+    out = tmp_path / fmt
+    args = ["quiz", "--seed", "4", "--count", "3", "--topic", "symbolic", "--difficulty", "medium"]
+    result = run_cli([*args, "--format", fmt, "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    sheet = next(out.glob("quiz.*")).read_text()
+    key = next(out.glob("key.*")).read_text()
+    quiz = generate(4, 3, "symbolic", "medium")
+    formula, budget, growth = (p.questions[0] for p in quiz.problems)
+    assert "formula in d, h and c" in sheet and "largest h" in sheet
+    budget_answer = str(budget.answer)
+    assert f"**{budget_answer}**" not in sheet and "root rounded up" not in sheet
+    assert "Sympy" not in sheet and "Named mistakes" not in sheet
+    if fmt == "json":
+        data = json.loads(key)
+        answers = [p["questions"][0]["answer"] for p in data["problems"]]
+        assert answers == [str(formula.answer), budget.answer, str(growth.answer)]
+        assert sympy.sympify(answers[0], locals={n: symbol(n) for n in "dhc"}) == formula.answer
+        return
+    assert "Sympy's solution" in key and "Named mistakes" in key
+    assert "ratio of the formulas" in key
+    assert budget_answer in key
+    numerator, denominator = sympy.fraction(growth.answer)
+    assert str(numerator) in key and str(denominator) in key
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "gift", "qti"])
+def test_learning_platforms_refuse_a_formula_answer_in_one_line_and_take_the_others(
+    fmt: str, tmp_path: Path
+) -> None:
+    args = ["quiz", "--seed", "4", "--count", "4", "--topic", "symbolic", "--format", fmt, "-q"]
+    refused = run_cli([*args, "-o", str(tmp_path / "refused")])
+    assert refused.exit_code == 2
+    lines = refused.output.strip().splitlines()
+    assert len(lines) == 1 and "cannot grade a formula answer" in lines[0]
+    assert not (tmp_path / "refused").exists()
+    taken = run_cli([*args, "--kinds", "budget,growth", "-o", str(tmp_path / "taken")])
+    assert taken.exit_code == 0, taken.output
+    text = "".join(p.read_text() for p in (tmp_path / "taken").glob("quiz.*") if p.suffix != ".zip")
+    budget = problem_from_id("s4-i0-symbolic-easy-budget").questions[0]
+    assert str(budget.answer) in text
