@@ -28,6 +28,7 @@ from typing import Any
 from .errors import ExplainerError
 from .fade import Blank, blank_last
 from .generate import DIFFICULTIES, Choice, Fault, Problem, ProblemId, Question, problem_from_id
+from .generate.expression import FormulaError, equivalent, read_formula
 from .generate.ids import check_count, check_options, check_seed, kinds_for
 from .generate.posing import Stacked
 from .generate.questions import table
@@ -38,7 +39,7 @@ from .solve import LayerResult, Solution, solve
 from .spec import Architecture, Shape
 from .steps import Step
 
-Answer = int | Shape
+Answer = int | Shape | Any  # Any: a formula or a fraction of topic symbolic (sympy)
 
 # -- reading an answer -----------------------------------------------------------------------
 
@@ -146,6 +147,7 @@ class Item:
     blank: Blank | None = None  # a faded step: its rule is asked for before its value
     number: int = 1  # of a problem's blanks
     blanks: int = 1
+    sizes: tuple[str, ...] = ()  # topic symbolic: the named sizes a formula answer may use
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ def _item(problem: Problem, question: Question) -> Item:
     solution = problem.solution
     result = solution.layers[question.layer - 1] if question.layer is not None else None
     answer = question.answer
+    if question.asks in NAMED_ASKS:
+        return _named_item(problem, question)
     if question.asks == "output_shape" and result is not None and isinstance(answer, tuple):
         return Item(question.prompt, answer, _shape_stages(solution, result),
                     _shape_mistakes(result), question.asks, shape=True)  # fmt: skip
@@ -188,6 +192,64 @@ def _item(problem: Problem, question: Question) -> Item:
     else:
         raise TypeError(f"practice asks no {question.asks} questions without a layer")
     return Item(question.prompt, answer, stages, mistakes, question.asks, choices=question.choices)
+
+
+# -- topic symbolic: a formula, a budget, a growth factor ---------------------------------------
+
+NAMED_ASKS = ("formula", "budget", "growth")
+READ_AS_FORMULA = ("formula", "growth")  # answers read by the formula grammar, not as numbers
+
+
+def _named_item(problem: Problem, question: Question) -> Item:
+    """A question of topic symbolic: hints from its own working, and its named mistakes."""
+    working = question.symbolic
+    if question.asks == "budget":
+        stages = (
+            Stage("formula", working.total),
+            Stage("numbers", working.total),
+            Stage("working", working=_budget_working(working), part="budget-equation"),
+            Stage("working", working=_budget_working(working), part="budget-root"),
+            *(Stage("value", step) for step in working.unknown.checks),
+        )
+    elif question.asks == "growth":
+        stages = (*(Stage("value", step) for step in working.steps[:2]),
+                  *_step_stages(working.steps[2], None))  # fmt: skip
+    else:  # the formula: each layer's count in the sizes, then the total
+        stages = _formula_stages(problem.solution)
+    mistakes = tuple(
+        Mistake(m.value, m.description, m.step if question.asks == "growth" else None)
+        for m in (*question.mistakes, *(c.misconception for c in question.choices))
+        if m is not None
+    )
+    return Item(question.prompt, question.answer, stages, mistakes, question.asks,
+                choices=question.choices, sizes=question.sizes)  # fmt: skip
+
+
+def _formula_stages(solution: Solution) -> tuple[Stage, ...]:
+    weighted = [layer for layer in solution.layers if layer.params_step is not None]
+    return (
+        *(Stage("formula", layer.params_step, layer) for layer in weighted),
+        *(Stage("value", layer.params_step, layer) for layer in weighted),
+        Stage("value", solution.total),
+    )
+
+
+def _budget_working(budget: Any) -> Mapping[str, Any]:
+    """The parts of a budget's working that the hints show, in the inverse problems' terms."""
+    unknown = budget.unknown
+    return {
+        "name": budget.name,
+        "total": unknown.total,
+        "target": unknown.target,
+        "root": unknown.root,
+        "answer": unknown.answer,
+    }
+
+
+def read_named(item: Item, text: str) -> Any:
+    """A formula in the item's sizes (or, for a growth factor, a number or a fraction), read
+    by the formula grammar: never evaluated as code."""
+    return read_formula(text, item.sizes if item.asks == "formula" else ())
 
 
 def row_items(problem: Problem, question: Question) -> tuple[Item, Item]:
@@ -699,6 +761,8 @@ class Session:
 
     def _answer(self, attempt: Attempt, text: str) -> str:
         item = attempt.item
+        if item.asks in READ_AS_FORMULA:
+            return self._named_answer(attempt, text)
         axes = len(item.answer) if isinstance(item.answer, tuple) else 0
         fraction = read_fraction(text) if not item.choices else None
         if fraction is not None:
@@ -715,6 +779,25 @@ class Session:
             return render_practice("right", attempt=attempt) + self._advance()
         attempt.wrong += 1
         return render_practice("wrong", verdict=judge(item, answer), item=item, answer=answer)
+
+    def _named_answer(self, attempt: Attempt, text: str) -> str:
+        """A formula (or a growth factor) is right when it equals the answer for every value
+        of the sizes (sympy), however it is written; a named mistake, likewise."""
+        item = attempt.item
+        chosen = next(
+            (c.value for c in item.choices if c.label == text.strip().rstrip(")").upper()), None
+        )
+        try:
+            answer = chosen if chosen is not None else read_named(item, text)
+        except FormulaError as exc:
+            return render_practice("unreadable", text=text, item=item, why=str(exc))
+        if equivalent(answer, item.answer):
+            attempt.result = "right" if attempt.hints < len(item.stages) else "shown"
+            return render_practice("right", attempt=attempt) + self._advance()
+        attempt.wrong += 1
+        named = tuple(m for m in item.mistakes if equivalent(m.value, answer))
+        verdict = Verdict(named[0] if named else None, also=named[1:])
+        return render_practice("wrong", verdict=verdict, item=item, answer=answer)
 
     def _hint(self, attempt: Attempt) -> str:
         stages = attempt.item.stages

@@ -57,6 +57,7 @@ class Budget:
     name: str
     given: tuple[tuple[str, int], ...]  # the other sizes' numbers
     unknown: Unknown
+    total: Step  # the total with the other sizes' numbers in place: a formula in the unknown
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Growth:
     before: int  # T at the numbers
     after: int  # T at the numbers with the size scaled
     factor: Any  # after / before: an exact sympy Rational
+    steps: tuple[Step, ...]  # T, then T' at the numbers, then the ratio of the formulas
 
 
 # -- the stacks -------------------------------------------------------------------------------
@@ -150,13 +152,14 @@ def budget(rng: random.Random, stacked: Stacked) -> Posed | None:
         return None
     target = rng.choice(fits)
     unknown = solve_for(numbered, name, target, exact=False)
+    total = _step("total parameters", sympy.expand(solution.total_params), given, "")
     mistakes = _budget_mistakes(stacked.architecture, given, name, target, unknown)
     prompt = (
         f"With {_numbers(given)}, what is the largest {name} for which the network has at most "
         f"{count_text(target)} parameters?"
     )
     question = Question("q1", prompt, unknown.answer, "budget", sizes=names_of(solution),
-                        symbolic=Budget(name, tuple(given.items()), unknown),
+                        symbolic=Budget(name, tuple(given.items()), unknown, total),
                         mistakes=mistakes)  # fmt: skip
     return Posed(_given(solution), (question,))
 
@@ -221,7 +224,15 @@ def _growth(total: Any, name: str, scale: int, given: dict[str, int]) -> Growth:
     factor = sympy.Rational(after, before)
     if ratio.xreplace(numbers) != factor:  # the ratio of the formulas is the ratio of counts
         raise AssertionError(f"growth: {ratio} at {given} is not {factor}")
-    return Growth(name, scale, tuple(given.items()), total, scaled, ratio, before, after, factor)
+    swapped = f"the formula with {scale}·{name} in place of {name}"
+    steps = (
+        _step("total parameters", total, given, "the formula at the given sizes"),
+        _step(f"total parameters with {name} multiplied by {scale}", scaled, given, swapped),
+        _step("growth factor", ratio, given, "the ratio of the two formulas"),
+    )
+    return Growth(
+        name, scale, tuple(given.items()), total, scaled, ratio, before, after, factor, steps
+    )
 
 
 # -- the named mistakes -------------------------------------------------------------------------
