@@ -226,10 +226,16 @@ def _named_item(problem: Problem, question: Question) -> Item:
 
 
 def _formula_stages(solution: Solution) -> tuple[Stage, ...]:
-    weighted = [layer for layer in solution.layers if layer.params_step is not None]
+    """Each layer's count as a formula, then in the sizes, then the total. The step says its
+    layer (no box sits under a layer here, as a table's does)."""
+    steps = [
+        dataclasses.replace(step, quantity=f"layer {layer.index}, {layer.spec.text}: parameters")
+        for layer in solution.layers
+        if (step := layer.params_step) is not None
+    ]
     return (
-        *(Stage("formula", layer.params_step, layer) for layer in weighted),
-        *(Stage("value", layer.params_step, layer) for layer in weighted),
+        *(Stage("formula", step) for step in steps),
+        *(Stage("value", step) for step in steps),
         Stage("value", solution.total),
     )
 
