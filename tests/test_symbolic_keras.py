@@ -23,7 +23,6 @@ from explainer.solve import LayerResult, Solution, solve
 from explainer.spec import Architecture
 from explainer.symbolic import let, symbol
 
-
 # The catalogue shows a merge on bare shapes (Add()([(8, 8, 16), (8, 8, 16)])); in a spec a
 # merge takes named branches.
 MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
