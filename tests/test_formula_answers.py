@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explainer.cli import main
-from explainer.generate import problem_from_id
-from explainer.generate.expression import FormulaError, equivalent, read_formula
-from explainer.practice import Session
-from explainer.symbolic import symbol
+from explainer.deriving.symbolic import symbol
+from explainer.teaching.generate import problem_from_id
+from explainer.teaching.generate.expression import FormulaError, equivalent, read_formula
+from explainer.teaching.practice import Session
 
 NAMES = ("d", "h", "c")
 d, h, c = (symbol(n) for n in NAMES)

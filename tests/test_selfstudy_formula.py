@@ -1,5 +1,5 @@
 """The self-study page judges a formula answer (topic symbolic) in the browser, without sympy:
-its script reads the formula by the grammar of explainer/generate/expression.py, bounds its
+its script reads the formula by the grammar of explainer/teaching/generate/expression.py, bounds its
 degree in each size, and compares its exact values on a grid that sympy worked out when the
 page was written. Equivalent forms are right, a named mistake is named, what is not a formula
 or not a polynomial of the expected form is refused; the script's values agree with the
@@ -21,9 +21,9 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explainer.generate.expression import FormulaError, read_formula
-from explainer.quizzes import make, selfstudy
-from explainer.symbolic import symbol
+from explainer.deriving.symbolic import symbol
+from explainer.teaching.generate.expression import FormulaError, read_formula
+from explainer.teaching.quizzes import make, selfstudy
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

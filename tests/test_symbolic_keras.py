@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from test_keras_oracle import keras, keras_run  # noqa: F401 (keras: skips without it)
 from test_symbolic import named_by_value, substituted
 
+from explainer.deriving.layers.keras import KERAS_KINDS
+from explainer.deriving.solve import LayerResult, Solution, solve
+from explainer.deriving.spec import Architecture
+from explainer.deriving.symbolic import let, symbol
 from explainer.errors import ExplainerError
-from explainer.layers.keras import KERAS_KINDS
-from explainer.parsing import parse
-from explainer.solve import LayerResult, Solution, solve
-from explainer.spec import Architecture
-from explainer.symbolic import let, symbol
+from explainer.reading import parse
 
 # The catalogue shows a merge on bare shapes (Add()([(8, 8, 16), (8, 8, 16)])); in a spec a
 # merge takes named branches.

@@ -22,13 +22,13 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explainer.generate import DIFFICULTIES, generate, problem_from_id
-from explainer.generate.ids import SYMBOLIC_KINDS, ProblemId
-from explainer.generate.named import without_bias
-from explainer.generate.quiz_json import dumps
-from explainer.parsing import format_chain, parse
-from explainer.solve import solve
-from explainer.symbolic import symbol
+from explainer.deriving.solve import solve
+from explainer.deriving.symbolic import symbol
+from explainer.reading import format_chain, parse
+from explainer.rendering.quiz_json import dumps
+from explainer.teaching.generate import DIFFICULTIES, generate, problem_from_id
+from explainer.teaching.generate.ids import SYMBOLIC_KINDS, ProblemId
+from explainer.teaching.generate.named import without_bias
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
@@ -144,7 +144,8 @@ def test_the_distractors_name_the_issues_mistakes() -> None:
 def test_the_same_seed_gives_the_same_quiz_in_another_process() -> None:
     here = dumps(generate(11, 6, "symbolic", "hard"))
     code = (
-        "from explainer.generate import generate; from explainer.generate.quiz_json import dumps;"
+        "from explainer.teaching.generate import generate;"
+        "from explainer.rendering.quiz_json import dumps;"
         "import sys; sys.stdout.write(dumps(generate(11, 6, 'symbolic', 'hard')))"
     )
     there = subprocess.run(
@@ -156,7 +157,7 @@ def test_the_same_seed_gives_the_same_quiz_in_another_process() -> None:
 
 
 def test_symbolic_kinds_belong_to_topic_symbolic_only() -> None:
-    from explainer.generate import GenerateError
+    from explainer.teaching.generate import GenerateError
 
     with pytest.raises(GenerateError, match="ask it of topic symbolic"):
         generate(1, 2, "cnn", "easy", ["formula"])
