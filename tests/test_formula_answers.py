@@ -166,3 +166,21 @@ def test_practice_command_runs_topic_symbolic_to_the_end() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Score:" in result.output and "Traceback" not in result.output
+
+
+def test_the_readme_example_of_topic_symbolic_is_true() -> None:
+    """test_readme runs the ``$ explainer`` blocks; this one pipes its answers in."""
+    from test_readme import TEXT, matches
+
+    command = (
+        "printf 'd*h + h*c\\n(d+1)h + (h+1)c\\n' | "
+        "explainer practice --seed 3 --topic symbolic --count 1"
+    )
+    block = TEXT.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
+    result = CliRunner().invoke(
+        main,
+        ["practice", "--seed", "3", "--topic", "symbolic", "--count", "1"],
+        input="d*h + h*c\n(d+1)h + (h+1)c\n",
+    )
+    assert result.exit_code == 0
+    assert matches(block, result.output), result.output
