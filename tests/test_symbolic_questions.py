@@ -222,3 +222,13 @@ def test_learning_platforms_refuse_a_formula_answer_in_one_line_and_take_the_oth
     text = "".join(p.read_text() for p in (tmp_path / "taken").glob("quiz.*") if p.suffix != ".zip")
     budget = problem_from_id("s4-i0-symbolic-easy-budget").questions[0]
     assert str(budget.answer) in text
+
+
+def test_golden_markdown_symbolic_quiz(golden: Any, tmp_path: Path) -> None:
+    """The sheet and key of a medium symbolic quiz: one problem of each kind."""
+    quiz_golden = type(golden)(golden.root.parent / "golden_quiz", golden.update)
+    args = ["quiz", "--seed", "3", "--count", "3", "--topic", "symbolic", "--difficulty", "medium"]
+    result = run_cli([*args, "-o", str(tmp_path / "q"), "-q"])
+    assert result.exit_code == 0, result.output
+    for name, case in (("quiz.md", "s3-symbolic-sheet"), ("key.md", "s3-symbolic-key")):
+        quiz_golden.check("markdown", case, (tmp_path / "q" / name).read_text(encoding="utf-8"))
