@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from test_keras_oracle import keras, keras_run  # noqa: F401 (keras: skips without it)
 from test_symbolic import named_by_value, substituted
 
-from explainer.deriving.layers.keras import KERAS_KINDS
+from explainer.deriving.layers import KERAS_KINDS
 from explainer.deriving.solve import LayerResult, Solution, solve
 from explainer.deriving.spec import Architecture
 from explainer.deriving.symbolic import let, symbol
