@@ -355,7 +355,7 @@ def test_same_bytes_in_processes_with_different_hash_seeds() -> None:
     [
         (
             {"topic": "vision"},
-            "unknown topic 'vision'; topics: mlp, cnn, course, rnn, norm, attention",
+            "unknown topic 'vision'; topics: mlp, cnn, course, rnn, norm, attention, symbolic",
         ),
         ({"topic": "cnns"}, "did you mean 'cnn'"),
         ({"difficulty": "expert"}, "unknown difficulty 'expert'"),

@@ -302,7 +302,7 @@ def _problem_sheet_json(number: int, problem: Problem) -> dict[str, Any]:
     return {
         "number": number,
         "kind": problem.kind,
-        "input_shape": list(problem.input_shape),
+        "input_shape": quiz_json.shape_json(problem.input_shape),
         "statement": problem.statement,
         "shown_spec": problem.shown_spec,
         "questions": [_question_sheet_json(question) for question in problem.questions],
@@ -315,7 +315,11 @@ def _question_sheet_json(question: Question) -> dict[str, Any]:
         if getattr(question, name) is not None:
             data[name] = getattr(question, name)
     if question.choices:
-        data["choices"] = [{"label": c.label, "value": c.value} for c in question.choices]
+        data["choices"] = [
+            {"label": c.label, "value": quiz_json.answer_json(c.value)} for c in question.choices
+        ]
+    if question.sizes:
+        data["sizes"] = list(question.sizes)
     return data
 
 

@@ -79,6 +79,19 @@ def check_format(fmt: str, answers: str, points: int = 0) -> None:
         )
 
 
+def check_platform(chosen: Settings, fmt: str) -> None:
+    """A formula answer (topic symbolic) is right by equivalence, which Moodle, GIFT and
+    Canvas cannot check (they compare text or numbers): such a quiz is refused for them.
+    Budget questions (a number) and growth questions (multiple choice) they grade as any."""
+    planned = plan(chosen.topic, chosen.difficulty, chosen.kinds)
+    if fmt in PLATFORMS and any("formula" in kinds for _, kinds in planned):
+        raise QuizError(
+            f"--format {fmt} cannot grade a formula answer (topic symbolic, kind formula): it "
+            "compares text or numbers, not formulas; ask --kinds budget,growth, or use "
+            "markdown, latex, html or json"
+        )
+
+
 def check_stdout(fmt: str, students: tuple[Student, ...]) -> None:
     """Only one JSON object goes to standard output; everything else needs a directory."""
     if students:

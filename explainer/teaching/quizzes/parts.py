@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...deriving.formula import ordered
 from ...deriving.spec import Shape
+from ...rendering.printing import UnicodePrinter
 from ...rendering.render import group_digits
 from ..generate import Choice, Problem, Question, TableRow
 
 COUNTS = ("total", "params")  # answers that are parameter counts: grouped like every count
+SYMBOLIC = ("formula", "growth")  # answers that are sympy values (topic symbolic)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ def answer_text(question: Question) -> str:
         return f"{shape_text(answer.output_shape)}, {group_digits(answer.params)}"
     if isinstance(answer, tuple):
         return shape_text(answer)
+    if question.asks in SYMBOLIC:  # a formula in named sizes (d·h + h), or a fraction
+        return UnicodePrinter().doprint(ordered(answer))
     return group_digits(answer) if question.asks in COUNTS else str(answer)
 
 
