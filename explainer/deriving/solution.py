@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .layers.base import Comparison, Layer
-from .spec import Block, LayerSpec, Shape
+from .spec import Block, LayerSpec, Note, Shape
 from .steps import Step
 
 
@@ -105,7 +105,7 @@ class Solution:
     layers: tuple[LayerResult, ...]
     total: Step
     notation: str
-    notes: tuple[str, ...]
+    notes: tuple[str | Note, ...]  # a Note where a line has counts, which templates group
     framework: str = "pytorch"
     title: str = ""  # the bank example's title, when solving one
     cost_totals: tuple[Step, ...] = ()  # totals of the cost steps, when asked for

@@ -23,12 +23,13 @@ import jinja2
 from ..deriving.blocks import parent_of
 from ..deriving.formula import ordered
 from ..deriving.solution import BlockResult, LayerResult, Solution
-from ..deriving.spec import LayerCall
+from ..deriving.spec import LayerCall, Note
 from ..errors import ExplainerError
 from ..resources import resource_dir
 from .fade import blank_last
 from .pictures import bar_chart, shape_diagram
 from .printing import LatexPrinter, UnicodePrinter
+from .workings import working_json
 
 if TYPE_CHECKING:
     from ..deriving.lm import LMSolution
@@ -330,7 +331,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "trainable_params": solution.trainable_params,
         "non_trainable_params": solution.non_trainable_params,
         "total": step_json(solution.total),
-        "notes": list(solution.notes),
+        "notes": [_worded(note, group_digits) for note in solution.notes],
         "blocks": [_block_json(block) for block in solution.blocks],
     }
 
@@ -372,7 +373,7 @@ def _symbolic_json(solution: Solution) -> dict[str, Any]:
         "non_trainable_params": None,
         "non_trainable_expr": _expr(solution.non_trainable_params),
         "total": step_json(solution.total),
-        "notes": list(solution.notes),
+        "notes": [_worded(note, group_digits) for note in solution.notes],
     }
 
 
@@ -513,9 +514,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
-        "note": lambda comparison: comparison.note.format(
-            **{name: number(value) for name, value in comparison.numbers}
-        ),
+        "note": lambda note: _worded(note, number),
         "summary_layout": summary_layout,
         "summary_rows": summary_rows,
         "sentence": lambda text: text[:1].upper() + text[1:],
@@ -539,8 +538,15 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "shape_diagram": lambda solution: None if solution.size_names else shape_diagram(solution),
         "bar_chart": lambda solution: None if solution.size_names else bar_chart(solution),
         "coord": _coordinate,
+        # An inverse problem's working (explainer.generate.inverse) as its printed parts.
+        "working": working_json,
         "percent": _percent,
     }
+
+
+def _worded(note: str | Note, number: Callable[[int], str]) -> str:
+    """A note's words, its counts (a Note's fields) written by ``number``."""
+    return note if isinstance(note, str) else note.words(number)
 
 
 def _or_formula(plain: Callable[[int], str], fmt: str, context: str) -> Callable[[Any], str]:

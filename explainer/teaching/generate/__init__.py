@@ -1,7 +1,7 @@
 """Exercise generator: random valid architectures and questions about them, each with its
 answer and its worked solution from the engine.
 
-Data model (``explainer/teaching/generate/model.py``, all frozen dataclasses, pure data)
+Data model (``explainer/teaching/problems.py``, all frozen dataclasses, pure data)
 ------------------------------------------------------------------------------
 
 ``Quiz``      seed, topic (one, or several joined by commas: ``mlp,cnn``), difficulty, kinds
@@ -49,15 +49,20 @@ repeats an earlier one is skipped, so indices may have gaps. JSON: ``quiz_json.t
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Sequence
 
 from ...deriving.solve import solve
 from ...reading import parse
+from ..problems import Choice, Fault, Problem, Question, Quiz, TableRow, Working
+from . import named
 from .architectures import build, write
 from .ids import (
+    ALL_KINDS,
     DIFFICULTIES,
     KINDS,
+    SYMBOLIC,
     TOPICS,
     GenerateError,
     ProblemId,
@@ -66,7 +71,6 @@ from .ids import (
     parse_id,
     plan,
 )
-from .model import Choice, Fault, Problem, Question, Quiz, TableRow, Working
 from .posing import Stacked
 from .questions import POSERS
 
@@ -92,21 +96,31 @@ def generate(
     index = 0
     for position in range(count):
         each, kind = _slot(planned, position)
-        for _ in range(MAX_SKIPS):
-            problem = make(ProblemId(seed, index, each, difficulty, kind))
-            index += 1
-            key = problem_key(problem)
-            if key not in seen:
-                break
-        else:
+        problem, index, new = draw(ProblemId(seed, index, each, difficulty, kind), seen)
+        if not new:
             raise GenerateError(
                 f"could not make {count} different {difficulty} {topic} problems: "
                 f"problem {position + 1} repeated an earlier one {MAX_SKIPS} times; ask for fewer"
             )
-        seen.add(key)
         problems.append(problem)
     chosen = kinds_in_turn(planned)
     return Quiz(seed, ",".join(each for each, _ in planned), difficulty, chosen, tuple(problems))
+
+
+def draw(first: ProblemId, seen: set[tuple[object, ...]]) -> tuple[Problem, int, bool]:
+    """The variant drawn for ``first``: its problem, or the first of the following indices'
+    that repeats none in ``seen`` (whose key it joins), trying at most MAX_SKIPS. Returns the
+    problem, the next index to try, and whether it is new (False: the last of MAX_SKIPS
+    repeats). Quizzes and practice sessions draw their problems here alike."""
+    index = first.index
+    for _ in range(MAX_SKIPS):
+        problem = make(dataclasses.replace(first, index=index))
+        index += 1
+        key = problem_key(problem)
+        if key not in seen:
+            seen.add(key)
+            return problem, index, True
+    return problem, index, False
 
 
 def _slot(planned: tuple[tuple[str, tuple[str, ...]], ...], position: int) -> tuple[str, str]:
@@ -125,7 +139,7 @@ def kinds_in_turn(planned: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str
     """Every kind any topic is asked in, in the order of KINDS (one topic: its own order)."""
     if len(planned) == 1:
         return planned[0][1]
-    return tuple(kind for kind in KINDS if any(kind in own for _, own in planned))
+    return tuple(kind for kind in ALL_KINDS if any(kind in own for _, own in planned))
 
 
 def problem_key(problem: Problem) -> tuple[object, ...]:
@@ -146,7 +160,10 @@ def problem_from_id(problem_id: str) -> Problem:
 def make(pid: ProblemId) -> Problem:
     rng = random.Random(str(pid))
     for _ in range(_ATTEMPTS):
-        spec = write(build(rng, pid.topic, pid.difficulty), pid.topic)
+        if pid.topic == SYMBOLIC:
+            spec = named.build(rng, pid.difficulty)
+        else:
+            spec = write(build(rng, pid.topic, pid.difficulty), pid.topic)
         architecture = parse(spec)
         stacked = Stacked(pid.topic, architecture, spec, solve(architecture))
         posed = POSERS[pid.kind](rng, stacked)
@@ -183,6 +200,7 @@ __all__ = [
     "Quiz",
     "TableRow",
     "Working",
+    "draw",
     "generate",
     "problem_from_id",
 ]
