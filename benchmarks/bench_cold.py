@@ -1,6 +1,6 @@
 """Cold start: `explainer solve` of the course CNN in a fresh interpreter, against `import sympy`.
 
-Target: the cold solve takes at most 1.5x the time of a bare ``python -c "import sympy"`` run by
+Target: the cold solve takes at most 1.2x the time of a bare ``python -c "import sympy"`` run by
 the same interpreter. The runs are interleaved (solve, sympy, solve, sympy, ...) so that a noisy
 neighbour slows both sides alike, and the figure is the ratio of the two medians.
 
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = 1.5
+TARGET = 1.2  # issue 12: sympy's own import is the floor; explainer's share above it must halve
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ no ``-o`` file is written unless the whole document rendered.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -553,7 +552,7 @@ def quiz(
     picked = tuple(kind.strip() for kind in kinds.split(",")) if kinds is not None else None
     topic = ",".join(topics) or "cnn"
     if seed is None:
-        seed = secrets.randbelow(1_000_000)
+        seed = _random_seed()
     chosen = make.settings(seed, count, topic, difficulty, picked, framework, points)
     make.check_format(fmt, answers, points)
     make.check_platform(chosen, fmt)
@@ -677,7 +676,7 @@ def practice(
     if spec is not None or example_name is not None:
         session = _own_session(spec, example_name, input_shape, fade)
     else:
-        session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
+        session = Session(_random_seed() if seed is None else seed,
                           topic, difficulty, count, fade)  # fmt: skip
     try:
         click.echo(session.start(), nl=False)
@@ -744,6 +743,12 @@ def _read_line(prompt: str) -> str | None:
         if not sys.stdin.isatty():
             click.echo(line.rstrip("\n"))
         return line
+
+
+def _random_seed() -> int:
+    import secrets  # on use: a run with --seed (or no seed at all) needs none of it
+
+    return secrets.randbelow(1_000_000)
 
 
 def _problem_text(problem_id: str) -> str:

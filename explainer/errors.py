@@ -6,7 +6,6 @@ numbers involved, so that a student can find and fix the mistake without a trace
 
 from __future__ import annotations
 
-import difflib
 import string
 from collections.abc import Iterable, Mapping
 
@@ -84,6 +83,8 @@ class LiveModelError(ExplainerError):
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
+    import difflib  # on use: only a misspelt name needs it
+
     by_lower = {k.lower(): k for k in known}
     close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
     return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""

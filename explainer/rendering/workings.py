@@ -4,13 +4,15 @@ carries them, and the templates print them through the ``working`` filter."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
 from ..deriving.formula import Path
-from ..teaching.problems import Working
 from .printing import LatexPrinter, UnicodePrinter
+
+if TYPE_CHECKING:  # only printed here: a plain solve never loads the problems' model
+    from ..teaching.problems import Working
 
 
 def working_json(working: Working) -> dict[str, Any]:
