@@ -241,11 +241,11 @@ def render_unknown(
 ) -> str:
     """``--solve-for NAME`` with ``--total N`` or ``--at-most N``: the working of NAME."""
     from .deriving.unknown import solve_for
-    from .errors import ExplainerError
+    from .errors import OptionError
     from .rendering.render import render_unknown as render_working
 
     if name is None or (total is None) == (at_most is None):
-        raise ExplainerError("--solve-for NAME takes exactly one of --total N and --at-most N")
+        raise OptionError("{solve_for} NAME takes exactly one of {total} N and {at_most} N")
     target = total if total is not None else at_most
     assert target is not None
     working = solve_for(solution, name, target, exact=total is not None)

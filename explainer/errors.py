@@ -78,6 +78,11 @@ class _Names(dict[str, str]):
         return key
 
 
+class NoAnswerError(OptionError):
+    """A question with no answer: no whole size gives the total asked for. Its message may
+    name options too (``{solve_for}``)."""
+
+
 class LiveModelError(ExplainerError):
     """The model file, class or forward pass could not be used."""
 

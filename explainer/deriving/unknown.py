@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy
 
-from ..errors import ExplainerError
+from ..errors import NoAnswerError, OptionError, literal
 from .formula import Formula, evaluate_exact, ordered
 from .solution import Solution
 from .steps import Step
@@ -49,15 +49,19 @@ def solve_for(solution: Solution, name: str, target: int, *, exact: bool) -> Unk
     """Work out ``name`` from a solution in named sizes whose only unknown it is."""
     if name not in solution.size_names:
         listed = ", ".join(solution.size_names) or "none"
-        raise ExplainerError(f"--solve-for {name}: the spec names no size {name!r} ({listed})")
+        raise OptionError(
+            f"{{solve_for}} {literal(name)}: the spec names no size {literal(repr(name))} "
+            f"({listed})"
+        )
     others = [n for n in solution.size_names if n != name]
     if others:
         given = ",".join(f"{n}=..." for n in others)
-        raise ExplainerError(
-            f"--solve-for {name}: {', '.join(others)} still unknown: give them with --let {given}"
+        raise OptionError(
+            f"{{solve_for}} {literal(name)}: {', '.join(others)} still unknown: give them with "
+            f"{{let_values}} {given}"
         )
     if target < 1:
-        raise ExplainerError(f"the total must be a positive integer, got {target}")
+        raise OptionError(f"the total must be a positive integer, got {target}")
     h = symbol(name)
     total = sympy.expand(solution.total_params)
     _require_growing(total, h, name)
@@ -69,7 +73,7 @@ def solve_for(solution: Solution, name: str, target: int, *, exact: bool) -> Unk
     answer = int(sympy.floor(root))
     checks = (_check(total, name, answer), _check(total, name, answer + 1))
     if exact and checks[0].value != target:
-        raise ExplainerError(
+        raise NoAnswerError(
             f"no whole {name} gives a total of exactly {target}: {name} = {answer} gives "
             f"{checks[0].value} and {name} = {answer + 1} gives {checks[1].value}"
         )
@@ -79,15 +83,17 @@ def solve_for(solution: Solution, name: str, target: int, *, exact: bool) -> Unk
 def _require_growing(total: Any, h: Any, name: str) -> None:
     """T must be a polynomial in h with non-negative coefficients, and not constant."""
     if not total.is_polynomial(h):
-        raise ExplainerError(
-            f"--solve-for {name}: the total {total} is not a polynomial in {name} "
+        raise NoAnswerError(
+            f"{{solve_for}} {name}: the total {literal(str(total))} is not a polynomial in {name} "
             "(a floor or a division): solve with numbers instead"
         )
     poly = sympy.Poly(total, h)
     if poly.degree() < 1:
-        raise ExplainerError(f"--solve-for {name}: the total does not depend on {name}")
+        raise NoAnswerError(f"{{solve_for}} {name}: the total does not depend on {name}")
     if any(coefficient < 0 for coefficient in poly.all_coeffs()):
-        raise ExplainerError(f"--solve-for {name}: the total {total} does not grow with {name}")
+        raise NoAnswerError(
+            f"{{solve_for}} {name}: the total {literal(str(total))} does not grow with {name}"
+        )
 
 
 def _positive_root(roots: tuple[Any, ...], total: Any, h: Any, target: int, name: str) -> Any:
@@ -95,7 +101,7 @@ def _positive_root(roots: tuple[Any, ...], total: Any, h: Any, target: int, name
     # A growing polynomial crosses N once for h > 0, or not at all; below 1 is no size either.
     if len(positive) != 1 or sympy.floor(positive[0]) < 1:
         at_one = int(total.xreplace({h: 1}))
-        raise ExplainerError(
+        raise NoAnswerError(
             f"no positive {name} keeps the total within {target}: {name} = 1 already gives {at_one}"
         )
     return positive[0]
