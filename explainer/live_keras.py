@@ -25,7 +25,8 @@ from .boundary import shorten
 from .check import Row, Total
 from .live import LiveModelError, user_object
 from .solve import Solution, solve
-from .spec import Architecture, LayerCall, LayerSpec, Shape
+from .spec import Architecture, LayerCall, LayerSpec, Shape, open_size
+from .symbolic import is_open
 
 # Configuration entries that are no argument of a count: the layer's name; the dtype policy,
 # looked at on its own (a quantized one is refused); what Bidirectional sets on the layers it
@@ -87,7 +88,8 @@ def check_model(model: Any, input_shape: Shape | None = None) -> tuple[tuple[Row
 def _row(keras: Any, result: Any, layer: Any) -> Row:
     shape = tuple(keras.tree.flatten(layer.output)[0].shape[1:])
     return Row(
-        result.index, result.name, result.type, result.output_shape, shape, result.params,
+        result.index, result.name, result.type, _as_keras(result.output_shape), shape,
+        result.params,
         layer.count_params(), ours_trainable=result.trainable_params,
         real_trainable=_size(layer.trainable_weights),
     )  # fmt: skip
@@ -145,15 +147,15 @@ def _built(keras: Any, model: Any, input_shape: Shape | None) -> Any:
                 f"{name} has no input shape yet: start it with keras.Input(shape=...) or "
                 'pass --input, e.g. --input "(None, 28, 28, 1)"'
             )
-        model.build((None, *input_shape))
+        model.build((None, *_as_keras(input_shape)))
         return model
     if input_shape is not None:
         own = tuple(model.inputs[0].shape[1:])
-        if len(model.inputs) != 1 or own != tuple(input_shape):
+        if len(model.inputs) != 1 or own != _as_keras(input_shape):
             shapes = [list(t.shape[1:]) for t in model.inputs]
             own_text = shapes[0] if len(shapes) == 1 else shapes
             raise LiveModelError(
-                f"--input {list(input_shape)} is not the model's own input {own_text}"
+                f"--input {list(_as_keras(input_shape))} is not the model's own input {own_text}"
             )
     return model
 
@@ -174,7 +176,9 @@ def _spec(keras: Any, name: str, layer: Any) -> LayerSpec:
     from .layers.keras import KERAS_KINDS
 
     kind = type(layer).__name__
-    inputs = tuple(_shape(t.shape, name, "input") for t in keras.tree.flatten(layer.input))
+    inputs = tuple(
+        _shape(t.shape, name, f"input{i}") for i, t in enumerate(keras.tree.flatten(layer.input))
+    )
     text = f"{name} ({kind})"
     if kind in KERAS_KINDS and type(layer).__module__.startswith("keras."):
         _not_quantized(name, layer)
@@ -243,13 +247,17 @@ def _written(kind: Any, kwargs: dict[str, Any]) -> str:
 
 
 def _shape(shape: Any, name: str, which: str) -> Shape:
-    sizes = tuple(shape[1:])
-    if any(size is None for size in sizes):
-        raise LiveModelError(
-            f"layer {name}'s {which} shape {[None, *sizes]} has unknown sizes (None) beyond "
-            "the batch: give the model a fixed input shape"
-        )
-    return tuple(int(size) for size in sizes)
+    """The sizes after the batch; a None (any length) is an open size, shown as None, and a
+    count that depends on it is refused by the solver."""
+    return tuple(
+        open_size(f"{name}.{which}.{position}") if size is None else int(size)  # type: ignore[misc]
+        for position, size in enumerate(shape[1:], 1)
+    )
+
+
+def _as_keras(shape: Any) -> tuple[int | None, ...]:
+    """A derived shape as Keras writes it: None where it follows from an open size."""
+    return tuple(None if is_open(size) else size for size in shape)
 
 
 def _size(weights: Any) -> int:
@@ -333,7 +341,7 @@ def _verify(solution: Solution, layers: list[Any], model: Any) -> None:
     keras = keras_module()
     for result, layer in zip(solution.layers, layers, strict=True):
         shape = tuple(keras.tree.flatten(layer.output)[0].shape[1:])
-        if shape != result.output_shape:
+        if shape != _as_keras(result.output_shape):
             raise LiveModelError(
                 f"layer {result.index}, {result.name} ({result.type}): explainer derives the "
                 f"output shape {list(result.output_shape)} where Keras builds {list(shape)}"

@@ -192,7 +192,7 @@ def test_layers_lists_the_keras_dialect() -> None:
         ("model = keras.Sequential(layers.Dense(2))", "Sequential takes a list"),
         ("x = layers.Dense(4)(inputs)\nmodel.add(layers.Dense(2))", "no model found"),
         ("model = keras.Sequential([layers.Dense(4, activation=tf.nn.relu)])", "not a literal"),
-        ("model = keras.Sequential([keras.Input(shape=(None, 8)), layers.Dense(2)])", "size 1"),
+        ("model = keras.Sequential([keras.Input(shape=(8, None)), layers.Dense(2)])", "size 2"),
     ],
 )
 def test_pasted_code_errors_are_one_line(code: str, message: str) -> None:
@@ -240,5 +240,9 @@ def test_every_keras_only_name_gets_the_hint() -> None:
 
 def test_a_none_in_inputs_shape_is_a_size_not_the_batch() -> None:
     result = run("solve", "Input(shape=(None, 128)) -> LSTM(4)", "--framework", "keras")
+    assert result.exit_code == 0, result.stderr
+    assert "(None, None, 128)" not in result.stdout  # the input: any length of 128 features
+    assert "Input shape: None×128" in result.stdout and "(None, 4)" in result.stdout
+    result = run("solve", "Input(shape=(128, None)) -> LSTM(4)", "--framework", "keras")
     assert result.exit_code == 2
-    assert "size 1 is None" in result.stderr
+    assert "size 2 (after the batch) is None" in result.stderr

@@ -283,3 +283,65 @@ def test_a_merge_names_the_branches_it_takes() -> None:
     merge = solution.layers[2]
     assert (merge.type, merge.inputs, merge.output_shape) == ("Concatenate", (1, 2), (8, 8, 8))
     assert solution.layers[1].inputs == (0,)
+
+
+# -- sizes Keras leaves None beyond the batch ---------------------------------------------
+
+
+def variable_length_text() -> Any:
+    inputs = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(500, 16)(inputs)
+    x = keras.layers.MultiHeadAttention(2, 8)(x, x)
+    x = keras.layers.Bidirectional(keras.layers.GRU(8, return_sequences=True))(x)
+    x = keras.layers.GlobalMaxPooling1D()(x)
+    return keras.Model(inputs, keras.layers.Dense(3)(x))
+
+
+def any_image_size() -> Any:
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(8, 3, strides=2, padding="same")(inputs)
+    y = keras.layers.Conv2D(8, 1, strides=2)(inputs)
+    x = keras.layers.BatchNormalization()(keras.layers.Add()([x, y]))
+    x = keras.layers.DepthwiseConv2D(3)(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(5)(x))
+
+
+@pytest.mark.parametrize("build", [variable_length_text, any_image_size])
+def test_none_sizes_are_kept_and_every_count_is_keras(build: Any) -> None:
+    model = build()
+    solution = api.solve_model(model)
+    assert (
+        solution.total_params, solution.trainable_params, solution.non_trainable_params
+    ) == keras_counts(model)  # fmt: skip
+    rows, total = live_keras.check_model(model)
+    assert all(row.agrees for row in rows), rows
+    assert any(None in row.real_shape for row in rows if row.real_shape)
+    assert total.ours == total.real
+
+
+def test_a_count_on_a_none_size_is_refused_naming_the_layer() -> None:
+    inputs = keras.Input((None, 4))
+    x = keras.layers.Flatten()(inputs)
+    model = keras.Model(inputs, x)  # Keras builds it: Flatten has no weights
+    assert api.solve_model(model).total_params == 0
+    with pytest.raises(ValueError):  # and refuses a Dense after it, as explainer does
+        keras.layers.Dense(2)(x)
+
+
+def test_the_keras_summary_shows_none(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+
+    path = tmp_path / "varlen.py"
+    path.write_text(
+        "import keras\n\ndef build():\n"
+        "    inputs = keras.Input((None,), dtype='int32')\n"
+        "    x = keras.layers.Embedding(100, 8)(inputs)\n"
+        "    x = keras.layers.GlobalAveragePooling1D()(x)\n"
+        "    return keras.Model(inputs, keras.layers.Dense(2)(x))\n"
+    )
+    result = CliRunner().invoke(main, ["solve", "--keras", f"{path}:build"])
+    assert result.exit_code == 0, result.output
+    assert "(None, None, 8)" in result.stdout and "Total params: 818" in result.stdout
