@@ -249,8 +249,8 @@ def solve(
             raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
         solution = api.solve_live(torch_model, input_shape, input_dtype)
     elif problem_id is not None:
-        text = _problem_text(spec, example_name, problem_id)
-        solution = api.solve_spec(text, input_shape, framework=framework)
+        text, written_in = _problem_text(spec, example_name, problem_id)
+        solution = api.solve_spec(text, input_shape, framework=framework or written_in)
     elif example_name is not None:
         _spec_text(spec, example_name)
         solution = api.solve_example(example_name, input_shape, framework)
@@ -503,7 +503,8 @@ def _check_keras(
     type=click.Choice(("pytorch", "keras")),
     default="pytorch",
     show_default=True,
-    help="Whose layers the problems use (keras: not yet).",
+    help="Whose layers the problems use (keras: topics mlp, cnn, rnn, norm; kinds table, "
+    "params, shape).",
 )
 @click.option(
     "--self-study",
@@ -755,13 +756,15 @@ def _read_line(prompt: str) -> str | None:
         return line
 
 
-def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -> str:
-    """The spec that a generated problem's solution solves (for find-the-error, the fixed one)."""
+def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -> tuple[str, str]:
+    """The spec that a generated problem's solution solves (for find-the-error, the fixed one),
+    and the framework it is written in."""
     if spec is not None or example_name is not None:
         raise ExplainerError("give only one of SPEC, --example and --problem")
     from .generate import problem_from_id  # on use: a plain solve needs none of it (~8 ms cold)
 
-    return problem_from_id(problem_id).solved_spec
+    problem = problem_from_id(problem_id)
+    return problem.solved_spec, problem.architecture.framework
 
 
 def _spec_text(spec: str | None, example_name: str | None) -> str:

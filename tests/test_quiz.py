@@ -725,7 +725,7 @@ def test_blank_roster_rows_are_skipped() -> None:
         (["--difficulty", "easyy"], "unknown difficulty 'easyy'"),
         (["--kinds", "table,choise"], "unknown question kind 'choise' (did you mean 'choice'?)"),
         (["--topic", "course", "--kinds", "error"], "does not apply to topic 'course'"),
-        (["--framework", "keras"], "framework 'keras' is not available for quizzes yet"),
+        (["--framework", "keras", "--kinds", "error"], "'error' has no Keras problems yet"),
         (["--format", "latex", "--answers", "inline"], "--answers inline folds the answers"),
     ],
 )

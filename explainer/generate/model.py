@@ -130,3 +130,4 @@ class Quiz:
     difficulty: str
     kinds: tuple[str, ...]
     problems: tuple[Problem, ...]
+    framework: str = "pytorch"  # whose layers the problems write
