@@ -23,10 +23,10 @@ with warnings.catch_warnings():
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from explainer.deriving.solve import Solution, solve
+from explainer.deriving.symbolic import is_open
 from explainer.errors import ExplainerError
-from explainer.parsing import parse
-from explainer.solve import Solution, solve
-from explainer.symbolic import is_open
+from explainer.reading import parse
 from tests.test_keras_oracle import (
     KERAS_REFUSALS,
     STRATEGIES,
@@ -190,10 +190,10 @@ def test_merges_with_open_sizes_match_keras(
 ) -> None:
     """Each input's sizes opened at random, each open size its own (as a live model's
     tensors give them): Keras's rules for None, size by size."""
-    from explainer.layers import bind
-    from explainer.layers.keras import KERAS_KINDS
-    from explainer.spec import OPEN
-    from explainer.symbolic import symbol
+    from explainer.deriving.layers import bind
+    from explainer.deriving.layers.keras import KERAS_KINDS
+    from explainer.deriving.spec import OPEN
+    from explainer.deriving.symbolic import symbol
 
     kind, shapes, kwargs = case
     opened = [

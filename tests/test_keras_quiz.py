@@ -25,12 +25,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from explainer.cli import main
+from explainer.deriving.spec import LayerCall
 from explainer.errors import ExplainerError
-from explainer.generate import Problem, TableRow, generate, problem_from_id
-from explainer.generate.ids import kinds_for
-from explainer.generate.keras import KERAS_KINDS, KERAS_TOPICS
-from explainer.parsing import parse
-from explainer.spec import LayerCall
+from explainer.reading import parse
+from explainer.teaching.generate import Problem, TableRow, generate, problem_from_id
+from explainer.teaching.generate.ids import kinds_for
+from explainer.teaching.generate.keras import KERAS_KINDS, KERAS_TOPICS
 
 
 def keras_model(problem: Problem) -> Any:
