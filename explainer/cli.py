@@ -460,6 +460,7 @@ def _check_keras(
         "  explainer quiz --seed 7 --format latex --kinds table,choice -o quiz-7-tex\n"
         "  explainer quiz --seed 7 --format moodle --students roster.csv -o moodle-7\n"
         "  explainer quiz --seed 7 --count 3 --format json > quiz-7.json\n"
+        "  explainer quiz --seed 7 --framework keras --topic cnn -o keras-quiz-7\n"
         "  explainer quiz --seed 7 --format html --self-study -o study-7"
     )
 )
@@ -633,6 +634,7 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
         "  explainer practice --seed 7 --fade 2\n"
         "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3\n"
         "  explainer practice --example handout-mlp\n"
+        "  explainer practice --seed 7 --framework keras --topic cnn\n"
         "  explainer practice 'input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> MaxPool2d(2)'"
     )
 )
@@ -668,6 +670,13 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
     help="Practise on a bundled example (see 'explainer examples'), layer by layer.",
 )
 @click.option("--input", "input_shape", metavar="SHAPE", help="With SPEC: the input shape.")
+@click.option(
+    "--framework",
+    type=click.Choice(("pytorch", "keras")),
+    default="pytorch",
+    show_default=True,
+    help="Whose layers the problems use (keras: topics mlp, cnn, rnn, norm), or SPEC's dialect.",
+)
 def practice(
     seed: int | None,
     topic: str,
@@ -677,6 +686,7 @@ def practice(
     spec: str | None,
     example_name: str | None,
     input_shape: str | None,
+    framework: str,
 ) -> None:
     """Practise in the terminal: a problem, your answer, checked exactly. A wrong answer is
     matched against the usual mistakes; h shows a hint (a step's formula, then its numbers,
@@ -688,10 +698,10 @@ def practice(
     from .teaching.practice import Session
 
     if spec is not None or example_name is not None:
-        session = _own_session(spec, example_name, input_shape, fade)
+        session = _own_session(spec, example_name, input_shape, fade, framework)
     else:
         session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
-                          topic, difficulty, count, fade)  # fmt: skip
+                          topic, difficulty, count, fade, framework)  # fmt: skip
     try:
         click.echo(session.start(), nl=False)
         while not session.done:
@@ -705,7 +715,11 @@ def practice(
 
 
 def _own_session(
-    spec: str | None, example_name: str | None, input_shape: str | None, fade: int
+    spec: str | None,
+    example_name: str | None,
+    input_shape: str | None,
+    fade: int,
+    framework: str = "pytorch",
 ) -> Session:
     """``explainer practice SPEC`` / ``--example NAME``: the student's own network, asked
     layer by layer. Standard input carries the answers, so SPEC cannot be ``-``."""
@@ -722,7 +736,8 @@ def _own_session(
         solution = api.solve_example(example_name, input_shape)
         name, again = example_name, f"explainer solve --example {example_name}"
     else:
-        solution = api.solve_spec(text, input_shape)
+        dialect = framework if framework != "pytorch" else None  # Keras code says so itself
+        solution = api.solve_spec(text, input_shape, framework=dialect)
         api.require_numbers(solution, "practice asks for numbers")
         name, again = "your network", "explainer solve SPEC"
     return OwnSession(table_problem(solution, text, name), again)

@@ -590,7 +590,9 @@ MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Conca
 
 
 def test_every_kind_has_an_oracle_strategy() -> None:
-    assert set(STRATEGIES) | set(MERGES) == set(KERAS_KINDS), (
+    # InputLayer, a functional model's further input, is checked in live models
+    # (tests/test_live_keras.py, against Keras's own shapes and counts).
+    assert set(STRATEGIES) | set(MERGES) | {"InputLayer"} == set(KERAS_KINDS), (
         "a Keras kind without an oracle strategy: add one to STRATEGIES in this file"
     )
 

@@ -151,3 +151,23 @@ def test_a_keras_quiz_is_the_same_in_every_run() -> None:
     counts = [problem.solution.total_params for problem in first.problems]
     assert all(isinstance(count, int) and count > 0 for count in counts)
     assert math.prod(1 for _ in counts) == 1
+
+
+def test_practice_in_keras() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["practice", "--seed", "7", "--framework", "keras", "--topic", "cnn", "--count", "2"],
+        input="s\ns\ns\ns\ns\ns\nq\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "-keras)" in result.stdout and "Conv2D(" in result.stdout
+    assert "Conv2d(" not in result.stdout
+
+
+def test_practice_on_own_keras_spec() -> None:
+    spec = "input(28, 28, 1) -> Conv2D(8, 3) -> Flatten() -> Dense(10)"
+    result = CliRunner().invoke(
+        main, ["practice", "--framework", "keras", spec], input="26x26x8\n80\nq\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Right: 26×26×8." in result.stdout and "Right: 80." in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import warnings
@@ -346,3 +347,66 @@ def test_the_keras_summary_shows_none(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["solve", "--keras", f"{path}:build"])
     assert result.exit_code == 0, result.output
     assert "(None, None, 8)" in result.stdout and "Total params: 818" in result.stdout
+
+
+# -- the graph as Keras built it: edges through nested models, further inputs ----------------
+
+
+def test_edges_run_through_nested_models() -> None:
+    inner_in = keras.Input((8,))
+    block = keras.Model(inner_in, keras.layers.Dense(4)(keras.layers.Dense(8)(inner_in)))
+    chain = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(4)], name="chain")
+    inputs = keras.Input((10,))
+    stem = keras.layers.Dense(8)(inputs)
+    merged = keras.layers.Add()([block(stem), chain(stem)])
+    model = keras.Model(inputs, keras.layers.Dense(2)(merged))
+    solution = api.solve_model(model)
+    edges = {layer.name.split("/")[-1]: layer.inputs for layer in solution.layers}
+    names = [layer.name for layer in solution.layers]
+    stem_number = names.index(stem._keras_history.operation.name) + 1
+    first_of_chain = names.index(f"chain/{chain.layers[0].name}") + 1
+    assert edges[chain.layers[0].name] == (stem_number,)  # what the nested model was called on
+    add = next(layer for layer in solution.layers if layer.type == "Add")
+    # the nested models' last layers: the block's Dense(4) and the chain's second Dense
+    assert add.inputs == (first_of_chain - 1, first_of_chain + 1)
+    assert solved_counts(model) == keras_counts(model)
+
+
+def test_a_further_input_is_a_node_and_cross_attention_reads_both() -> None:
+    from explainer.rendering.render import render
+
+    query, value = keras.Input((5, 8)), keras.Input((7, 6))
+    attended = keras.layers.MultiHeadAttention(2, 4)(query, value)
+    side = keras.layers.GlobalAveragePooling1D()(keras.layers.Dense(8)(value))
+    pooled = keras.layers.GlobalAveragePooling1D()(attended)
+    model = keras.Model([query, value], keras.layers.Concatenate()([pooled, side]))
+    solution = api.solve_model(model)
+    by_type = {layer.type: layer for layer in solution.layers}
+    further = by_type["InputLayer"]
+    assert (further.index, further.inputs, further.output_shape) == (1, (), (7, 6))
+    assert by_type["MultiHeadAttention"].inputs == (0, 1)  # query: node 0, value: node 1
+    assert by_type["Dense"].inputs == (1,)
+    assert solved_counts(model) == keras_counts(model) == (312, 312, 0)
+    data = json.loads(render(solution, "json"))
+    assert [layer["inputs"] for layer in data["layers"]][:2] == [[], [0, 1]]
+    assert "Inputs: none: a further input of the model" in render(solution, "text")
+    assert "<svg" in render(solution, "html")  # the graph is drawn
+
+
+def test_nested_models_are_blocks_counted_as_keras_counts_them() -> None:
+    from dataclasses import replace
+
+    from explainer.rendering.render import render
+
+    deep = keras.Sequential([keras.layers.Dense(5), keras.layers.BatchNormalization()], name="deep")
+    chain = keras.Sequential([keras.layers.Dense(3), deep, keras.layers.Dense(4)], name="chain")
+    model = sequential((10,), keras.layers.Dense(8), chain, keras.layers.Dense(2))
+    solution = api.solve_model(model)
+    blocks = {block.path: (block.type, block.depth, block.params) for block in solution.blocks}
+    assert blocks == {
+        "chain/deep": ("Sequential", 2, deep.count_params()),
+        "chain": ("Sequential", 1, chain.count_params()),
+    }
+    assert solved_counts(model) == keras_counts(model)
+    text = render(replace(solution, summary_depth=1), "text")
+    assert " chain (Sequential)" in text and "(None, 4)" in text  # one row, as model.summary()

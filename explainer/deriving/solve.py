@@ -284,7 +284,8 @@ def _solve_layer(
     args = spec.args
     if alias is not None:
         kwargs, args = alias.translate(args, kwargs), ()
-    origin = "the input" if labels[0] == "the input" else f"after {labels[0]} the input"
+    first = labels[0] if labels else "the input"  # a further model input reads nothing
+    origin = "the input" if first == "the input" else f"after {first} the input"
     layer = bind(kind, args, kwargs, shapes[0], origin)
     if isinstance(layer, Merge):
         if len(shapes) < layer.min_inputs:

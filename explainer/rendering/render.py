@@ -177,10 +177,15 @@ def summary_rows(solution: Solution) -> list[SummaryRow]:
     by_path = {block.path: block for block in solution.blocks}
     rows: list[SummaryRow] = []
     shown: set[str] = set()
-    for layer in solution.layers:
+    keras = solution.framework == "keras"  # rows as model.summary() writes them
+    named = _keras_names(solution) if keras else [layer.name for layer in solution.layers]
+    for layer, name in zip(solution.layers, named, strict=True):
         chain = _enclosing(layer.spec.name or "", paths)
         if len(chain) < depth:
-            rows.append(_layer_row(layer))
+            row = _layer_row(layer)
+            if keras:
+                row = replace(row, label=f"{name} ({layer.type})", keras=True)
+            rows.append(row)
             continue
         block = by_path[chain[depth - 1]]
         if block.path not in shown:
@@ -188,8 +193,10 @@ def summary_rows(solution: Solution) -> list[SummaryRow]:
             around = prod(by_path[p].block.times for p in chain[: depth - 1])
             times = block.block.times * around
             label = f"{block.type} {block.path}" + (f" ×{times}" if times > 1 else "")
+            if keras:
+                label = f"{block.path} ({block.type})"
             shape = _block_shape(solution, block.path, paths)
-            rows.append(SummaryRow(label, shape, block.params * around, None))
+            rows.append(SummaryRow(label, shape, block.params * around, None, keras=keras))
     return rows
 
 
@@ -640,6 +647,8 @@ def _sources(sources: tuple[LayerResult | None, ...]) -> str:
         "the input" if source is None else f"layer {source.index} ({source.type})"
         for source in sources
     ]
+    if not names:
+        return "none: a further input of the model"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

@@ -634,14 +634,22 @@ class Session:
     again = "explainer solve --problem ID"  # what works a played problem out again
 
     def __init__(
-        self, seed: int, topic: str = "cnn", difficulty: str = "easy", count: int = 5, fade: int = 0
+        self,
+        seed: int,
+        topic: str = "cnn",
+        difficulty: str = "easy",
+        count: int = 5,
+        fade: int = 0,
+        framework: str = "pytorch",
     ) -> None:
         check_seed(seed)
         check_count(count)
         if type(fade) is not int or fade < 0:
             raise ExplainerError(f"--fade must be a non-negative integer, got {fade!r}")
-        self.kinds = ("table",) if fade else tuple(k for k in kinds_for(topic) if k != "table")
-        check_options(topic, difficulty, self.kinds)
+        own = kinds_for(topic, framework)
+        self.kinds = ("table",) if fade else tuple(k for k in own if k != "table")
+        check_options(topic, difficulty, self.kinds, framework)
+        self.framework = framework
         self.seed, self.topic, self.count, self.fade = seed, topic, count, fade
         self.start_level = difficulty
         self._level = DIFFICULTIES.index(difficulty)
@@ -761,7 +769,7 @@ class Session:
         kind = self.kinds[len(self.played) % len(self.kinds)]
         level = DIFFICULTIES[self._level]
         for _ in range(50):  # skip a problem that repeats an earlier one, as generate does
-            pid = ProblemId(self.seed, self._index, self.topic, level, kind)
+            pid = ProblemId(self.seed, self._index, self.topic, level, kind, self.framework)
             problem = problem_from_id(str(pid))
             self._index += 1
             key = (problem.spec, problem.shown_spec, tuple(q.prompt for q in problem.questions))

@@ -20,6 +20,7 @@ from .core import (
     Dropout,
     Embedding,
     Flatten,
+    InputLayer,
     LayerNormalization,
 )
 from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
@@ -102,6 +103,8 @@ KERAS_KINDS: dict[str, type[Layer]] = {
         Concatenate,
         # wrappers
         TimeDistributed,
+        # a functional model's further inputs
+        InputLayer,
     )
 }
 
