@@ -191,7 +191,7 @@ def test_merges_with_open_sizes_match_keras(
     """Each input's sizes opened at random, each open size its own (as a live model's
     tensors give them): Keras's rules for None, size by size."""
     from explainer.deriving.layers import bind
-    from explainer.deriving.layers.keras import KERAS_KINDS
+    from explainer.deriving.layers import KERAS_KINDS
     from explainer.deriving.spec import OPEN
     from explainer.deriving.symbolic import symbol
 

@@ -23,7 +23,7 @@ import jinja2
 from ..deriving.blocks import BlockResult, parent_of
 from ..deriving.formula import ordered
 from ..deriving.solve import LayerResult, Solution
-from ..deriving.spec import LayerCall
+from ..deriving.spec import LayerCall, Note
 from ..deriving.symbolic import is_open
 from ..errors import ExplainerError
 from ..resources import resource_dir
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ..deriving.check import Row, Total
     from ..deriving.lm import LMSolution
     from ..deriving.unknown import Unknown
+    from ..teaching.generate.model import Working
 from ..deriving.steps import Step
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
@@ -338,7 +339,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "trainable_params": solution.trainable_params,
         "non_trainable_params": solution.non_trainable_params,
         "total": step_json(solution.total),
-        "notes": list(solution.notes),
+        "notes": [_worded(note, group_digits) for note in solution.notes],
         "blocks": [_block_json(block) for block in solution.blocks],
     }
 
@@ -385,7 +386,7 @@ def _symbolic_json(solution: Solution) -> dict[str, Any]:
         "non_trainable_params": None,
         "non_trainable_expr": _expr(solution.non_trainable_params),
         "total": step_json(solution.total),
-        "notes": list(solution.notes),
+        "notes": [_worded(note, group_digits) for note in solution.notes],
     }
 
 
@@ -531,9 +532,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
-        "note": lambda comparison: comparison.note.format(
-            **{name: number(value) for name, value in comparison.numbers}
-        ),
+        "note": lambda note: _worded(note, number),
         "summary_layout": summary_layout,
         "summary_rows": summary_rows,
         "sentence": lambda text: text[:1].upper() + text[1:],
@@ -559,8 +558,21 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         ),
         "bar_chart": lambda solution: None if solution.size_names else bar_chart(solution),
         "coord": _coordinate,
+        # An inverse problem's working (explainer.generate.inverse) as its printed parts.
+        "working": _working,
         "percent": _percent,
     }
+
+
+def _working(working: Working) -> dict[str, Any]:
+    from .quiz_json import _working_json  # on use: only practice hints print one
+
+    return _working_json(working)
+
+
+def _worded(note: str | Note, number: Callable[[int], str]) -> str:
+    """A note's words, its counts (a Note's fields) written by ``number``."""
+    return note if isinstance(note, str) else note.words(number)
 
 
 def _or_formula(plain: Callable[[int], str], fmt: str, context: str) -> Callable[[Any], str]:

@@ -11,10 +11,11 @@ from math import prod
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
-from ..spec import Shape
+from ..spec import Note, Shape
 from ..steps import Step, derive
-from ..symbolic import same
+from ..symbolic import differ, same, size_at_least
 from .base import Comparison, Derivation, Layer, boolean, positive_int
+from .conventions import BATCH_NORM
 
 AFFINE = "2*C"
 MEANINGS = {"C": "normalised features (channels)", "N": "normalised values per sample"}
@@ -80,18 +81,16 @@ class _BatchNorm(Layer):
                 "moving mean and variance (non-trainable)"
             )
             step = derive("parameters", "2*C", {"C": c}, MEANINGS, why)
-        note = (
-            "Keras's BatchNormalization counts {count}: the running mean and variance "
-            "({statistics}) as non-trainable parameters, where PyTorch keeps buffers"
-        )
+        note = BATCH_NORM.keras_note
         if not self.affine:
             note += "; affine=False is center=False, scale=False there"
         elif not self.bias:
             note += "; bias=False is center=False there"
         if not self.track_running_stats:
             note += "; Keras has no track_running_stats=False: it always keeps them"
-        numbers = (("count", step.value), ("statistics", 2 * c))
-        return Comparison("keras", (step,), 2 * c, note, numbers)
+        statistics = BATCH_NORM.statistics * c
+        numbers = (("count", step.value), ("statistics", statistics))
+        return Comparison("keras", (step,), statistics, Note(note, numbers))
 
     def derive(self, shape: Shape) -> Derivation:
         stats = (
@@ -201,6 +200,11 @@ class GroupNorm(Layer):
         return Derivation(shape, step.value, (step,), "normalising keeps the shape", step.why)
 
 
+def _positive_size(value: Any) -> bool:
+    """A positive int, or a named size (explainer.symbolic): positive by its assumptions."""
+    return size_at_least("normalized_shape", value, 1) or (type(value) is int and value >= 1)
+
+
 @dataclass(frozen=True)
 class LayerNorm(Layer):
     """Normalises over the last dimensions given by ``normalized_shape``."""
@@ -225,7 +229,7 @@ class LayerNorm(Layer):
             if isinstance(self.normalized_shape, tuple | list)
             else (self.normalized_shape,)
         )
-        if not dims or any(type(d) is not int or d < 1 for d in dims):
+        if not dims or not all(_positive_size(d) for d in dims):
             raise ArgumentError(
                 f"normalized_shape must be positive integers, got {self.normalized_shape!r}"
             )
@@ -233,7 +237,8 @@ class LayerNorm(Layer):
 
     def derive(self, shape: Shape) -> Derivation:
         dims = self._dims()
-        if tuple(shape[-len(dims) :]) != dims or len(dims) > len(shape):
+        last = tuple(shape[-len(dims) :])
+        if len(dims) > len(shape) or any(differ(a, b) for a, b in zip(last, dims, strict=True)):
             raise ShapeError(
                 f"normalized_shape {list(dims)} must equal the last dimensions of the input "
                 f"{list(shape)}"

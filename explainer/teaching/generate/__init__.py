@@ -49,6 +49,7 @@ repeats an earlier one is skipped, so indices may have gaps. JSON: ``quiz_json.t
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Sequence
 
@@ -56,10 +57,13 @@ from ...deriving.solve import Solution, solve
 from ...deriving.spec import Architecture
 from ...errors import ExplainerError
 from ...reading import parse
+from . import named
 from .architectures import build, write
 from .ids import (
+    ALL_KINDS,
     DIFFICULTIES,
     KINDS,
+    SYMBOLIC,
     TOPICS,
     GenerateError,
     ProblemId,
@@ -99,22 +103,33 @@ def generate(
     index = 0
     for position in range(count):
         each, kind = _slot(planned, position)
-        for _ in range(MAX_SKIPS):
-            problem = make(ProblemId(seed, index, each, difficulty, kind, framework))
-            index += 1
-            key = problem_key(problem)
-            if key not in seen:
-                break
-        else:
+        pid = ProblemId(seed, index, each, difficulty, kind, framework)
+        problem, index, new = draw(pid, seen)
+        if not new:
             raise GenerateError(
                 f"could not make {count} different {difficulty} {topic} problems: "
                 f"problem {position + 1} repeated an earlier one {MAX_SKIPS} times; ask for fewer"
             )
-        seen.add(key)
         problems.append(problem)
     chosen = kinds_in_turn(planned)
     topics = ",".join(each for each, _ in planned)
     return Quiz(seed, topics, difficulty, chosen, tuple(problems), framework)
+
+
+def draw(first: ProblemId, seen: set[tuple[object, ...]]) -> tuple[Problem, int, bool]:
+    """The variant drawn for ``first``: its problem, or the first of the following indices'
+    that repeats none in ``seen`` (whose key it joins), trying at most MAX_SKIPS. Returns the
+    problem, the next index to try, and whether it is new (False: the last of MAX_SKIPS
+    repeats). Quizzes and practice sessions draw their problems here alike."""
+    index = first.index
+    for _ in range(MAX_SKIPS):
+        problem = make(dataclasses.replace(first, index=index))
+        index += 1
+        key = problem_key(problem)
+        if key not in seen:
+            seen.add(key)
+            return problem, index, True
+    return problem, index, False
 
 
 def _slot(planned: tuple[tuple[str, tuple[str, ...]], ...], position: int) -> tuple[str, str]:
@@ -133,7 +148,7 @@ def kinds_in_turn(planned: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str
     """Every kind any topic is asked in, in the order of KINDS (one topic: its own order)."""
     if len(planned) == 1:
         return planned[0][1]
-    return tuple(kind for kind in KINDS if any(kind in own for _, own in planned))
+    return tuple(kind for kind in ALL_KINDS if any(kind in own for _, own in planned))
 
 
 def problem_key(problem: Problem) -> tuple[object, ...]:
@@ -155,7 +170,10 @@ def make(pid: ProblemId) -> Problem:
     rng = random.Random(str(pid))
     attempts = _ATTEMPTS if pid.framework == "pytorch" else _KERAS_ATTEMPTS
     for _ in range(attempts):
-        spec = write(build(rng, pid.topic, pid.difficulty), pid.topic)
+        if pid.topic == SYMBOLIC:
+            spec = named.build(rng, pid.difficulty)
+        else:
+            spec = write(build(rng, pid.topic, pid.difficulty), pid.topic)
         architecture = parse(spec)
         solution = solve(architecture)
         if pid.framework == "keras":
@@ -214,6 +232,7 @@ __all__ = [
     "Quiz",
     "TableRow",
     "Working",
+    "draw",
     "generate",
     "problem_from_id",
 ]
