@@ -190,8 +190,7 @@ def test_merges_with_open_sizes_match_keras(
 ) -> None:
     """Each input's sizes opened at random, each open size its own (as a live model's
     tensors give them): Keras's rules for None, size by size."""
-    from explainer.deriving.layers import bind
-    from explainer.deriving.layers import KERAS_KINDS
+    from explainer.deriving.layers import KERAS_KINDS, bind
     from explainer.deriving.spec import OPEN
     from explainer.deriving.symbolic import symbol
 
