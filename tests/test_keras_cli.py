@@ -245,3 +245,61 @@ def test_a_none_in_inputs_shape_is_a_size_not_the_batch() -> None:
     result = run("solve", "Input(shape=(128, None)) -> LSTM(4)", "--framework", "keras")
     assert result.exit_code == 2
     assert "size 2 (after the batch) is None" in result.stderr
+
+
+# -- pasted functional-API code: keras.Input, layers called on tensors, keras.Model ---------
+
+FUNCTIONAL = [
+    """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(32, 32, 3))
+x = layers.Conv2D(16, 3, padding="same")(inputs)
+y = layers.Conv2D(16, 1)(inputs)
+x = layers.Add()([x, y])
+x = layers.BatchNormalization()(x)
+x = layers.GlobalAveragePooling2D()(x)
+outputs = layers.Dense(10, activation="softmax")(x)
+model = keras.Model(inputs, outputs)
+""",
+    """
+import keras
+from keras import layers
+query = keras.Input(shape=(5, 8))
+value = keras.Input(shape=(None, 6))
+attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(query, value)
+side = layers.GlobalAveragePooling1D()(layers.Dense(8)(value))
+pooled = layers.GlobalAveragePooling1D()(attended)
+model = keras.Model(inputs=[query, value], outputs=layers.Concatenate()([pooled, side]))
+""",
+]
+
+
+@pytest.mark.parametrize("code", FUNCTIONAL)
+def test_pasted_functional_code_counts_as_keras_builds_it(code: str) -> None:
+    """The same code, read by explainer (never run) and run by Keras here, in the test."""
+    import math
+
+    from explainer.deriving.solve import solve
+    from explainer.deriving.symbolic import is_open
+    from explainer.reading import parse
+
+    solution = solve(parse(code))
+    scope: dict[str, object] = {}
+    exec(code, scope)  # the test's own code: Keras builds the model explainer read
+    model: Any = scope["model"]
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    assert (solution.total_params, solution.trainable_params) == (model.count_params(), trainable)
+    last = solution.layers[-1]
+    keras_shape = tuple(model.output.shape[1:])
+    assert tuple(None if is_open(s) else s for s in last.output_shape) == keras_shape
+    assert any(len(layer.inputs) > 1 for layer in solution.layers)  # the graph, not a chain
+
+
+def test_a_tensor_not_made_earlier_is_one_line() -> None:
+    code = (
+        "inputs = keras.Input(shape=(4,))\nx = layers.Dense(2)(y)\nmodel = keras.Model(inputs, x)"
+    )
+    result = run("solve", code)
+    assert result.exit_code == 2
+    assert "line 2, col 21" in result.stderr and "no tensor made earlier" in result.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from typing import Any
 
 from ..deriving.spec import Architecture, LayerSpec, Shape
@@ -20,8 +21,11 @@ from .boundary import check_expression, shorten
 from .literals import Place, compiler_warnings_as_errors, dotted_name, layer_name, literal
 from .shapes import check_shape
 
-# What marks Keras code rather than a chain: a Sequential model or model.add(...).
-KERAS_CODE = re.compile(r"\bSequential\s*\(|^\s*\w+\.add\s*\(", re.MULTILINE)
+# What marks Keras code rather than a chain: a Sequential model or model.add(...), or the
+# functional API's keras.Model(inputs, outputs).
+KERAS_CODE = re.compile(
+    r"\bSequential\s*\(|^\s*\w+\.add\s*\(|^\s*\w+\s*=\s*(keras\.)?Model\s*\(", re.MULTILINE
+)
 _INPUTS = ("Input", "InputLayer")
 _PLACE = Place()
 
@@ -51,6 +55,8 @@ class _Reader:
         self.model: str | None = None
         self.layers: list[LayerSpec] = []
         self.input_shape: Shape | None = None
+        # The functional API: each tensor variable's node (0: the first keras.Input).
+        self.tensors: dict[str, int] = {}
 
     def statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -60,6 +66,14 @@ class _Reader:
                 assert isinstance(value, ast.Call)
                 self.model = target.id
                 self._sequential_layers(value)
+            elif isinstance(target, ast.Name) and _is_input(value):
+                self.tensors[target.id] = self._functional_input(value)
+            elif isinstance(target, ast.Name) and _applied(value):
+                self.tensors[target.id] = self._apply(value)
+            elif isinstance(target, ast.Name) and _functional_model(value):
+                assert isinstance(value, ast.Call)
+                self.model = target.id
+                self._model_output(value)
             elif isinstance(target, ast.Name):  # a constant, in terms of earlier ones
                 self.constants[target.id] = self._substituted(node.value)
             return
@@ -115,6 +129,86 @@ class _Reader:
             )
         )
 
+    # -- the functional API: inputs = keras.Input(...); x = layers.Dense(8)(inputs) ------------
+
+    def _functional_input(self, node: ast.expr) -> int:
+        """The first keras.Input is node 0; a further one is a node of its own (InputLayer)."""
+        assert isinstance(node, ast.Call)
+        kwargs = {str(k.arg): literal(k.value, _PLACE) for k in node.keywords if k.arg}
+        args = tuple(literal(a, _PLACE) for a in node.args)
+        where = _PLACE.of(node)
+        if self.input_shape is None and not self.layers:
+            self._input(_input_shape(args, kwargs), where)
+            return 0
+        shape = _input_shape(args, kwargs)
+        try:
+            sizes = check_shape(shape if isinstance(shape, tuple) else (shape,))
+        except InputShapeError as exc:
+            raise exc.at(where) from None
+        self.layers.append(
+            LayerSpec(
+                "InputLayer",
+                (),
+                (("shape", sizes),),
+                None,
+                ast.unparse(node),
+                node.lineno,
+                node.col_offset + 1,
+                input_shape=sizes,
+                inputs=(),
+            )
+        )
+        return len(self.layers)
+
+    def _apply(self, node: ast.expr) -> int:
+        """``layers.Conv2D(8, 3)(x)``, ``layers.Add()([x, y])``, ``MultiHeadAttention(2, 4)(q,
+        v)``, nested as ``layers.Dense(2)(layers.Flatten()(x))``: a node reading its operands."""
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Call)
+        sources: list[int] = []
+        for operand in node.args:
+            items = operand.elts if isinstance(operand, ast.List | ast.Tuple) else [operand]
+            sources += [self._operand(item) for item in items]
+        if not sources or node.keywords:
+            raise SpecSyntaxError(
+                "a layer is called on tensors written by name: layers.Dense(8)(x)",
+                _PLACE.of(node),
+            )
+        self._item(node.func)
+        number = len(self.layers)
+        if sources != [number - 1]:
+            self.layers[-1] = replace(self.layers[-1], inputs=tuple(sources))
+        return number
+
+    def _operand(self, node: ast.expr) -> int:
+        if isinstance(node, ast.Name) and node.id in self.tensors:
+            return self.tensors[node.id]
+        if _applied(node):
+            return self._apply(node)
+        raise SpecSyntaxError(
+            f"{shorten(ast.unparse(node))!r} is no tensor made earlier: write keras.Input(...) "
+            "or x = layers.Name(...)(inputs) before it",
+            _PLACE.of(node),
+        )
+
+    def _model_output(self, call: ast.Call) -> None:
+        """keras.Model(inputs, outputs): the output must be the last layer written."""
+        outputs = call.args[1] if len(call.args) > 1 else _keyword(call, "outputs")
+        if outputs is None:
+            raise SpecSyntaxError("keras.Model takes (inputs, outputs)", _PLACE.of(call))
+        if _applied(outputs):
+            self._apply(outputs)
+            return
+        if not isinstance(outputs, ast.Name) or outputs.id not in self.tensors:
+            raise SpecSyntaxError(
+                "keras.Model's outputs must be one tensor made earlier", _PLACE.of(outputs)
+            )
+        if self.tensors[outputs.id] != len(self.layers):
+            raise SpecSyntaxError(
+                f"keras.Model's output {outputs.id} is not the last layer written: explainer "
+                "reads a model whose output is made last",
+                _PLACE.of(outputs),
+            )
+
     def _input(self, shape: Any, where: str) -> None:
         if self.input_shape is not None:
             raise SpecSyntaxError("the model has two inputs", where)
@@ -148,6 +242,23 @@ class _Reader:
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _is_input(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and layer_name(node.func) in _INPUTS
+
+
+def _applied(node: ast.expr) -> bool:
+    """``layers.Dense(8)(x)``: a layer made and called in one expression."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Call)
+        and layer_name(node.func.func) is not None
+    )
+
+
+def _functional_model(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and (dotted_name(node.func) or "").split(".")[-1] == "Model"
 
 
 def _sequential(node: ast.expr) -> bool:
