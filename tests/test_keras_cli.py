@@ -190,7 +190,7 @@ def test_layers_lists_the_keras_dialect() -> None:
         ("model = Sequential([\x00])", "line 1, col 1: invalid Python"),
         ("model = keras.Sequential(" + "[" * 400 + "]" * 400 + ")", "nested more than 32 deep"),
         ("model = keras.Sequential(layers.Dense(2))", "Sequential takes a list"),
-        ("x = layers.Dense(4)(inputs)\nmodel.add(layers.Dense(2))", "no model found"),
+        ("x = layers.Dense(4)(inputs)\nmodel.add(layers.Dense(2))", "no tensor made earlier"),
         ("model = keras.Sequential([layers.Dense(4, activation=tf.nn.relu)])", "not a literal"),
         ("model = keras.Sequential([keras.Input(shape=(8, None)), layers.Dense(2)])", "size 2"),
     ],
@@ -249,6 +249,15 @@ def test_a_none_in_inputs_shape_is_a_size_not_the_batch() -> None:
 
 # -- pasted functional-API code: keras.Input, layers called on tensors, keras.Model ---------
 
+
+def real_keras() -> Any:
+    """Keras on JAX, the oracle these tests run the pasted code in (skipped without it)."""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return pytest.importorskip("keras")
+
+
 FUNCTIONAL = [
     """
 import keras
@@ -285,6 +294,7 @@ def test_pasted_functional_code_counts_as_keras_builds_it(code: str) -> None:
     from explainer.reading import parse
 
     solution = solve(parse(code))
+    real_keras()
     scope: dict[str, object] = {}
     exec(code, scope)  # the test's own code: Keras builds the model explainer read
     model: Any = scope["model"]
@@ -303,3 +313,35 @@ def test_a_tensor_not_made_earlier_is_one_line() -> None:
     result = run("solve", code)
     assert result.exit_code == 2
     assert "line 2, col 21" in result.stderr and "no tensor made earlier" in result.stderr
+
+
+def test_pasted_nested_sequentials_are_blocks_named_as_keras_names_them() -> None:
+    from dataclasses import replace
+
+    from explainer.deriving.solve import solve
+    from explainer.reading import parse
+    from explainer.rendering.render import summary_rows
+
+    code = """
+import keras
+from keras import layers
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    keras.Sequential([layers.Conv2D(8, 3), keras.Sequential([layers.BatchNormalization()])]),
+    keras.Sequential([layers.Conv2D(4, 3)], name="head"),
+    layers.Flatten(),
+    layers.Dense(10),
+])
+"""
+    solution = solve(parse(code))
+    keras = real_keras()
+    keras.backend.clear_session()  # Keras numbers its names per session: start from sequential
+    scope: dict[str, object] = {}
+    exec(code, scope)  # the test's own code: Keras builds the model explainer read
+    model: Any = scope["model"]
+    rows = summary_rows(replace(solution, summary_depth=1))
+    expected = [
+        (f"{layer.name} ({type(layer).__name__})", layer.count_params()) for layer in model.layers
+    ]
+    assert [(row.label, row.params) for row in rows] == expected
+    assert solution.total_params == model.count_params()

@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from ..deriving.spec import Architecture, LayerSpec, Shape
+from ..deriving.spec import Architecture, Block, LayerSpec, Shape
 from ..errors import InputShapeError, SpecSyntaxError
 from .boundary import check_expression, shorten
 from .literals import Place, compiler_warnings_as_errors, dotted_name, layer_name, literal
@@ -57,6 +57,10 @@ class _Reader:
         self.input_shape: Shape | None = None
         # The functional API: each tensor variable's node (0: the first keras.Input).
         self.tensors: dict[str, int] = {}
+        # Nested Sequential models: blocks, and the path of the one being read.
+        self.blocks: list[Block] = []
+        self.prefix = ""
+        self.nested = 0
 
     def statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -112,6 +116,9 @@ class _Reader:
                 f"{shorten(ast.unparse(node))!r} is not a layer: write layers.Name(arguments)",
                 _PLACE.of(node),
             )
+        if name == "Sequential":  # a nested Sequential: its layers in place, as a block
+            self._nested(node)
+            return
         kwargs = {str(k.arg): literal(k.value, _PLACE) for k in node.keywords if k.arg}
         args = tuple(literal(a, _PLACE) for a in node.args)
         where = _PLACE.of(node)
@@ -123,11 +130,42 @@ class _Reader:
                 raise SpecSyntaxError("input_shape= belongs on the first layer only", where)
             self._input(kwargs.pop("input_shape"), where)
         text = ast.unparse(node)  # as written, with the constants' values in place
+        path = f"{self.prefix}{name}" if self.prefix else None  # inside a nested Sequential
         self.layers.append(
             LayerSpec(
-                name, args, tuple(kwargs.items()), None, text, node.lineno, node.col_offset + 1
+                name, args, tuple(kwargs.items()), path, text, node.lineno, node.col_offset + 1
             )
         )
+
+    def _nested(self, node: ast.Call) -> None:
+        """keras.Sequential([...]) inside the model: named as Keras names it (its name=, else
+        sequential, sequential_1, ... in the order the models are made: a nested one before
+        the one around it), its layers read in place and counted as one block."""
+        placeholder = f"\0{len(self.blocks)}\0"  # its name is known once its insides are read
+        outer = self.prefix
+        self.prefix = f"{outer}{placeholder}/"
+        start, first_block = len(self.layers), len(self.blocks)
+        self._sequential_layers(node)
+        self.prefix = outer
+        given = _keyword(node, "name")
+        own = (
+            given.value
+            if isinstance(given, ast.Constant) and isinstance(given.value, str)
+            else "sequential" + (f"_{self.nested}" if self.nested else "")
+        )
+        self.nested += 1
+        path = f"{outer}{own}"
+
+        def named(text: str) -> str:
+            return text.replace(f"{outer}{placeholder}", path)
+
+        for i in range(start, len(self.layers)):
+            layer = self.layers[i]
+            self.layers[i] = replace(layer, name=named(layer.name or ""))
+        self.blocks[first_block:] = [
+            replace(block, path=named(block.path)) for block in self.blocks[first_block:]
+        ]
+        self.blocks.insert(first_block, Block(path, "Sequential", line=node.lineno))
 
     # -- the functional API: inputs = keras.Input(...); x = layers.Dense(8)(inputs) ------------
 
@@ -237,7 +275,13 @@ class _Reader:
             )
         if not self.layers:
             raise SpecSyntaxError("the Sequential model has no layers")
-        return Architecture(tuple(self.layers), self.input_shape, "keras-code", framework="keras")
+        return Architecture(
+            tuple(self.layers),
+            self.input_shape,
+            "keras-code",
+            framework="keras",
+            blocks=tuple(self.blocks),
+        )
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
