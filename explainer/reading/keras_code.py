@@ -15,9 +15,9 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from ..boundary import check_expression, shorten
 from ..deriving.spec import Architecture, Block, LayerSpec, Shape
 from ..errors import InputShapeError, SpecSyntaxError
-from .boundary import check_expression, shorten
 from .literals import Place, compiler_warnings_as_errors, dotted_name, layer_name, literal
 from .shapes import check_shape
 
