@@ -216,3 +216,15 @@ def test_merges_with_open_sizes_match_keras(
         model = keras.Model(inputs, keras_layer(kind, kwargs)(inputs))
     assert as_keras(derived.output_shape) == tuple(model.output_shape[1:]), (kind, opened)
     event("both build")
+
+
+def test_costs_of_a_none_size_are_refused_in_one_line() -> None:
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+
+    spec = "input(shape=(None,)) -> Embedding(100, 8) -> LSTM(4) -> Dense(2)"
+    result = CliRunner().invoke(main, ["solve", spec, "--framework", "keras", "--show", "macs"])
+    assert result.exit_code == 2
+    assert "layer 1 (Embedding) works on a size that is None" in result.stderr
+    assert result.stderr.count("\n") == 1 and not result.stdout
