@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .boundary import argument, read_file, shorten
 from .deriving.solve import Solution, solve
 from .errors import InputShapeError
 from .reading import parse, parse_shape
 from .reading.bank import Example, HFExample, example, examples
-from .reading.boundary import argument, read_file, shorten
 from .rendering.render import render
 
 if TYPE_CHECKING:

@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import api
+from . import api, boundary
 from .deriving.costs import parse_show
 from .deriving.layers import FRAMEWORKS
 from .errors import ExplainerError
-from .reading import boundary
 from .reading.shapes import parse_let
 from .rendering.render import DIGITS, EXTENSIONS, FORMATS
 from .teaching.quizzes import ANSWERS as QUIZ_ANSWERS
@@ -320,7 +319,7 @@ def examples() -> None:
 )
 def layers(fmt: str, output: Path | None, framework: str) -> None:
     """List every layer kind, its other names and its formulas as worked solutions write them."""
-    from .deriving.catalogue import catalogue
+    from .reading.catalogue import catalogue
     from .rendering.render import render_catalogue
 
     _write(render_catalogue(catalogue(framework), fmt), output)
@@ -386,8 +385,8 @@ def check(
     """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
     built symbolically) and compare every shape and parameter count with ours. Exit code 1 on
     any difference. Needs torch, or keras for the Keras dialect."""
-    from .deriving.check import check as run_check
-    from .deriving.check import check_memory, parse_memory
+    from .reading.check import check as run_check
+    from .reading.check import check_memory, parse_memory
     from .rendering.render import render_check
 
     if torch_model is not None:
@@ -419,7 +418,7 @@ def _check_live(
     input_dtype: str | None,
 ) -> None:
     """`check --torch`: the worked solution beside the model's own parameters, row by row."""
-    from .deriving.check import check_live
+    from .reading.check import check_live
     from .rendering.render import render_check
 
     if spec is not None or example_name is not None:
@@ -562,9 +561,9 @@ def quiz(
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
     every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI); or an Anki deck
     (anki). Every problem has an id that 'explainer solve --problem ID' works out again."""
+    from .reading.roster import read_roster
+    from .rendering.files import check_target, write_tree
     from .teaching.quizzes import make
-    from .teaching.quizzes.output import check_target, write_tree
-    from .teaching.quizzes.roster import read_roster
 
     picked = tuple(kind.strip() for kind in kinds.split(",")) if kinds is not None else None
     topic = ",".join(topics) or "cnn"

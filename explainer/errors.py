@@ -54,6 +54,10 @@ class InputShapeError(ExplainerError):
     """A missing or malformed input shape."""
 
 
+class LiveModelError(ExplainerError):
+    """The model file, class or forward pass could not be used."""
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     by_lower = {k.lower(): k for k in known}
     close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)

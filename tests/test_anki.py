@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from explainer.cli import main
-from explainer.teaching.quizzes.parts import answer_text
-from explainer.teaching.quizzes.roster import parse_roster, variant_code
+from explainer.reading.roster import parse_roster, variant_code
+from explainer.rendering.quiz_parts import answer_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from explainer.deriving.catalogue import catalogue
 from explainer.deriving.layers import ALIASES, FRAMEWORKS, KINDS, registry
+from explainer.reading.catalogue import catalogue
 from explainer.rendering.render import FORMATS, render_catalogue
 
 

@@ -16,13 +16,13 @@ from click.testing import CliRunner
 
 from explainer.api import render_solution, solve_spec
 from explainer.cli import main
-from explainer.deriving.catalogue import catalogue
 from explainer.deriving.compare import with_comparison
 from explainer.deriving.costs import with_costs
 from explainer.deriving.layers import FRAMEWORKS, registry
 from explainer.deriving.solve import Solution, solve
 from explainer.deriving.spec import Architecture, LayerSpec, Note
 from explainer.deriving.steps import Step
+from explainer.reading.catalogue import catalogue
 from explainer.rendering.render import FORMATS, render_catalogue
 
 # A group of three digits followed by a separator: the western way above 99,999 (Indian grouping

@@ -21,13 +21,13 @@ from click.testing import CliRunner, Result
 from conftest import Golden
 
 from explainer.cli import main
+from explainer.reading.roster import RosterError, parse_roster, student_seed, variant_code
 from explainer.rendering.files import MARKER
+from explainer.rendering.quiz_parts import shape_spellings
 from explainer.teaching.generate import problem_from_id
 from explainer.teaching.practice import parse_answer
 from explainer.teaching.quizzes import FORMATS as QUIZ_FORMATS
 from explainer.teaching.quizzes import make
-from explainer.teaching.quizzes.parts import shape_spellings
-from explainer.teaching.quizzes.roster import RosterError, parse_roster, student_seed, variant_code
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every format but anki, which needs genanki, an optional extra (tests/test_anki.py).

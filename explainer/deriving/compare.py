@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..errors import ArgumentError
-from .solve import Solution
+from .solution import Solution
 
 
 def with_comparison(solution: Solution) -> Solution:

@@ -6,11 +6,11 @@ tools and papers often print MACs under the name FLOPs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..errors import ArgumentError
 from .formula import sum_formula
-from .solve import LayerResult, Solution
+from .solution import LayerCosts, LayerResult, Solution
 from .steps import Step, derive
 
 SHOW = ("macs", "memory")
@@ -22,17 +22,6 @@ _MEANINGS = {
     "B": "bytes per float32 value",
     "N": "values in the output",
 }
-
-
-@dataclass(frozen=True)
-class LayerCosts:
-    """The steps for one layer; None where a quantity was not asked for (or is zero MACs)."""
-
-    macs: Step | None = None
-    flops: Step | None = None
-    param_bytes: Step | None = None
-    output_bytes: Step | None = None
-    no_macs_why: str = ""
 
 
 def parse_show(text: str | None) -> tuple[str, ...]:

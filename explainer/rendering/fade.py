@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..deriving.solve import LayerResult, Solution
+from ..deriving.solution import LayerResult, Solution
 from ..deriving.steps import Step
 from ..errors import ExplainerError
 

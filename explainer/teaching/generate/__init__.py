@@ -1,7 +1,7 @@
 """Exercise generator: random valid architectures and questions about them, each with its
 answer and its worked solution from the engine.
 
-Data model (``explainer/teaching/generate/model.py``, all frozen dataclasses, pure data)
+Data model (``explainer/teaching/problems.py``, all frozen dataclasses, pure data)
 ------------------------------------------------------------------------------
 
 ``Quiz``      seed, topic (one, or several joined by commas: ``mlp,cnn``), difficulty, kinds
@@ -55,6 +55,7 @@ from collections.abc import Sequence
 
 from ...deriving.solve import solve
 from ...reading import parse
+from ..problems import Choice, Fault, Problem, Question, Quiz, TableRow, Working
 from . import named
 from .architectures import build, write
 from .ids import (
@@ -70,7 +71,6 @@ from .ids import (
     parse_id,
     plan,
 )
-from .model import Choice, Fault, Problem, Question, Quiz, TableRow, Working
 from .posing import Stacked
 from .questions import POSERS
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ...boundary import excerpt
 from ...errors import ExplainerError, did_you_mean
-from ...reading.boundary import excerpt
 
 TOPICS = ("mlp", "cnn", "course", "rnn", "norm", "attention")
 PLANNED_TOPICS: tuple[str, ...] = ()  # topics named before their layers exist: none now

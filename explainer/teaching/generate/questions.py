@@ -9,8 +9,8 @@ from collections.abc import Callable
 from ...deriving.layers.base import Misconception
 from ...deriving.layers.sizes import AXES
 from ...deriving.solve import LayerResult
+from ..problems import Choice, Question, TableRow
 from . import faults, inverse, named
-from .model import Choice, Question, TableRow
 from .posing import Posed, Stacked, hide_after, label, shape_text
 
 LETTERS = "ABCD"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ...errors import ExplainerError
+from ...reading.roster import Student
 from ...rendering.quiz_documents import (
     KEY,
     LATEXMKRC,
@@ -20,7 +21,6 @@ from ...rendering.quiz_documents import (
 from ..generate import generate
 from ..generate.ids import check_count, check_seed, plan
 from . import ANSWERS, FORMATS, FRAMEWORKS, INLINE, PLANNED_FRAMEWORKS, PLATFORMS
-from .roster import Student
 
 Progress = Callable[[int], None]  # told how many more problems are done
 
