@@ -50,6 +50,8 @@ from explainer.reading import parse
 KERAS_REFUSALS = (ValueError, TypeError, IndexError)
 
 PER_KIND = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The developer loop's draw of each kind (`pytest -m "not slow"`); CI draws PER_KIND as well.
+QUICK = settings(PER_KIND, max_examples=5)
 
 
 @pytest.fixture(autouse=True)
@@ -568,9 +570,21 @@ def test_every_kind_has_an_oracle_strategy() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(STRATEGIES))
+@QUICK
+@given(data=st.data())
+def test_kind_matches_keras_quickly(kind: str, data: st.DataObject) -> None:
+    check_kind(kind, data)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(STRATEGIES))
 @PER_KIND
 @given(data=st.data())
 def test_kind_matches_keras(kind: str, data: st.DataObject) -> None:
+    check_kind(kind, data)
+
+
+def check_kind(kind: str, data: st.DataObject) -> None:
     shape, kwargs = data.draw(STRATEGIES[kind], label="case")
     event(check_single(kind, shape, kwargs))
 
