@@ -620,6 +620,7 @@ def test_pinned_case_matches_keras(kind: str, shape: Shape, kwargs: dict[str, An
     assert check_single(kind, shape, kwargs) == "solved"
 
 
+@pytest.mark.slow  # a real forward pass, a JAX compilation per shape
 @pytest.mark.parametrize(("kind", "shape", "kwargs"), PINNED[:5], ids=[k for k, _, _ in PINNED[:5]])
 def test_symbolic_shape_is_the_computed_one(
     kind: str, shape: Shape, kwargs: dict[str, Any]
@@ -833,6 +834,7 @@ def kernel_macs(layer: Any, in_shape: Shape, out_shape: Shape) -> int:
     return size * math.prod(out_shape[:-1])
 
 
+@pytest.mark.slow  # 15 draws of each kind, each built and run in Keras
 @pytest.mark.parametrize("kind", MAC_KINDS)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
