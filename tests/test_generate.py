@@ -173,20 +173,20 @@ CHECKS = {
 
 
 def test_inverse_kernel_size_of_the_issue_example() -> None:
-    from explainer.rendering.quiz_json import _working_json
+    from explainer.rendering.workings import working_json
     from explainer.teaching.generate.inverse import work
 
     conv = solve(parse("input(3, 32, 32) -> Conv2d(3, 64, kernel_size=3)")).layers[0]
     params = conv.steps[-1]
     kernel = work(params, "m")
     assert kernel is not None and (kernel.stated, kernel.value, kernel.solutions) == (1792, 3, (3,))
-    shown = _working_json(kernel)
+    shown = working_json(kernel)
     assert shown["equation"] == "((m·m·3)+1)·64 = 1792"
     assert shown["isolated"] == "m = √((N − k)/(d·k))"
     assert shown["substituted"] == "m = √((1792 − 64)/(3·64))"
     filters = work(params, "k")
     assert filters is not None and filters.value == 64
-    assert _working_json(filters)["substituted"] == "k = 1792/(1 + 3·3·3)"
+    assert working_json(filters)["substituted"] == "k = 1792/(1 + 3·3·3)"
 
 
 def test_inverse_padding_only_where_the_answer_is_unique() -> None:
@@ -356,7 +356,7 @@ def test_same_bytes_in_processes_with_different_hash_seeds() -> None:
     [
         (
             {"topic": "vision"},
-            "unknown topic 'vision'; topics: mlp, cnn, course, rnn, norm, attention",
+            "unknown topic 'vision'; topics: mlp, cnn, course, rnn, norm, attention, symbolic",
         ),
         ({"topic": "cnns"}, "did you mean 'cnn'"),
         ({"difficulty": "expert"}, "unknown difficulty 'expert'"),

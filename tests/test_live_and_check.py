@@ -15,8 +15,8 @@ with warnings.catch_warnings():
 
 from explainer import api
 from explainer.cli import main
-from explainer.deriving.check import check
 from explainer.reading.bank import examples
+from explainer.reading.check import check
 from explainer.teaching.generate import generate
 
 nn = torch.nn

@@ -234,8 +234,8 @@ def test_cli_reads_a_keras_model(tmp_path: Path) -> None:
 
 
 def test_check_agrees_with_keras() -> None:
-    from explainer.deriving.check import check
     from explainer.reading.bank import examples
+    from explainer.reading.check import check
 
     texts = [
         "input(28, 28, 1) -> Conv2D(8, 3, strides=2, padding='same') -> BatchNormalization()"

@@ -36,11 +36,11 @@ from strategies import (
 )
 from torchvision_models import torchvision_models
 
-from explainer.deriving.check import module_class
 from explainer.deriving.layers import KINDS
 from explainer.deriving.solve import LayerResult, Solution, solve
 from explainer.errors import ExplainerError
 from explainer.reading import parse
+from explainer.reading.check import module_class
 
 # What torch raises when it refuses a layer or an input (construction or forward).
 # MultiheadAttention checks its head split and its input's rank with AssertionError.

@@ -6,136 +6,23 @@ The only place formulas are evaluated. Nothing here formats text for people.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
+from ..boundary import MAX_DIMENSIONS, MAX_LAYERS, check_count, check_integer, shorten
 from ..errors import ExplainerError, InputShapeError, ShapeError
-from ..reading.boundary import MAX_DIMENSIONS, MAX_LAYERS, check_count, check_integer, shorten
 from . import symbolic
-from .blocks import BlockResult, block_total, solve_blocks, with_copies
+from .blocks import block_total, solve_blocks, with_copies
 from .formula import sum_formula
 from .layers import ALIASES, Derivation, Layer, bind, resolve
 from .layers.merge import Merge
-from .spec import Architecture, LayerSpec, Note, Shape, SizeOf
+from .solution import BlockResult, LayerResult, Solution
+from .spec import Architecture, LayerSpec, Shape, SizeOf
 from .steps import Step, derive
 
+__all__ = ["LayerResult", "Solution", "solve"]  # the engine: its function and what it gives
+
 COURSE_NAMES = frozenset(name.lower() for name in ALIASES)
-
-if TYPE_CHECKING:
-    from .costs import LayerCosts
-    from .layers.base import Comparison
-
-
-@dataclass(frozen=True)
-class LayerResult:
-    index: int
-    name: str  # attribute name (cnn_layer_1) or the name as written (FCwB)
-    spec: LayerSpec
-    layer: Layer
-    input_shape: Shape
-    output_shape: Shape
-    params: int
-    trainable_params: int
-    steps: tuple[Step, ...]
-    shape_why: str
-    params_why: str
-    params_step: Step | None = (
-        None  # the step that derives the count; None for layers without weights
-    )
-    # MACs, FLOPs, memory: only when asked for (explainer.deriving.costs)
-    costs: LayerCosts | None = None
-    comparison: Comparison | None = None  # the other framework's count: explainer.deriving.compare
-    # The nodes whose outputs it takes: 0 the input, k layer k (a chain: the layer before).
-    inputs: tuple[int, ...] = ()
-    # False: a print-out's module whose input is unknown (no forward): counted, not shaped.
-    placed: bool = True
-
-    input_shapes: tuple[Shape, ...] = ()  # one per input: a merge has several
-    copies: int = 1  # inside a printed repeat (12 x GPT2Block): the model holds 12 of it
-
-    @property
-    def type(self) -> str:
-        return self.layer.type_name()
-
-    @property
-    def reads_previous(self) -> bool:
-        """It takes the output of the layer before it and nothing else, as in a chain."""
-        return self.inputs == (self.index - 1,)
-
-    @property
-    def restates_call(self) -> bool:
-        """Whether the row spells out the call it stands for (FCwB(256) means Linear(...)):
-        not for a module a live model's PyTorch counted, which has no call to spell out."""
-        return self.spec.call != self.type and self.spec.call != "Counted"
-
-    @property
-    def non_trainable_params(self) -> int:
-        return self.params - self.trainable_params
-
-    @property
-    def args(self) -> dict[str, Any]:
-        return self.layer.torch_args()
-
-
-@dataclass(frozen=True)
-class Solution:
-    input_shape: Shape
-    layers: tuple[LayerResult, ...]
-    total: Step
-    notation: str
-    notes: tuple[str | Note, ...]  # a Note where a line has counts, which templates group
-    framework: str = "pytorch"
-    title: str = ""  # the bank example's title, when solving one
-    cost_totals: tuple[Step, ...] = ()  # totals of the cost steps, when asked for
-    blocks: tuple[BlockResult, ...] = ()  # a print-out's containers, each counted
-    summary_depth: int | None = None  # --depth: the summary's rows down to this depth
-    # Named sizes (explainer.deriving.symbolic): their names, and the conditions on them assumed
-    # where a check could not be decided for every value (a kernel no larger than the input).
-    size_names: tuple[str, ...] = ()
-    assumptions: tuple[Any, ...] = ()
-
-    @property
-    def is_chain(self) -> bool:
-        """Every layer reads the one before: drawn and written as a chain."""
-        return all(layer.inputs == (layer.index - 1,) for layer in self.layers)
-
-    @property
-    def placed(self) -> bool:
-        """Every layer has its shapes (false for a print-out without its forward)."""
-        return all(layer.placed for layer in self.layers)
-
-    def sources(self, layer: LayerResult) -> tuple[LayerResult | None, ...]:
-        """The layers whose outputs ``layer`` takes; None stands for the network's input."""
-        return tuple(None if i == 0 else self.layers[i - 1] for i in layer.inputs)
-
-    @property
-    def total_params(self) -> int:
-        return self.total.value
-
-    @property
-    def trainable_params(self) -> int:
-        return sum(layer.trainable_params * layer.copies for layer in self.layers)
-
-    @property
-    def non_trainable_params(self) -> int:
-        return self.total_params - self.trainable_params
-
-    # Jupyter displays a solution as its worked solution. Rendering is imported on use: render
-    # imports this module, and solving needs neither Jinja nor the templates.
-    def _repr_markdown_(self) -> str:
-        from ..rendering.render import render
-
-        return render(self, "markdown")
-
-    def _repr_latex_(self) -> str:
-        from ..rendering.render import render
-
-        return render(self, "latex")
-
-    def _repr_html_(self) -> str:
-        from ..rendering.render import render_notebook
-
-        return render_notebook(self)
 
 
 def solve(architecture: Architecture, title: str = "") -> Solution:
@@ -324,7 +211,7 @@ def _result(
 
 
 def _checked(result: LayerResult) -> LayerResult:
-    """A result every output can print exactly (explainer.reading.boundary's limits)."""
+    """A result every output can print exactly (explainer.boundary's limits)."""
     check_count(len(result.output_shape), MAX_DIMENSIONS, "sizes in the output shape")
     # The product, not each size: MACs and bytes multiply it by a count, and must print.
     # A formula in named sizes has no digits to count.

@@ -14,9 +14,9 @@ import ast
 import re
 from typing import Any
 
+from ..boundary import check_expression, shorten
 from ..deriving.spec import Architecture, LayerSpec, Shape
 from ..errors import InputShapeError, SpecSyntaxError
-from .boundary import check_expression, shorten
 from .literals import Place, compiler_warnings_as_errors, dotted_name, layer_name, literal
 from .shapes import check_shape
 

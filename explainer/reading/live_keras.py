@@ -16,16 +16,18 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from ..deriving.check import Row, Total
-from ..deriving.solve import Solution, solve
+from ..boundary import shorten
+from ..deriving.solution import Solution
+from ..deriving.solve import solve
 from ..deriving.spec import Architecture, LayerCall, LayerSpec, Shape
-from .boundary import shorten
-from .live import LiveModelError, user_object
+from ..errors import LiveModelError
+from .check import Row, Total
+from .frameworks import keras_module
+from .live import user_object
 
 # Configuration entries that are no argument of a count: the layer's name; the dtype policy,
 # looked at on its own (a quantized one is refused); what Bidirectional sets on the layers it
@@ -37,17 +39,6 @@ NOTE = (
     "read from the Keras model's layers and their configurations (the model was not run); "
     "every count is checked against Keras's own"
 )
-
-
-def keras_module() -> Any:
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    try:
-        import keras
-    except ImportError:
-        raise LiveModelError(
-            "reading a Keras model needs Keras: pip install 'explainer[keras]'"
-        ) from None
-    return keras
 
 
 def load(target: str) -> Any:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
+from ..boundary import MAX_DIGITS, MAX_DIMENSIONS, excerpt
 from ..deriving.spec import Shape, SizeName
 from ..errors import InputShapeError
-from .boundary import MAX_DIGITS, MAX_DIMENSIONS, excerpt
 
 _SEPARATOR = re.compile(r"[,x×*]")
 

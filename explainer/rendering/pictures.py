@@ -26,7 +26,7 @@ from fractions import Fraction
 from itertools import pairwise
 from math import prod
 
-from ..deriving.solve import LayerResult, Solution
+from ..deriving.solution import LayerResult, Solution
 from ..deriving.spec import Shape
 
 WIDTH = 720  # the widest picture; LaTeX scales this to \linewidth

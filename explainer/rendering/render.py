@@ -20,28 +20,24 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from ..deriving.blocks import BlockResult, parent_of
+from ..deriving.blocks import parent_of
 from ..deriving.formula import ordered
-from ..deriving.solve import LayerResult, Solution
+from ..deriving.solution import BlockResult, LayerResult, Solution
 from ..deriving.spec import LayerCall, Note
 from ..errors import ExplainerError
 from ..resources import resource_dir
 from .fade import blank_last
+from .options import EXTENSIONS, Options
 from .pictures import bar_chart, shape_diagram
 from .printing import LatexPrinter, UnicodePrinter
+from .workings import working_json
 
 if TYPE_CHECKING:
-    from ..deriving.catalogue import Entry
-    from ..deriving.check import Row, Total
     from ..deriving.lm import LMSolution
     from ..deriving.unknown import Unknown
-    from ..teaching.generate.model import Working
+    from ..reading.catalogue import Entry
+    from ..reading.check import Row, Total
 from ..deriving.steps import Step
-
-FORMATS = ("text", "markdown", "latex", "html", "json")
-DIGITS = ("western", "indian", "plain")
-EXTENSIONS = {"text": "txt", "markdown": "md", "latex": "tex", "html": "html", "json": "json"}
-FADED = ("text", "markdown")  # the formats whose templates blank the steps of --fade
 
 
 def group_digits(value: int, digits: str = "western", separator: str = ",") -> str:
@@ -61,11 +57,10 @@ def group_digits(value: int, digits: str = "western", separator: str = ",") -> s
 def render(solution: Solution, fmt: str = "text", digits: str = "western", fade: int = 0) -> str:
     """``fade``: leave the last ``fade`` steps blank, a faded worked example
     (explainer.rendering.fade)."""
-    if fade and fmt not in FADED:
-        raise ExplainerError(f"--fade works with the text and markdown formats, not {fmt}")
+    Options(fmt, digits, fade)  # checked once, there: an unknown format, a fade it cannot show
     if fmt == "json":
         return _json_text(solution)
-    template = _environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
+    template = environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
     return template.render(solution=solution, fade=blank_last(solution, fade))
 
 
@@ -73,7 +68,7 @@ def render_lm(solution: LMSolution, fmt: str = "text", digits: str = "western") 
     """`explainer solve --hf`: a transformer counted block by block from its configuration."""
     if fmt == "json":
         return json.dumps(lm_json(solution), indent=2, ensure_ascii=False) + "\n"
-    template = _environment(fmt, digits).get_template("lm." + EXTENSIONS[fmt])
+    template = environment(fmt, digits).get_template("lm." + EXTENSIONS[fmt])
     return template.render(lm=solution)
 
 
@@ -91,7 +86,7 @@ def render_unknown(unknown: Unknown, fmt: str = "text", digits: str = "western")
             "checks": [step_json(step) for step in unknown.checks],
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    template = _environment(fmt, digits).get_template("unknown." + EXTENSIONS[fmt])
+    template = environment(fmt, digits).get_template("unknown." + EXTENSIONS[fmt])
     return template.render(u=unknown)
 
 
@@ -280,12 +275,12 @@ def render_notebook(solution: Solution) -> str:
     """Jupyter's HTML: the page of ``render(solution, "html")`` inside an iframe, where its
     styles (body, h1, table) cannot restyle the notebook around it."""
     page = render(solution, "html")
-    return _environment("html", "western").get_template("notebook.html").render(page=page)
+    return environment("html", "western").get_template("notebook.html").render(page=page)
 
 
 def render_practice(message: str, **context: Any) -> str:
     """One message of `explainer practice`: templates/text/practice/<message>.txt."""
-    template = _environment("text", "western").get_template(f"practice/{message}.txt")
+    template = environment("text", "western").get_template(f"practice/{message}.txt")
     return template.render(**context)
 
 
@@ -294,7 +289,7 @@ def render_catalogue(entries: tuple[Entry, ...], fmt: str = "text", digits: str 
     if fmt == "json":
         data = [_entry_json(entry) for entry in entries]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    template = _environment(fmt, digits).get_template("layers." + EXTENSIONS[fmt])
+    template = environment(fmt, digits).get_template("layers." + EXTENSIONS[fmt])
     return template.render(entries=entries)
 
 
@@ -304,7 +299,7 @@ def render_check(
     """`explainer check`: our shape and count beside the framework's, layer by layer; with
     ``total`` (a live model), the trainable counts and the whole model's too."""
     name = {"pytorch": "PyTorch", "keras": "Keras"}[framework]
-    template = _environment("text", "western").get_template("check.txt")
+    template = environment("text", "western").get_template("check.txt")
     return template.render(rows=rows, framework=name, total=total)
 
 
@@ -446,7 +441,9 @@ def _jsonable(value: Any) -> Any:
 
 
 @functools.cache
-def _environment(fmt: str, digits: str) -> jinja2.Environment:
+def environment(fmt: str, digits: str) -> jinja2.Environment:
+    """The Jinja environment of a solution format (templates/<fmt>/), its filters grouping
+    digits as ``digits`` says; the quiz and self-study environments extend it."""
     options: dict[str, Any] = {}
     if fmt == "latex":
         # LaTeX is full of braces and percent signs: use delimiters that cannot clash.
@@ -537,15 +534,9 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "bar_chart": lambda solution: None if solution.size_names else bar_chart(solution),
         "coord": _coordinate,
         # An inverse problem's working (explainer.generate.inverse) as its printed parts.
-        "working": _working,
+        "working": working_json,
         "percent": _percent,
     }
-
-
-def _working(working: Working) -> dict[str, Any]:
-    from .quiz_json import _working_json  # on use: only practice hints print one
-
-    return _working_json(working)
 
 
 def _worded(note: str | Note, number: Callable[[int], str]) -> str:

@@ -13,17 +13,12 @@ from typing import Any, ClassVar
 from ...errors import ArgumentError, ShapeError
 from ..spec import Note, Shape
 from ..steps import Step, derive
-from ..symbolic import same
-from .base import Comparison, Derivation, Layer, boolean, positive_int
+from ..symbolic import differ, same, size_at_least
+from .base import Comparison, Derivation, Layer, boolean, positive_int, positive_number
 from .conventions import BATCH_NORM
 
 AFFINE = "2*C"
 MEANINGS = {"C": "normalised features (channels)", "N": "normalised values per sample"}
-
-
-def _positive_number(name: str, value: Any) -> None:
-    if type(value) not in (int, float) or value <= 0:
-        raise ArgumentError(f"{name} must be a positive number, got {value!r}")
 
 
 def _momentum(value: Any) -> None:
@@ -58,7 +53,7 @@ class _BatchNorm(Layer):
 
     def __post_init__(self) -> None:
         positive_int("num_features", self.num_features)
-        _positive_number("eps", self.eps)
+        positive_number("eps", self.eps)
         _momentum(self.momentum)
         boolean("affine", self.affine)
         boolean("track_running_stats", self.track_running_stats)
@@ -178,7 +173,7 @@ class GroupNorm(Layer):
     def __post_init__(self) -> None:
         positive_int("num_groups", self.num_groups)
         positive_int("num_channels", self.num_channels)
-        _positive_number("eps", self.eps)
+        positive_number("eps", self.eps)
         boolean("affine", self.affine)
         boolean("bias", self.bias)
         if self.num_channels % self.num_groups:
@@ -200,6 +195,11 @@ class GroupNorm(Layer):
         return Derivation(shape, step.value, (step,), "normalising keeps the shape", step.why)
 
 
+def _positive_size(value: Any) -> bool:
+    """A positive int, or a named size (explainer.symbolic): positive by its assumptions."""
+    return size_at_least("normalized_shape", value, 1) or (type(value) is int and value >= 1)
+
+
 @dataclass(frozen=True)
 class LayerNorm(Layer):
     """Normalises over the last dimensions given by ``normalized_shape``."""
@@ -214,7 +214,7 @@ class LayerNorm(Layer):
 
     def __post_init__(self) -> None:
         self._dims()
-        _positive_number("eps", self.eps)
+        positive_number("eps", self.eps)
         boolean("elementwise_affine", self.elementwise_affine)
         boolean("bias", self.bias)
 
@@ -224,7 +224,7 @@ class LayerNorm(Layer):
             if isinstance(self.normalized_shape, tuple | list)
             else (self.normalized_shape,)
         )
-        if not dims or any(type(d) is not int or d < 1 for d in dims):
+        if not dims or not all(_positive_size(d) for d in dims):
             raise ArgumentError(
                 f"normalized_shape must be positive integers, got {self.normalized_shape!r}"
             )
@@ -232,7 +232,8 @@ class LayerNorm(Layer):
 
     def derive(self, shape: Shape) -> Derivation:
         dims = self._dims()
-        if tuple(shape[-len(dims) :]) != dims or len(dims) > len(shape):
+        last = tuple(shape[-len(dims) :])
+        if len(dims) > len(shape) or any(differ(a, b) for a, b in zip(last, dims, strict=True)):
             raise ShapeError(
                 f"normalized_shape {list(dims)} must equal the last dimensions of the input "
                 f"{list(shape)}"

@@ -10,8 +10,8 @@ from ...deriving.solve import LayerResult, Solution, solve
 from ...deriving.spec import Architecture, LayerSpec, Shape
 from ...errors import ExplainerError
 from ...rendering.render import group_digits
+from ..problems import Fault, Question
 from .architectures import write
-from .model import Fault, Question
 
 
 @dataclass(frozen=True)

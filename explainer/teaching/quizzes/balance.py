@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ...rendering.quiz_parts import parts
 from ..generate import Problem, ProblemId, Quiz, problem_key
 from ..generate import make as make_problem
 from ..practice import items, table_items
-from .parts import parts
 
 TRIES = 60  # candidates per problem before the closest one is taken
 TOLERANCE = 0.15  # a score within 15 % of the reference's (at least 2 steps either way)
