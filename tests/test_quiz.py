@@ -290,6 +290,7 @@ main(["quiz", *small, "--format", "html", "--answers", "inline", "--students", r
 """
 
 
+@pytest.mark.slow  # two child processes, each writing every quiz format: 15 s of CPU
 def test_same_seed_same_bytes_in_separate_processes(tmp_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")
