@@ -8,7 +8,8 @@ import pytest
 
 from explainer.deriving.layers import ALIASES, FRAMEWORKS, KINDS, registry
 from explainer.reading.catalogue import catalogue
-from explainer.rendering.render import FORMATS, render_catalogue
+from explainer.rendering.options import FORMATS
+from explainer.rendering.render import render_catalogue
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

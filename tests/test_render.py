@@ -19,7 +19,8 @@ from strategies import course_chain, course_layers
 
 from explainer.api import explain, solve_example
 from explainer.reading.bank import examples
-from explainer.rendering.render import DIGITS, environment, render
+from explainer.rendering.options import DIGITS
+from explainer.rendering.render import environment, render
 
 EXAMPLES = sorted(examples())
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import ArgumentError
+from ..errors import OptionError, literal
 from .formula import sum_formula
 from .solution import LayerCosts, LayerResult, Solution
 from .steps import Step, derive
@@ -25,14 +25,10 @@ _MEANINGS = {
 
 
 def parse_show(text: str | None) -> tuple[str, ...]:
-    """``"macs,memory"`` -> ("macs", "memory"); unknown names are an error."""
+    """``"macs,memory"`` -> ("macs", "memory"); the options check the names."""
     if not text:
         return ()
-    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
-    for name in names:
-        if name not in SHOW:
-            raise ArgumentError(f"--show {name!r}: choose from {', '.join(SHOW)}")
-    return names
+    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 def with_costs(solution: Solution, show: tuple[str, ...]) -> Solution:
@@ -40,8 +36,8 @@ def with_costs(solution: Solution, show: tuple[str, ...]) -> Solution:
     if not show:
         return solution
     if not solution.placed:  # MACs and activations need shapes; made-up ones would be wrong
-        raise ArgumentError(
-            "--show needs every layer's shape, which a print-out without its forward does not "
+        raise OptionError(
+            "{show} needs every layer's shape, which a print-out without its forward does not "
             "give: paste the forward below it"
         )
     if "macs" in show and solution.framework == "keras":
@@ -112,7 +108,7 @@ def _ensure_macs_known(solution: Solution) -> None:
     for layer in solution.layers:
         unknown = layer.spec.call == "Counted" or getattr(layer.layer, "multiplies", False)
         if unknown and layer.layer.macs(layer.input_shape, layer.output_shape) is None:
-            raise ArgumentError(
-                f"--show macs: layer {layer.index}, {layer.name} ({layer.type}) multiplies, "
-                "and explainer has no MAC count for it"
+            raise OptionError(
+                f"{{show}} macs: layer {layer.index}, {literal(layer.name)} ({layer.type}) "
+                "multiplies, and explainer has no MAC count for it"
             )

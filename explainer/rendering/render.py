@@ -27,6 +27,7 @@ from ..deriving.spec import LayerCall, Note
 from ..errors import ExplainerError
 from ..resources import resource_dir
 from .fade import blank_last
+from .options import EXTENSIONS, Options
 from .pictures import bar_chart, shape_diagram
 from .printing import LatexPrinter, UnicodePrinter
 from .workings import working_json
@@ -37,11 +38,6 @@ if TYPE_CHECKING:
     from ..reading.catalogue import Entry
     from ..reading.check import Row, Total
 from ..deriving.steps import Step
-
-FORMATS = ("text", "markdown", "latex", "html", "json")
-DIGITS = ("western", "indian", "plain")
-EXTENSIONS = {"text": "txt", "markdown": "md", "latex": "tex", "html": "html", "json": "json"}
-FADED = ("text", "markdown")  # the formats whose templates blank the steps of --fade
 
 
 def group_digits(value: int, digits: str = "western", separator: str = ",") -> str:
@@ -61,8 +57,7 @@ def group_digits(value: int, digits: str = "western", separator: str = ",") -> s
 def render(solution: Solution, fmt: str = "text", digits: str = "western", fade: int = 0) -> str:
     """``fade``: leave the last ``fade`` steps blank, a faded worked example
     (explainer.rendering.fade)."""
-    if fade and fmt not in FADED:
-        raise ExplainerError(f"--fade works with the text and markdown formats, not {fmt}")
+    Options(fmt, digits, fade)  # checked once, there: an unknown format, a fade it cannot show
     if fmt == "json":
         return _json_text(solution)
     template = environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
