@@ -271,8 +271,8 @@ def solve(
             )
         solution = api.solve_live(torch_model, input_shape, input_dtype)
     elif problem_id is not None:
-        text = _problem_text(problem_id)
-        solution = api.solve_spec(text, input_shape, framework=framework)
+        text, written_in = _problem_text(problem_id)
+        solution = api.solve_spec(text, input_shape, framework=framework or written_in)
     elif example_name is not None:
         solution = api.solve_example(example_name, input_shape, framework)
     else:
@@ -443,6 +443,7 @@ def _check_keras(framework: str | None, target: str, input_shape: str | None) ->
         "  explainer quiz --seed 7 --format latex --kinds table,choice -o quiz-7-tex\n"
         "  explainer quiz --seed 7 --format moodle --students roster.csv -o moodle-7\n"
         "  explainer quiz --seed 7 --count 3 --format json > quiz-7.json\n"
+        "  explainer quiz --seed 7 --framework keras --topic cnn -o keras-quiz-7\n"
         "  explainer quiz --seed 7 --format html --self-study -o study-7"
     )
 )
@@ -487,7 +488,8 @@ def _check_keras(framework: str | None, target: str, input_shape: str | None) ->
     type=click.Choice(("pytorch", "keras")),
     default="pytorch",
     show_default=True,
-    help="Whose layers the problems use (keras: not yet).",
+    help="Whose layers the problems use (keras: topics mlp, cnn, rnn, norm; kinds table, "
+    "params, shape).",
 )
 @click.option(
     "--self-study",
@@ -616,6 +618,7 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
         "  explainer practice --seed 7 --fade 2\n"
         "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3\n"
         "  explainer practice --example handout-mlp\n"
+        "  explainer practice --seed 7 --framework keras --topic cnn\n"
         "  explainer practice 'input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> MaxPool2d(2)'"
     )
 )
@@ -654,6 +657,13 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
     help="Practise on a bundled example (see 'explainer examples'), layer by layer.",
 )
 @click.option("--input", "input_shape", metavar="SHAPE", help="With SPEC: the input shape.")
+@click.option(
+    "--framework",
+    type=click.Choice(("pytorch", "keras")),
+    default="pytorch",
+    show_default=True,
+    help="Whose layers the problems use (keras: topics mlp, cnn, rnn, norm), or SPEC's dialect.",
+)
 def practice(
     seed: int | None,
     topic: str,
@@ -663,6 +673,7 @@ def practice(
     spec: str | None,
     example_name: str | None,
     input_shape: str | None,
+    framework: str,
 ) -> None:
     """Practise in the terminal: a problem, your answer, checked exactly. A wrong answer is
     matched against the usual mistakes; h shows a hint (a step's formula, then its numbers,
@@ -674,10 +685,10 @@ def practice(
     from .teaching.practice import Session
 
     if spec is not None or example_name is not None:
-        session = _own_session(spec, example_name, input_shape, fade)
+        session = _own_session(spec, example_name, input_shape, fade, framework)
     else:
         session = Session(_random_seed() if seed is None else seed,
-                          topic, difficulty, count, fade)  # fmt: skip
+                          topic, difficulty, count, fade, framework)  # fmt: skip
     try:
         click.echo(session.start(), nl=False)
         while not session.done:
@@ -691,7 +702,11 @@ def practice(
 
 
 def _own_session(
-    spec: str | None, example_name: str | None, input_shape: str | None, fade: int
+    spec: str | None,
+    example_name: str | None,
+    input_shape: str | None,
+    fade: int,
+    framework: str = "pytorch",
 ) -> Session:
     """``explainer practice SPEC`` / ``--example NAME``: the student's own network, asked
     layer by layer. Standard input carries the answers, so SPEC cannot be ``-``."""
@@ -710,7 +725,8 @@ def _own_session(
         name, again = example_name, f"explainer solve --example {example_name}"
     else:
         text = _spec_text(spec)
-        solution = api.solve_spec(text, input_shape)
+        dialect = framework if framework != "pytorch" else None  # Keras code says so itself
+        solution = api.solve_spec(text, input_shape, framework=dialect)
         api.require_numbers(solution, "practice asks for numbers")
         name, again = "your network", "explainer solve SPEC"
     return OwnSession(table_problem(solution, text, name), again)
@@ -751,13 +767,15 @@ def _random_seed() -> int:
     return secrets.randbelow(1_000_000)
 
 
-def _problem_text(problem_id: str) -> str:
-    """The spec that a generated problem's solution solves (for find-the-error, the fixed one)."""
+def _problem_text(problem_id: str) -> tuple[str, str]:
+    """The spec that a generated problem's solution solves (for find-the-error, the fixed one),
+    and the framework it is written in."""
     from .teaching.generate import (
         problem_from_id,  # on use: a plain solve needs none of it (~8 ms cold)
     )
 
-    return problem_from_id(problem_id).solved_spec
+    problem = problem_from_id(problem_id)
+    return problem.solved_spec, problem.architecture.framework
 
 
 def _one_source(**sources: str | None) -> None:

@@ -293,6 +293,7 @@ def test_the_course_topic_writes_the_course_notation() -> None:
 # -- quizzes: determinism, ids, no repeats ------------------------------------------------------
 
 
+@pytest.mark.slow  # 40 quizzes, each generated twice and every problem again from its id
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10**6), topic=st.sampled_from(TOPICS),
        difficulty=st.sampled_from(DIFFICULTIES))  # fmt: skip

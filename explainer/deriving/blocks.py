@@ -17,10 +17,11 @@ from .steps import Step, derive
 
 
 def parent_of(path: str, paths: frozenset[str]) -> str:
-    """The nearest enclosing block path ("" for none): module names never hold a dot."""
+    """The nearest enclosing block path ("" for none): module names never hold a dot, and
+    Keras's layer names never a slash (a nested Keras model's layers are ``block/dense``)."""
     head = path
-    while "." in head:
-        head = head.rpartition(".")[0]
+    while "." in head or "/" in head:
+        head = head[: max(head.rfind("."), head.rfind("/"))]
         if head in paths:
             return head
     return ""
@@ -79,7 +80,7 @@ def _terms(
 
 
 def _block(number: int, block: Block, parent: str, terms: Terms) -> BlockResult:
-    depth = block.path.count(".") + 1
+    depth = block.path.count(".") + block.path.count("/") + 1
     one = _sum(f"parameters of one {block.type}" if block.times > 1 else "parameters", terms)
     steps = [one]
     if block.times > 1:

@@ -12,6 +12,7 @@ from ..errors import OptionError, literal
 from .formula import sum_formula
 from .solution import LayerCosts, LayerResult, Solution
 from .steps import Step, derive
+from .symbolic import is_open
 
 SHOW = ("macs", "memory")
 BYTES_PER_VALUE = 4  # float32
@@ -42,8 +43,19 @@ def with_costs(solution: Solution, show: tuple[str, ...]) -> Solution:
         )
     if "macs" in show and solution.framework == "keras":
         _ensure_macs_known(solution)
+    _ensure_closed(solution, show)
     layers = tuple(replace(layer, costs=layer_costs(layer, show)) for layer in solution.layers)
     return replace(solution, layers=layers, cost_totals=_totals(layers, show))
+
+
+def _ensure_closed(solution: Solution, show: tuple[str, ...]) -> None:
+    """MACs and activation memory grow with every size: one Keras leaves None has no number."""
+    for layer in solution.layers:
+        if any(is_open(size) for size in (*layer.input_shape, *layer.output_shape)):
+            raise OptionError(
+                f"{{show}} {literal(','.join(show))}: layer {layer.index} ({layer.type}) works "
+                "on a size that is None, so its costs have no number; give the input a fixed size"
+            )
 
 
 def layer_costs(layer: LayerResult, show: tuple[str, ...]) -> LayerCosts:

@@ -30,10 +30,17 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
 
     A spec that names sizes (``Linear(h)``) is solved in them: see explainer.deriving.symbolic."""
     named = symbolic.names(architecture)
-    if not named:
+    if not named and not symbolic.has_open(architecture):
         return _solve(architecture, title)
+    if symbolic.has_open(architecture) and architecture.framework != "keras":
+        raise InputShapeError(
+            "a size is None: only Keras (--framework keras) leaves a size open; "
+            "give every size a number"
+        )
     with symbolic.recording() as assumed:
         solution = _solve(symbolic.symbolic(architecture), title)
+    if not named:  # only Keras's None sizes: every count is a number (see _closed)
+        return solution
     return replace(solution, size_names=named, assumptions=tuple(assumed))
 
 
@@ -103,8 +110,10 @@ class _Graph:
             )
             labels = tuple(self._label(source) for source in sources)
             spec = replace(spec, args=self._sizes(spec.args), kwargs=self._sizes(spec.kwargs))
-            result = _checked(
-                _solve_layer(index, spec, sources, shapes, labels, self.framework, self.live)
+            result = _closed(
+                _checked(
+                    _solve_layer(index, spec, sources, shapes, labels, self.framework, self.live)
+                )
             )
             self.shapes[index] = result.output_shape
         if spec.name is not None and result.params:
@@ -162,7 +171,8 @@ def _solve_layer(
     args = spec.args
     if alias is not None:
         kwargs, args = alias.translate(args, kwargs), ()
-    origin = "the input" if labels[0] == "the input" else f"after {labels[0]} the input"
+    first = labels[0] if labels else "the input"  # a further model input reads nothing
+    origin = "the input" if first == "the input" else f"after {first} the input"
     layer = bind(kind, args, kwargs, shapes[0], origin)
     if isinstance(layer, Merge):
         if len(shapes) < layer.min_inputs:
@@ -221,6 +231,21 @@ def _checked(result: LayerResult) -> LayerResult:
     if not symbolic.is_symbolic(result.params):
         check_integer(result.params, "the parameter count")
     return result
+
+
+def _closed(result: LayerResult) -> LayerResult:
+    """A count never depends on a size Keras leaves None (Keras cannot build such a layer
+    either: a Dense after a Flatten of any length): refused, naming the open sizes."""
+    if not symbolic.is_open(result.params):
+        return result
+    shown = ", ".join("None" if symbolic.is_open(s) else str(s) for s in result.input_shape)
+    where = " and ".join(
+        f"size {i}" for i, s in enumerate(result.input_shape, 1) if symbolic.is_open(s)
+    )
+    raise ShapeError(
+        f"{result.type}'s parameter count depends on a size that is None: its input is "
+        f"(None, {shown}), and {where} (after the batch) is None; give the input a fixed size"
+    )
 
 
 def _shared(outcome: Derivation, spec: LayerSpec) -> Derivation:

@@ -35,8 +35,8 @@ class Row:
     index: int
     name: str
     type: str
-    ours_shape: tuple[int, ...]
-    real_shape: tuple[int, ...] | None
+    ours_shape: tuple[int | None, ...]  # None: a size Keras leaves open
+    real_shape: tuple[int | None, ...] | None
     ours_params: int
     real_params: int | None
     error: str = ""

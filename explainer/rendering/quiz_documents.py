@@ -81,6 +81,7 @@ class Settings:
     difficulty: str
     kinds: tuple[str, ...] | None  # None: every kind of the topic
     points: int = 0  # points per problem on a LaTeX sheet and in a platform's file; 0: none
+    framework: str = "pytorch"  # whose layers the problems write
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from ..deriving.blocks import parent_of
 from ..deriving.formula import ordered
 from ..deriving.solution import BlockResult, LayerResult, Solution
 from ..deriving.spec import LayerCall, Note
+from ..deriving.symbolic import is_open
 from ..errors import ExplainerError
 from ..resources import resource_dir
 from .fade import blank_last
@@ -172,10 +173,15 @@ def summary_rows(solution: Solution) -> list[SummaryRow]:
     by_path = {block.path: block for block in solution.blocks}
     rows: list[SummaryRow] = []
     shown: set[str] = set()
-    for layer in solution.layers:
+    keras = solution.framework == "keras"  # rows as model.summary() writes them
+    named = _keras_names(solution) if keras else [layer.name for layer in solution.layers]
+    for layer, name in zip(solution.layers, named, strict=True):
         chain = _enclosing(layer.spec.name or "", paths)
         if len(chain) < depth:
-            rows.append(_layer_row(layer))
+            row = _layer_row(layer)
+            if keras:
+                row = replace(row, label=f"{name} ({layer.type})", keras=True)
+            rows.append(row)
             continue
         block = by_path[chain[depth - 1]]
         if block.path not in shown:
@@ -183,8 +189,10 @@ def summary_rows(solution: Solution) -> list[SummaryRow]:
             around = prod(by_path[p].block.times for p in chain[: depth - 1])
             times = block.block.times * around
             label = f"{block.type} {block.path}" + (f" ×{times}" if times > 1 else "")
+            if keras:
+                label = f"{block.path} ({block.type})"
             shape = _block_shape(solution, block.path, paths)
-            rows.append(SummaryRow(label, shape, block.params * around, None))
+            rows.append(SummaryRow(label, shape, block.params * around, None, keras=keras))
     return rows
 
 
@@ -246,7 +254,7 @@ def _batch_shape(shape: tuple[int, ...]) -> str:
 
 
 def _none_shape(shape: tuple[int | None, ...]) -> str:
-    return "(" + ", ".join(str(s) for s in (None, *shape)) + ")"
+    return "(" + ", ".join(map(_plain_size, (None, *shape))) + ")"
 
 
 def _json_text(solution: Solution) -> str:
@@ -318,7 +326,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
     if solution.size_names:
         return _symbolic_json(solution)
     return {
-        "input_shape": list(solution.input_shape) if solution.input_shape else None,
+        "input_shape": _json_shape(solution.input_shape) if solution.input_shape else None,
         "framework": solution.framework,
         "notation": solution.notation,
         "layers": [_layer_json(layer) for layer in solution.layers],
@@ -329,6 +337,11 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "notes": [_worded(note, group_digits) for note in solution.notes],
         "blocks": [_block_json(block) for block in solution.blocks],
     }
+
+
+def _has_open(solution: Solution) -> bool:
+    """A size Keras leaves None: no picture can be drawn to scale."""
+    return any(is_open(size) for layer in solution.layers for size in layer.output_shape)
 
 
 def _block_json(block: BlockResult) -> dict[str, Any]:
@@ -379,10 +392,17 @@ def _expr(value: Any) -> str:
 
 
 def _json_number(value: Any) -> Any:
-    """An int as it is; a formula in named sizes as sympy's str of it."""
+    """An int as it is; a formula in named sizes as sympy's str of it; what follows from a
+    size Keras leaves None, null (as Keras's own shapes write it)."""
     if isinstance(value, int) or getattr(value, "is_Integer", False):
         return int(value)
+    if is_open(value):
+        return None
     return str(value)
+
+
+def _json_shape(shape: tuple[Any, ...]) -> list[Any]:
+    return [_json_number(size) for size in shape]
 
 
 def _layer_json(layer: LayerResult) -> dict[str, Any]:
@@ -394,8 +414,8 @@ def _layer_json(layer: LayerResult) -> dict[str, Any]:
         "args": {key: _jsonable(value) for key, value in layer.args.items()},
         "inputs": list(layer.inputs),
         "copies": layer.copies,
-        "input_shape": list(layer.input_shape) if layer.placed else None,
-        "output_shape": list(layer.output_shape) if layer.placed else None,
+        "input_shape": _json_shape(layer.input_shape) if layer.placed else None,
+        "output_shape": _json_shape(layer.output_shape) if layer.placed else None,
         "params": layer.params,
         "trainable_params": layer.trainable_params,
         "non_trainable_params": layer.non_trainable_params,
@@ -530,7 +550,9 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "md": _markdown_escape,
         "code": _code_span,
         # Pictures: their geometry as data (explainer.rendering.pictures), and its numbers as text.
-        "shape_diagram": lambda solution: None if solution.size_names else shape_diagram(solution),
+        "shape_diagram": lambda solution: (
+            None if solution.size_names or _has_open(solution) else shape_diagram(solution)
+        ),
         "bar_chart": lambda solution: None if solution.size_names else bar_chart(solution),
         "coord": _coordinate,
         # An inverse problem's working (explainer.generate.inverse) as its printed parts.
@@ -551,6 +573,8 @@ def _or_formula(plain: Callable[[int], str], fmt: str, context: str) -> Callable
     def show(value: Any) -> str:
         if isinstance(value, int) or getattr(value, "is_Integer", False):
             return plain(int(value))
+        if is_open(value):  # what follows from a size Keras leaves None is None
+            return r"\mathrm{None}" if fmt == "latex" and context == "math" else "None"
         if fmt == "latex" or (fmt == "markdown" and context == "math"):
             grouped = (
                 (lambda n: plain(n).replace(",", "{,}")) if "{,}" not in plain(1000) else plain
@@ -581,7 +605,11 @@ def _unicode_root(root: Any) -> str:
 
 
 def _plain_size(size: Any) -> str:
-    return str(size) if isinstance(size, int) else UnicodePrinter().doprint(ordered(size))
+    if isinstance(size, int):
+        return str(size)
+    if size is None or is_open(size):  # Keras's None: any size, so whatever follows from it
+        return "None"
+    return UnicodePrinter().doprint(ordered(size))
 
 
 def _condition(printer: UnicodePrinter, condition: Any) -> str:
@@ -622,6 +650,8 @@ def _sources(sources: tuple[LayerResult | None, ...]) -> str:
         "the input" if source is None else f"layer {source.index} ({source.type})"
         for source in sources
     ]
+    if not names:
+        return "none: a further input of the model"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

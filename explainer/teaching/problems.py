@@ -141,6 +141,7 @@ class Quiz:
     difficulty: str
     kinds: tuple[str, ...]
     problems: tuple[Problem, ...]
+    framework: str = "pytorch"  # whose layers the problems write
 
 
 @dataclass(frozen=True)

@@ -359,3 +359,23 @@ class Flatten(KerasLayer):
             )
         no = f"{self.type_name()} has no weights: 0"
         return Derivation((step.value,), 0, (step,), shape_why, no)
+
+
+@dataclass(frozen=True)
+class InputLayer(KerasLayer):
+    """A functional model's further input (``keras.Input``), beside the first one (node 0):
+    a node that reads nothing and gives its own shape, as model.summary() lists it."""
+
+    shape: Any
+    dtype: str | None = passive(None)
+
+    summary: ClassVar[str] = "a further input of a functional model: its own shape, no parameters"
+    example: ClassVar[str] = "input(7, 6) -> InputLayer(shape=(7, 6))"
+
+    def _check(self) -> None:
+        if not isinstance(self.shape, tuple) or not self.shape:
+            raise ArgumentError(f"shape must be a tuple of sizes, got {self.shape!r}")
+
+    def _derive(self, shape: Shape) -> Derivation:
+        why = "a model input: the shape it is given (without the batch)"
+        return Derivation(tuple(self.shape), 0, (), why, "InputLayer has no weights: 0")
