@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from explainer import parse, render, solve  # noqa: E402
-from explainer.bank import example  # noqa: E402
+from explainer.reading.bank import example  # noqa: E402
 
 GPT2 = ROOT / "tests" / "fixtures" / "gpt2-printout.txt"
 TARGET_S = 1.0

@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from explainer import parse, render, solve  # noqa: E402
-from explainer.bank import example  # noqa: E402
+from explainer.reading.bank import example  # noqa: E402
 
 TARGET_S = 2.0
 

@@ -25,8 +25,8 @@ if str(ROOT) not in sys.path:
 import jinja2  # noqa: E402
 
 from explainer import parse, render, solve  # noqa: E402
-from explainer.bank import example  # noqa: E402
-from explainer.solve import Solution  # noqa: E402
+from explainer.deriving.solve import Solution  # noqa: E402
+from explainer.reading.bank import example  # noqa: E402
 
 TARGET = 1000  # layer derivations per second
 

@@ -7,10 +7,10 @@
 """
 
 from .api import bank_examples, explain, solve_example, solve_spec
+from .deriving.solve import LayerResult, Solution, solve
 from .errors import ExplainerError
-from .parsing import parse, parse_shape
-from .render import render, to_json
-from .solve import LayerResult, Solution, solve
+from .reading import parse, parse_shape
+from .rendering.render import render, to_json
 
 __all__ = [
     "ExplainerError",

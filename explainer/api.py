@@ -6,15 +6,15 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .bank import Example, HFExample, example, examples
-from .boundary import argument, read_file, shorten
+from .deriving.solve import Solution, solve
 from .errors import InputShapeError
-from .parsing import parse, parse_shape
-from .render import render
-from .solve import Solution, solve
+from .reading import parse, parse_shape
+from .reading.bank import Example, HFExample, example, examples
+from .reading.boundary import argument, read_file, shorten
+from .rendering.render import render
 
 if TYPE_CHECKING:
-    from .lm import LMSolution
+    from .deriving.lm import LMSolution
 
 
 def solve_spec(
@@ -42,7 +42,7 @@ def solve_spec(
     elif input_shape is not None:
         architecture = architecture.with_input(tuple(input_shape))
     if let:
-        from .symbolic import let as put_numbers
+        from .deriving.symbolic import let as put_numbers
 
         architecture = put_numbers(architecture, let)
     return solve(architecture, title)
@@ -73,8 +73,8 @@ def render_solution(
 ) -> str:
     """The document for ``solution``, with the cost steps that ``show`` asks for and, with
     ``compare``, the other framework's count wherever it differs."""
-    from .compare import with_comparison
-    from .costs import with_costs
+    from .deriving.compare import with_comparison
+    from .deriving.costs import with_costs
 
     solution = with_costs(solution, show)
     return render(with_comparison(solution) if compare else solution, fmt, digits)
@@ -88,7 +88,7 @@ def solve_live(
     ``input_dtype`` ("float" or "long"): what the forward pass is fed; by default long token
     ids for a model that starts with an embedding, else floats. Refused (LiveModelError)
     unless every count is the one PyTorch counts."""
-    from . import live
+    from .reading import live
 
     solution, reading = read_live(target, input_shape, input_dtype)
     live.ensure_agrees(solution, reading)
@@ -100,7 +100,7 @@ def read_live(
 ) -> tuple[Solution, Any]:
     """The worked solution of a live model, and PyTorch's own figures beside it (a
     live.Reading), not yet held to each other: ``explainer check`` shows where they differ."""
-    from . import live
+    from .reading import live
 
     if input_shape is None:
         raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
@@ -112,7 +112,7 @@ def read_live(
 def solve_live_keras(target: str, input_shape: str | tuple[int, ...] | None = None) -> Solution:
     """Solve a Keras model (``path/to/model.py:build``): imports and runs the user's file.
     ``input_shape`` builds a model that has no input yet, and must agree with one that has."""
-    from . import live_keras
+    from .reading import live_keras
 
     shape = _shape(input_shape)
     return live_keras.solve_model(live_keras.load(target), shape)
@@ -122,7 +122,7 @@ def check_live_keras(
     target: str, input_shape: str | tuple[int, ...] | None = None
 ) -> tuple[tuple[Any, ...], Any]:
     """`explainer check --keras FILE:fn`: the rows and totals beside the model's own."""
-    from . import live_keras
+    from .reading import live_keras
 
     return live_keras.check_model(live_keras.load(target), _shape(input_shape))
 
@@ -135,10 +135,10 @@ def solve_model(
 
     Refused (LiveModelError) unless every count is the one the framework counts."""
     if _is_keras(model):
-        from . import live_keras
+        from .reading import live_keras
 
         return live_keras.solve_model(model, _shape(input_shape))
-    from . import live
+    from .reading import live
 
     shape = _shape(input_shape)
     if shape is None:
@@ -181,7 +181,7 @@ def bank_examples() -> list[Example]:
 
 
 def bank_hf_examples() -> list[HFExample]:
-    from .bank import hf_examples
+    from .reading.bank import hf_examples
 
     return list(hf_examples().values())
 
@@ -191,10 +191,10 @@ def solve_hf(target: str) -> LMSolution:
     (``gpt2``, see ``explainer examples``). Needs neither transformers nor torch."""
     from pathlib import Path
 
-    from .bank import hf_examples
+    from .deriving.lm import solve_config
     from .errors import ExplainerError, did_you_mean
-    from .lm import solve_config
-    from .parsing.hf import read_config
+    from .reading.bank import hf_examples
+    from .reading.hf import read_config
 
     path = Path(target)
     if path.is_file():
@@ -228,9 +228,9 @@ def render_unknown(
     digits: str = "western",
 ) -> str:
     """``--solve-for NAME`` with ``--total N`` or ``--at-most N``: the working of NAME."""
+    from .deriving.unknown import solve_for
     from .errors import ExplainerError
-    from .render import render_unknown as render_working
-    from .unknown import solve_for
+    from .rendering.render import render_unknown as render_working
 
     if name is None or (total is None) == (at_most is None):
         raise ExplainerError("--solve-for NAME takes exactly one of --total N and --at-most N")
@@ -241,6 +241,6 @@ def render_unknown(
 
 
 def render_hf(solution: LMSolution, fmt: str = "text", digits: str = "western") -> str:
-    from .render import render_lm
+    from .rendering.render import render_lm
 
     return render_lm(solution, fmt, digits)

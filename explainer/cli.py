@@ -17,17 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import api, boundary
-from .costs import parse_show
+from . import api
+from .deriving.costs import parse_show
+from .deriving.layers import FRAMEWORKS
 from .errors import ExplainerError
-from .layers import FRAMEWORKS
-from .parsing.shapes import parse_let
-from .quizzes import ANSWERS as QUIZ_ANSWERS
-from .quizzes import FORMATS as QUIZ_FORMATS
-from .render import DIGITS, EXTENSIONS, FORMATS
+from .reading import boundary
+from .reading.shapes import parse_let
+from .rendering.render import DIGITS, EXTENSIONS, FORMATS
+from .teaching.quizzes import ANSWERS as QUIZ_ANSWERS
+from .teaching.quizzes import FORMATS as QUIZ_FORMATS
 
 if TYPE_CHECKING:
-    from .practice import Session
+    from .teaching.practice import Session
 
 _BY_EXTENSION = {f".{ext}": fmt for fmt, ext in EXTENSIONS.items()} | {".markdown": "markdown"}
 _PROGRESS_AFTER = 1.0  # seconds: a run that takes longer shows a progress bar (on a terminal)
@@ -266,8 +267,8 @@ def solve(
         _write(api.render_unknown(solution, solve_for, total, at_most, fmt, digits), output)
         return
     if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
-        from .costs import with_costs
-        from .render import render
+        from .deriving.costs import with_costs
+        from .rendering.render import render
 
         _write(render(with_costs(solution, parse_show(show)), fmt, digits, fade), output)
         return
@@ -319,8 +320,8 @@ def examples() -> None:
 )
 def layers(fmt: str, output: Path | None, framework: str) -> None:
     """List every layer kind, its other names and its formulas as worked solutions write them."""
-    from .catalogue import catalogue
-    from .render import render_catalogue
+    from .deriving.catalogue import catalogue
+    from .rendering.render import render_catalogue
 
     _write(render_catalogue(catalogue(framework), fmt), output)
 
@@ -385,9 +386,9 @@ def check(
     """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
     built symbolically) and compare every shape and parameter count with ours. Exit code 1 on
     any difference. Needs torch, or keras for the Keras dialect."""
-    from .check import check as run_check
-    from .check import check_memory, parse_memory
-    from .render import render_check
+    from .deriving.check import check as run_check
+    from .deriving.check import check_memory, parse_memory
+    from .rendering.render import render_check
 
     if torch_model is not None:
         _check_live(spec, example_name, framework, torch_model, input_shape, input_dtype)
@@ -418,8 +419,8 @@ def _check_live(
     input_dtype: str | None,
 ) -> None:
     """`check --torch`: the worked solution beside the model's own parameters, row by row."""
-    from .check import check_live
-    from .render import render_check
+    from .deriving.check import check_live
+    from .rendering.render import render_check
 
     if spec is not None or example_name is not None:
         raise ExplainerError("give only one of SPEC, --example and --torch")
@@ -440,7 +441,7 @@ def _check_keras(
     input_shape: str | None,
 ) -> None:
     """`check --keras`: the worked solution beside the Keras model's own layers."""
-    from .render import render_check
+    from .rendering.render import render_check
 
     if spec is not None or example_name is not None:
         raise ExplainerError("give only one of SPEC, --example and --keras")
@@ -561,9 +562,9 @@ def quiz(
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
     every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
     an id that 'explainer solve --problem ID' works out again."""
-    from .quizzes import make
-    from .quizzes.output import check_target, write_tree
-    from .quizzes.roster import read_roster
+    from .teaching.quizzes import make
+    from .teaching.quizzes.output import check_target, write_tree
+    from .teaching.quizzes.roster import read_roster
 
     picked = tuple(kind.strip() for kind in kinds.split(",")) if kinds is not None else None
     topic = ",".join(topics) or "cnn"
@@ -573,7 +574,7 @@ def quiz(
     make.check_format(fmt, answers)
     roster = read_roster(students, seed) if students is not None else ()
     if self_study or example_name is not None:
-        from .quizzes import selfstudy
+        from .teaching.quizzes import selfstudy
 
         selfstudy.check(fmt, answers, self_study, example_name, roster, output is None)
         pages = selfstudy.files(chosen, roster, example_name)
@@ -683,7 +684,7 @@ def practice(
 
     With SPEC (as for 'explainer solve') or --example NAME: your own network, the handout's
     exam table asked layer by layer, each output shape and then its parameters, and the total."""
-    from .practice import Session
+    from .teaching.practice import Session
 
     if spec is not None or example_name is not None:
         session = _own_session(spec, example_name, input_shape, fade)
@@ -707,8 +708,8 @@ def _own_session(
 ) -> Session:
     """``explainer practice SPEC`` / ``--example NAME``: the student's own network, asked
     layer by layer. Standard input carries the answers, so SPEC cannot be ``-``."""
-    from .bank import example
-    from .practice import OwnSession, table_problem
+    from .reading.bank import example
+    from .teaching.practice import OwnSession, table_problem
 
     if fade:
         raise ExplainerError("--fade blanks generated worked solutions: leave it out with SPEC")
@@ -759,7 +760,9 @@ def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -
     """The spec that a generated problem's solution solves (for find-the-error, the fixed one)."""
     if spec is not None or example_name is not None:
         raise ExplainerError("give only one of SPEC, --example and --problem")
-    from .generate import problem_from_id  # on use: a plain solve needs none of it (~8 ms cold)
+    from .teaching.generate import (
+        problem_from_id,  # on use: a plain solve needs none of it (~8 ms cold)
+    )
 
     return problem_from_id(problem_id).solved_spec
 
@@ -780,11 +783,11 @@ def _spec_text(spec: str | None, example_name: str | None) -> str:
 
 def _write(document: str, output: Path | None) -> None:
     """Standard output, or -o FILE (``-`` is standard output) written whole by
-    explainer.files: a failure never leaves a partial file behind."""
+    explainer.rendering.files: a failure never leaves a partial file behind."""
     if output is None or str(output) == "-":
         click.echo(document, nl=False)
         return
-    from .files import write_file
+    from .rendering.files import write_file
 
     write_file(output, document.encode("utf-8"))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from explainer.render import EXTENSIONS
+from explainer.rendering.render import EXTENSIONS
 
 # In CI the property tests draw the same (many thousand) examples on every run, so a landing is
 # never decided by the luck of the draw; on a developer's machine each run explores anew, and

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from explainer.catalogue import catalogue
-from explainer.layers import ALIASES, FRAMEWORKS, KINDS, registry
-from explainer.render import FORMATS, render_catalogue
+from explainer.deriving.catalogue import catalogue
+from explainer.deriving.layers import ALIASES, FRAMEWORKS, KINDS, registry
+from explainer.rendering.render import FORMATS, render_catalogue
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

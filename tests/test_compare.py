@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explainer import api
-from explainer.compare import with_comparison
+from explainer.deriving.compare import with_comparison
 
 
 def compared(text: str, framework: str = "pytorch") -> list[tuple[str, int | None, int | None]]:

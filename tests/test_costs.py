@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from explainer import solve_spec
 from explainer.api import solve_example
-from explainer.costs import parse_show, with_costs
+from explainer.deriving.costs import parse_show, with_costs
 from explainer.errors import ArgumentError
-from explainer.render import render
+from explainer.rendering.render import render
 
 
 def test_handout_cnn_costs() -> None:

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explainer.api import solve_example, solve_spec
-from explainer.quizzes import make, selfstudy
-from explainer.render import equivalents, render
+from explainer.rendering.render import equivalents, render
+from explainer.teaching.quizzes import make, selfstudy
 
 FORMATS = ("text", "markdown", "latex", "html")
 COURSE_LABELS = ("FCwB-1", "Dropout-2", "FC-3", "tanh-4", "Maxpool-5", "FC-6")

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from explainer.cli import main
-from explainer.render import tex_chain, tex_unicode
+from explainer.rendering.render import tex_chain, tex_unicode
 
 NAMES = [
     "Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Minh Đức", "Ngô Bảo Châu",

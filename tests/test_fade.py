@@ -8,8 +8,8 @@ from click.testing import CliRunner, Result
 from explainer import ExplainerError, render, solve_example, solve_spec
 from explainer.api import bank_examples
 from explainer.cli import main
-from explainer.costs import with_costs
-from explainer.fade import blank_last
+from explainer.deriving.costs import with_costs
+from explainer.rendering.fade import blank_last
 
 BLANK = "(which rule gives this step?)"
 SMALL = (

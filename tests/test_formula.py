@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explainer.formula import formula
-from explainer.printing import LatexPrinter, UnicodePrinter
-from explainer.render import group_digits
-from explainer.steps import derive
+from explainer.deriving.formula import formula
+from explainer.deriving.steps import derive
+from explainer.rendering.printing import LatexPrinter, UnicodePrinter
+from explainer.rendering.render import group_digits
 
 
 def show(text: str, values: dict[str, int]) -> str:

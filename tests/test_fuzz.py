@@ -36,13 +36,13 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explainer import bank
 from explainer.api import solve_spec
 from explainer.cli import main
 from explainer.errors import ExplainerError
-from explainer.generate.ids import DIFFICULTIES, KINDS, MAX_SEED, TOPICS
-from explainer.quizzes.roster import parse_roster
-from explainer.render import render
+from explainer.reading import bank
+from explainer.rendering.render import render
+from explainer.teaching.generate.ids import DIFFICULTIES, KINDS, MAX_SEED, TOPICS
+from explainer.teaching.quizzes.roster import parse_roster
 
 EXAMPLES = int(os.environ.get("EXPLAINER_FUZZ_EXAMPLES", "60"))
 FUZZ_SECONDS = 20  # one example; the slowest real spec solves in well under a second

@@ -17,8 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from explainer.cli import main
+from explainer.deriving.layers.sizes import AXES
+from explainer.deriving.solve import Solution, solve
 from explainer.errors import ExplainerError
-from explainer.generate import (
+from explainer.reading import parse
+from explainer.rendering.quiz_json import dumps, problem_json, to_json
+from explainer.rendering.render import to_json as solution_json
+from explainer.teaching.generate import (
     DIFFICULTIES,
     TOPICS,
     GenerateError,
@@ -27,13 +32,8 @@ from explainer.generate import (
     generate,
     problem_from_id,
 )
-from explainer.generate.ids import kinds_for, parse_id
-from explainer.generate.posing import is_written
-from explainer.generate.quiz_json import dumps, problem_json, to_json
-from explainer.layers.sizes import AXES
-from explainer.parsing import parse
-from explainer.render import to_json as solution_json
-from explainer.solve import Solution, solve
+from explainer.teaching.generate.ids import kinds_for, parse_id
+from explainer.teaching.generate.posing import is_written
 
 ROOT = Path(__file__).resolve().parent.parent
 COMBOS = [(t, d, k) for t in TOPICS for d in DIFFICULTIES for k in kinds_for(t)]
@@ -73,7 +73,7 @@ def test_every_answer_matches_a_fresh_solve(pid: ProblemId) -> None:
 
 
 def assert_answer(problem: Problem, fresh: Solution, question: object) -> None:
-    from explainer.generate import Question, TableRow
+    from explainer.teaching.generate import Question, TableRow
 
     assert isinstance(question, Question)
     layer = fresh.layers[question.layer - 1] if question.layer else None
@@ -199,8 +199,8 @@ CHECKS = {
 
 
 def test_inverse_kernel_size_of_the_issue_example() -> None:
-    from explainer.generate.inverse import work
-    from explainer.generate.quiz_json import _working_json
+    from explainer.rendering.quiz_json import _working_json
+    from explainer.teaching.generate.inverse import work
 
     conv = solve(parse("input(3, 32, 32) -> Conv2d(3, 64, kernel_size=3)")).layers[0]
     params = conv.steps[-1]
@@ -216,7 +216,7 @@ def test_inverse_kernel_size_of_the_issue_example() -> None:
 
 
 def test_inverse_padding_only_where_the_answer_is_unique() -> None:
-    from explainer.generate.inverse import work
+    from explainer.teaching.generate.inverse import work
 
     same = solve(parse("input(3, 28, 28) -> Conv2d(3, 8, kernel_size=5, padding=2)")).layers[0]
     padding = work(same.steps[0], "P")
@@ -359,8 +359,8 @@ def test_no_repeated_problems_in_a_quiz() -> None:
 def test_same_bytes_in_processes_with_different_hash_seeds() -> None:
     script = (
         "import sys\n"
-        "from explainer.generate import generate\n"
-        "from explainer.generate.quiz_json import dumps\n"
+        "from explainer.teaching.generate import generate\n"
+        "from explainer.rendering.quiz_json import dumps\n"
         "for topic in ('cnn', 'mlp', 'course', 'rnn', 'norm', 'attention'):\n"
         "    sys.stdout.write(dumps(generate(11, 6, topic, 'hard')))\n"
     )

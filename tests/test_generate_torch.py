@@ -17,10 +17,10 @@ with warnings.catch_warnings():
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from explainer.generate import DIFFICULTIES, TOPICS, Problem, ProblemId, problem_from_id
-from explainer.generate.ids import kinds_for
-from explainer.layers.sizes import AXES
-from explainer.parsing import parse
+from explainer.deriving.layers.sizes import AXES
+from explainer.reading import parse
+from explainer.teaching.generate import DIFFICULTIES, TOPICS, Problem, ProblemId, problem_from_id
+from explainer.teaching.generate.ids import kinds_for
 
 Shape = tuple[int, ...]
 COMBOS = [(t, d, k) for t in TOPICS for d in DIFFICULTIES for k in kinds_for(t)]

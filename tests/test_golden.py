@@ -9,7 +9,7 @@ import pytest
 from conftest import Golden
 
 from explainer.api import explain
-from explainer.render import FORMATS
+from explainer.rendering.render import FORMATS
 
 # (format, example, digits, golden case name)
 CASES = [

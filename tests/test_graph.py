@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from explainer.api import solve_spec
 from explainer.errors import ExplainerError, ShapeError, SpecSyntaxError
-from explainer.parsing import parse
-from explainer.render import render
+from explainer.reading import parse
+from explainer.rendering.render import render
 
 RESNET_BLOCK = """input(64, 56, 56)
 x = Conv2d(64, 3, padding=1) -> BatchNorm2d -> ReLU -> Conv2d(64, 3, padding=1) -> BatchNorm2d
@@ -298,7 +298,7 @@ def test_tensor_operations_agree_with_torch(case: tuple[tuple[int, ...], str, An
 def test_the_shape_diagram_draws_the_graph() -> None:
     from fractions import Fraction
 
-    from explainer.pictures import shape_diagram
+    from explainer.rendering.pictures import shape_diagram
 
     diagram = shape_diagram(solve_spec(INCEPTION))
     assert [len(row.boxes) for row in diagram.rows] == [1, 4, 2, 1]  # branches side by side
@@ -331,7 +331,7 @@ def test_check_refuses_a_graph_in_one_line() -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_format_chain_round_trips_a_graph(case: tuple[str, Built, tuple[int, int, int]]) -> None:
-    from explainer.parsing import format_chain
+    from explainer.reading import format_chain
 
     text, _, _ = case
     arch = parse(text)

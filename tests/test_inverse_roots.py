@@ -8,9 +8,9 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explainer.generate import inverse
-from explainer.generate.architectures import build
-from explainer.solve import solve
+from explainer.deriving.solve import solve
+from explainer.teaching.generate import inverse
+from explainer.teaching.generate.architectures import build
 
 x = sympy.Symbol("x")
 

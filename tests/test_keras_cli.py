@@ -125,7 +125,7 @@ def test_tensorflow_cnn_tutorial_as_written() -> None:
 
 
 def test_pasted_code_is_keras_without_framework(tmp_path: Any) -> None:
-    from explainer.bank import example
+    from explainer.reading.bank import example
 
     path = tmp_path / "model.py"
     path.write_text(example("tf-cnn-tutorial").spec)
@@ -227,9 +227,9 @@ def test_the_input_given_twice_is_refused() -> None:
 
 
 def test_every_keras_only_name_gets_the_hint() -> None:
+    from explainer.deriving.layers import KINDS, resolve
+    from explainer.deriving.layers.keras import KERAS_KINDS
     from explainer.errors import UnknownLayerError
-    from explainer.layers import KINDS, resolve
-    from explainer.layers.keras import KERAS_KINDS
 
     keras_only = [name for name in KERAS_KINDS if name not in KINDS]
     assert "Conv2D" in keras_only and "ReLU" not in keras_only

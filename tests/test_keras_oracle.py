@@ -28,13 +28,13 @@ with warnings.catch_warnings():
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from explainer.deriving.layers import registry
+from explainer.deriving.layers.keras import KERAS_KINDS
+from explainer.deriving.layers.keras.base import ACTIVATIONS
+from explainer.deriving.solve import LayerResult, Solution, solve
+from explainer.deriving.spec import LayerCall
 from explainer.errors import ArgumentError, ExplainerError
-from explainer.layers import registry
-from explainer.layers.keras import KERAS_KINDS
-from explainer.layers.keras.base import ACTIVATIONS
-from explainer.parsing import parse
-from explainer.solve import LayerResult, Solution, solve
-from explainer.spec import LayerCall
+from explainer.reading import parse
 
 Shape = tuple[int, ...]
 Case = tuple[Shape, dict[str, Any]]
@@ -798,7 +798,7 @@ def merge_cases(draw: st.DrawFn) -> tuple[str, tuple[Shape, ...], dict[str, Any]
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=merge_cases())
 def test_merges_match_keras(case: tuple[str, tuple[Shape, ...], dict[str, Any]]) -> None:
-    from explainer.layers import bind
+    from explainer.deriving.layers import bind
 
     kind, shapes, kwargs = case
     try:
@@ -881,7 +881,7 @@ def test_macs_match_the_kernels(kind: str, data: st.DataObject) -> None:
 
 
 def test_show_macs_works_for_keras() -> None:
-    from explainer.costs import with_costs
+    from explainer.deriving.costs import with_costs
 
     solution = with_costs(
         solve_keras("input(28, 28, 1) -> Conv2D(32, 3) -> Flatten() -> Dense(10)"), ("macs",)

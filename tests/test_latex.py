@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from explainer.api import explain, solve_example
-from explainer.render import _environment, render
+from explainer.rendering.render import _environment, render
 
 # Wider than this and a line visibly runs into the margin.
 MILD_OVERFULL_PT = 20.0

@@ -14,10 +14,10 @@ with warnings.catch_warnings():
     torch = pytest.importorskip("torch")
 
 from explainer import api
-from explainer.bank import examples
-from explainer.check import check
 from explainer.cli import main
-from explainer.generate import generate
+from explainer.deriving.check import check
+from explainer.reading.bank import examples
+from explainer.teaching.generate import generate
 
 nn = torch.nn
 

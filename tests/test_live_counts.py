@@ -19,8 +19,8 @@ with warnings.catch_warnings():
 
 from explainer import api
 from explainer.cli import main
-from explainer.live import LiveModelError
-from explainer.solve import Solution
+from explainer.deriving.solve import Solution
+from explainer.reading.live import LiveModelError
 
 nn = torch.nn
 

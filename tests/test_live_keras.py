@@ -13,8 +13,9 @@ import pytest
 os.environ.setdefault("KERAS_BACKEND", "jax")
 keras = pytest.importorskip("keras")
 
-from explainer import api, live_keras  # noqa: E402
-from explainer.live import LiveModelError  # noqa: E402
+from explainer import api  # noqa: E402
+from explainer.reading import live_keras  # noqa: E402
+from explainer.reading.live import LiveModelError  # noqa: E402
 
 MODEL = """
 import keras
@@ -139,7 +140,7 @@ def test_quantized_layers_are_refused_by_name() -> None:
 
 def test_an_unmodelled_argument_is_refused_by_name() -> None:
     config = {"units": 3, "lora_rank": None, "zero_output_for_mask": True, "bogus": 5}
-    from explainer.layers.keras import KERAS_KINDS
+    from explainer.deriving.layers.keras import KERAS_KINDS
 
     with pytest.raises(LiveModelError, match=r"layer d: Dense\(bogus=5\) changes what Keras"):
         live_keras._arguments("d", keras.layers.Dense, KERAS_KINDS["Dense"], config)
@@ -149,7 +150,7 @@ def test_a_count_keras_disagrees_with_is_refused(monkeypatch: pytest.MonkeyPatch
     """Were a derivation wrong (here made so on purpose), the check against Keras refuses it."""
     import dataclasses
 
-    from explainer.layers.keras.core import Dense
+    from explainer.deriving.layers.keras.core import Dense
 
     right = Dense._derive
     monkeypatch.setattr(
@@ -233,8 +234,8 @@ def test_cli_reads_a_keras_model(tmp_path: Path) -> None:
 
 
 def test_check_agrees_with_keras() -> None:
-    from explainer.bank import examples
-    from explainer.check import check
+    from explainer.deriving.check import check
+    from explainer.reading.bank import examples
 
     texts = [
         "input(28, 28, 1) -> Conv2D(8, 3, strides=2, padding='same') -> BatchNormalization()"
@@ -257,7 +258,7 @@ def test_check_keras_compares_every_layer_and_the_total(
     from click.testing import CliRunner
 
     from explainer.cli import main
-    from explainer.layers.keras.core import Dense
+    from explainer.deriving.layers.keras.core import Dense
 
     path = tmp_path / "kmodel.py"
     path.write_text(MODEL)

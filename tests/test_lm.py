@@ -21,10 +21,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explainer.bank import hf_examples
+from explainer.deriving.lm import FAMILIES, LMSolution, solve_config
 from explainer.errors import ExplainerError
-from explainer.lm import FAMILIES, LMSolution, solve_config
-from explainer.parsing.hf import read_config
+from explainer.reading.bank import hf_examples
+from explainer.reading.hf import read_config
 
 
 def _define_torchvision_operators() -> None:
@@ -345,7 +345,7 @@ from click.testing import CliRunner  # noqa: E402
 from conftest import GOLDEN_DIR, Golden  # noqa: E402
 
 from explainer.cli import main  # noqa: E402
-from explainer.render import EXTENSIONS, FORMATS  # noqa: E402
+from explainer.rendering.render import EXTENSIONS, FORMATS  # noqa: E402
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from explainer.api import solve_example
-from explainer.quizzes import make, selfstudy
-from explainer.render import render
+from explainer.rendering.render import render
+from explainer.teaching.quizzes import make, selfstudy
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

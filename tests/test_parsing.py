@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explainer.bank import example
+from explainer.deriving.layers import ALIASES, KINDS, resolve
+from explainer.deriving.spec import Architecture, LayerSpec
 from explainer.errors import ExplainerError, SpecSyntaxError
-from explainer.layers import ALIASES, KINDS, resolve
-from explainer.parsing import format_chain, parse, parse_shape
-from explainer.spec import Architecture, LayerSpec
+from explainer.reading import format_chain, parse, parse_shape
+from explainer.reading.bank import example
 
 
 def calls(arch: Architecture) -> list[tuple[str, tuple[object, ...], dict[str, object]]]:

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from test_latex import MILD_OVERFULL_PT, compile_latex, overfull
 
 from explainer.api import explain, solve_example, solve_spec
-from explainer.bank import examples
-from explainer.pictures import bar_chart, shape_diagram
-from explainer.render import _environment, render
-from explainer.solve import Solution
+from explainer.deriving.solve import Solution
+from explainer.reading.bank import examples
+from explainer.rendering.pictures import bar_chart, shape_diagram
+from explainer.rendering.render import _environment, render
 
 EXAMPLES = sorted(examples())
 SVG_FORMATS = ("html", "markdown")

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from explainer.api import solve_example
 from explainer.cli import main
-from explainer.generate import GenerateError, problem_from_id
-from explainer.practice import (
+from explainer.rendering.render import group_digits, render_practice
+from explainer.teaching.generate import GenerateError, problem_from_id
+from explainer.teaching.practice import (
     Mistake,
     Session,
     faded_items,
@@ -27,7 +28,6 @@ from explainer.practice import (
     parse_answer,
     read_fraction,
 )
-from explainer.render import group_digits, render_practice
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -559,7 +559,7 @@ def test_a_count_that_does_not_depend_on_the_sizes_before_does_not_climb() -> No
 
 
 def test_a_table_box_starts_at_its_own_layer() -> None:
-    from explainer.quizzes.selfstudy import example_problem, exercise
+    from explainer.teaching.quizzes.selfstudy import example_problem, exercise
 
     row = exercise(1, example_problem("handout-cnn")).asked[15]
     for box in row.boxes:  # layer 16, Linear-16: the shape reaching it is given, no more

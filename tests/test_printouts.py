@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from torchvision_models import torchvision_models
 
 from explainer.api import solve_spec
-from explainer.render import render
+from explainer.rendering.render import render
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "Failed to initialize NumPy", UserWarning)
@@ -247,7 +247,7 @@ def test_gpt2_json_blocks_and_copies() -> None:
 def test_depth_rows_add_up_to_the_total(depth: int) -> None:
     from dataclasses import replace
 
-    from explainer.render import summary_rows
+    from explainer.rendering.render import summary_rows
 
     solution = replace(solve_spec(GPT2), summary_depth=depth)
     rows = summary_rows(solution)
@@ -390,7 +390,7 @@ def test_options_that_need_shapes_refuse_a_print_out_alone(option: list[str]) ->
 
 
 def test_the_parameter_chart_counts_every_copy() -> None:
-    from explainer.pictures import bar_chart
+    from explainer.rendering.pictures import bar_chart
 
     chart = bar_chart(solve_spec(GPT2))
     assert chart is not None

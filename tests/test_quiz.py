@@ -22,12 +22,12 @@ from click.testing import CliRunner, Result
 from conftest import Golden
 
 from explainer.cli import main
-from explainer.files import MARKER
-from explainer.generate import problem_from_id
-from explainer.practice import parse_answer
-from explainer.quizzes import FORMATS, make
-from explainer.quizzes.parts import shape_spellings
-from explainer.quizzes.roster import RosterError, parse_roster, student_seed, variant_code
+from explainer.rendering.files import MARKER
+from explainer.teaching.generate import problem_from_id
+from explainer.teaching.practice import parse_answer
+from explainer.teaching.quizzes import FORMATS, make
+from explainer.teaching.quizzes.parts import shape_spellings
+from explainer.teaching.quizzes.roster import RosterError, parse_roster, student_seed, variant_code
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
@@ -275,7 +275,7 @@ def assert_balanced_html(text: str) -> None:
 DETERMINISM = """
 import sys
 from explainer.cli import main
-from explainer.files import MARKER
+from explainer.rendering.files import MARKER
 out, roster = sys.argv[1], sys.argv[2]
 small = ["--seed", "7", "--count", "6"]
 for fmt in {formats!r}:
@@ -488,7 +488,7 @@ def test_gift_reads_back_with_the_json_answers(
 
 
 def test_gift_escapes_its_control_characters() -> None:
-    from explainer.quizzes.documents import environment
+    from explainer.rendering.quiz_documents import environment
 
     gift = environment("gift").filters["gift"]
     assert gift("a{b}~c=d#e:f\\g") == "a\\{b\\}\\~c\\=d\\#e\\:f\\\\g"

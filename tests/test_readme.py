@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from explainer.cli import main
-from explainer.layers import ALIASES, KINDS
+from explainer.deriving.layers import ALIASES, KINDS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TEXT = README.read_text(encoding="utf-8")

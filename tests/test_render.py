@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explainer.api import explain, solve_example
-from explainer.bank import examples
-from explainer.render import DIGITS, _environment, render
+from explainer.reading.bank import examples
+from explainer.rendering.render import DIGITS, _environment, render
 
 EXAMPLES = sorted(examples())
 

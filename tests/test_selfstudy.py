@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from explainer.cli import main
-from explainer.generate import TableRow, generate
-from explainer.quizzes import make, selfstudy
-from explainer.render import group_digits
+from explainer.rendering.render import group_digits
+from explainer.teaching.generate import TableRow, generate
+from explainer.teaching.quizzes import make, selfstudy
 
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
 SEALED = ("data-key", "data-sealed")  # base64: the only places the answers are

@@ -25,10 +25,10 @@ from typing import Any
 
 import pytest
 
-from explainer.generate import TableRow
-from explainer.practice import parse_answer
-from explainer.quizzes import make, selfstudy
-from explainer.render import group_digits
+from explainer.rendering.render import group_digits
+from explainer.teaching.generate import TableRow
+from explainer.teaching.practice import parse_answer
+from explainer.teaching.quizzes import make, selfstudy
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

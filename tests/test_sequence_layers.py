@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from explainer import solve_spec
+from explainer.deriving.solve import LayerResult
 from explainer.errors import ArgumentError, ShapeError
-from explainer.render import render
-from explainer.solve import LayerResult
+from explainer.rendering.render import render
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)

@@ -6,8 +6,8 @@ import pytest
 
 from explainer import solve_spec
 from explainer.api import solve_example
-from explainer.bank import examples
 from explainer.errors import ArgumentError, ExplainerError, ShapeError, UnknownLayerError
+from explainer.reading.bank import examples
 
 # The handout's model summary, row by row: type, output shape (batch excluded), params.
 HANDOUT_TABLE = [

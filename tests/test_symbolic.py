@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 from explainer import parse
 from explainer.api import solve_spec
 from explainer.cli import main
+from explainer.deriving.layers import KINDS
+from explainer.deriving.solve import Solution, solve
+from explainer.deriving.spec import Architecture, SizeName
+from explainer.deriving.symbolic import let, symbol, with_values
 from explainer.errors import ExplainerError
-from explainer.layers import KINDS
-from explainer.render import FORMATS, render
-from explainer.solve import Solution, solve
-from explainer.spec import Architecture, SizeName
-from explainer.symbolic import let, symbol, with_values
+from explainer.rendering.render import FORMATS, render
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
@@ -224,7 +224,7 @@ def test_names_that_are_all_given_solve_like_numbers() -> None:
 
 
 def test_vgg16_in_w_is_the_bundled_count_at_224_and_the_plain_count_elsewhere() -> None:
-    from explainer.bank import example
+    from explainer.reading.bank import example
 
     spec = example("vgg-16").spec.replace("Linear(512 * 7 * 7, 4096)", "Linear(4096)")
     solution = solve(parse("input(3, W, W)\n" + spec))
@@ -235,7 +235,7 @@ def test_vgg16_in_w_is_the_bundled_count_at_224_and_the_plain_count_elsewhere() 
 
 
 def test_a_written_size_that_the_shape_must_match_becomes_an_assumption() -> None:
-    from explainer.bank import example
+    from explainer.reading.bank import example
 
     solution = solve(parse("input(3, W, W)\n" + example("vgg-16").spec))
     assert solution.total_params == example("vgg-16").total_params

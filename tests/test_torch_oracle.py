@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from torchvision_models import torchvision_models
 
-from explainer.check import module_class
+from explainer.deriving.check import module_class
+from explainer.deriving.layers import KINDS
+from explainer.deriving.solve import LayerResult, Solution, solve
 from explainer.errors import ExplainerError
-from explainer.layers import KINDS
-from explainer.parsing import parse
-from explainer.solve import LayerResult, Solution, solve
+from explainer.reading import parse
 
 Shape = tuple[int, ...]
 Case = tuple[Shape, dict[str, Any]]

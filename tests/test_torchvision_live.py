@@ -14,9 +14,9 @@ import pytest
 from torchvision_models import build, torchvision_models
 
 from explainer import api
-from explainer.check import check_live
-from explainer.live import read
-from explainer.solve import solve
+from explainer.deriving.check import check_live
+from explainer.deriving.solve import solve
+from explainer.reading.live import read
 
 models = torchvision_models()
 NAMES = sorted(models.list_models(module=models))

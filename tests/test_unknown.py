@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from explainer.api import solve_spec
 from explainer.cli import main
+from explainer.deriving.unknown import solve_for
 from explainer.errors import ExplainerError
-from explainer.render import FORMATS
-from explainer.unknown import solve_for
+from explainer.rendering.render import FORMATS
 
 SPECS = [
     "input(d) -> Linear(h) -> ReLU -> Linear(c)",

@@ -1,5 +1,5 @@
 """torchvision for the tests: imported after the two operator schemas its C++ library would
-have registered, and its models built on the meta device (explainer.live.on_meta: sizes
+have registered, and its models built on the meta device (explainer.reading.live.on_meta: sizes
 without memory or initialisation), so that even regnet_y_128gf costs nothing but its shapes.
 
 PyPI's torchvision 0.28 wheel expects CUDA libraries next to torch 2.13.0+cpu; the models do
@@ -45,7 +45,7 @@ def build(name: str) -> Any:
     """torchvision's ``name`` with weights=None, on the meta device."""
     import torch
 
-    from explainer.live import on_meta
+    from explainer.reading.live import on_meta
 
     models = torchvision_models()
     with on_meta(torch), warnings.catch_warnings():

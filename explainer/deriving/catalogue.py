@@ -1,0 +1,41 @@
+"""`explainer layers`: every kind of a framework's dialect, with its formulas as the worked
+solution writes them. The formulas are not restated here: each kind's small example is
+solved, so the catalogue cannot drift from what `explainer solve` shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..api import solve_spec
+from .layers import registry
+from .solve import LayerResult, solve
+from .spec import Architecture, LayerSpec
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    summary: str
+    aliases: tuple[tuple[str, str], ...]  # (name in another notation, what it means)
+    example: str
+    solved: LayerResult  # the example's last layer, solved
+
+
+def catalogue(framework: str = "pytorch") -> tuple[Entry, ...]:
+    kinds, aliases = registry(framework)
+    entries = []
+    for name, kind in kinds.items():
+        names = tuple((alias, a.meaning) for alias, a in aliases.items() if a.kind is kind)
+        solved = _solved(name, kind, framework)
+        entries.append(Entry(name, kind.summary, names, kind.example, solved))
+    return tuple(entries)
+
+
+def _solved(name: str, kind: Any, framework: str) -> LayerResult:
+    """The example's last layer; a merge's example is the layer on its example inputs."""
+    if not kind.example_inputs:
+        return solve_spec(kind.example, framework=framework).layers[-1]
+    first, *others = kind.example_inputs
+    spec = LayerSpec(name, text=kind.example, input_shape=first, other_inputs=tuple(others))
+    return solve(Architecture((spec,), first, framework=framework)).layers[-1]

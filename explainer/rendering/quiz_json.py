@@ -1,0 +1,158 @@
+"""Quiz -> the JSON contract::
+
+    {"seed": 7, "topic": "cnn", "difficulty": "easy", "kinds": [...],
+     "problems": [{"id": "s7-i0-cnn-easy-table", "kind": ..., "topic": ..., "difficulty": ...,
+                   "spec": "<chain notation that explainer solve accepts>", "input_shape": [...],
+                   "statement": ..., "shown_spec": ...,
+                   "questions": [{"id": ..., "prompt": ..., "answer": ..., "asks": ...,
+                                  "layer": ..., "choices": [...]?, "working": {...}?}],
+                   "corrected_spec": ...?, "fault": {...}?,
+                   "solution": <explainer.rendering.render.to_json of the solved spec>}]}
+
+``choices`` only for multiple choice, ``working`` only for inverse problems, ``corrected_spec``
+and ``fault`` only for find-the-error. Formulas print like the solution's steps (our ordered
+printers); the isolated unknown of an inverse problem is the form sympy.solve gives.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sympy
+
+from ..deriving.formula import Path
+from ..teaching.generate.model import (
+    Answer,
+    Choice,
+    Fault,
+    Problem,
+    Question,
+    Quiz,
+    TableRow,
+    Working,
+)
+from .printing import LatexPrinter, UnicodePrinter
+from .render import step_json
+from .render import to_json as solution_json
+
+
+def dumps(quiz: Quiz) -> str:
+    return json.dumps(to_json(quiz), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_json(quiz: Quiz) -> dict[str, Any]:
+    return {
+        "seed": quiz.seed,
+        "topic": quiz.topic,
+        "difficulty": quiz.difficulty,
+        "kinds": list(quiz.kinds),
+        "problems": [problem_json(problem) for problem in quiz.problems],
+    }
+
+
+def problem_json(problem: Problem) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": problem.id,
+        "kind": problem.kind,
+        "topic": problem.topic,
+        "difficulty": problem.difficulty,
+        "spec": problem.spec,
+        "input_shape": list(problem.input_shape),
+        "statement": problem.statement,
+        "shown_spec": problem.shown_spec,
+        "questions": [_question_json(question) for question in problem.questions],
+    }
+    if problem.corrected_spec is not None:
+        data["corrected_spec"] = problem.corrected_spec
+    if problem.fault is not None:
+        data["fault"] = _fault_json(problem.fault)
+    data["solution"] = solution_json(problem.solution)
+    return data
+
+
+def _question_json(question: Question) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": question.id,
+        "prompt": question.prompt,
+        "answer": answer_json(question.answer),
+        "asks": question.asks,
+        "layer": question.layer,
+    }
+    if question.argument is not None:
+        data["argument"] = question.argument
+    if question.axis is not None:
+        data["axis"] = question.axis
+    if question.choices:
+        data["choices"] = [_choice_json(choice) for choice in question.choices]
+    if question.working is not None:
+        data["working"] = _working_json(question.working)
+    return data
+
+
+def answer_json(answer: Answer) -> Any:
+    if isinstance(answer, TableRow):
+        return {"output_shape": list(answer.output_shape), "params": answer.params}
+    if isinstance(answer, tuple):
+        return list(answer)
+    return answer
+
+
+def _choice_json(choice: Choice) -> dict[str, Any]:
+    mistake = choice.misconception
+    return {
+        "label": choice.label,
+        "value": choice.value,
+        "correct": choice.correct,
+        "misconception": mistake.key if mistake else None,
+        "description": mistake.description if mistake else None,
+        "step": step_json(mistake.step) if mistake else None,
+    }
+
+
+def _working_json(working: Working) -> dict[str, Any]:
+    text = UnicodePrinter(tight=working.tight)
+    latex = LatexPrinter(tight=working.tight)
+    return {
+        "unknown": working.unknown,
+        "meaning": working.meaning,
+        "formula": UnicodePrinter(tight=working.formula.tight).doprint(working.formula.expr),
+        "stated": working.stated,
+        "equation": f"{text.doprint(working.equation)} = {working.stated}",
+        "equation_latex": f"{latex.doprint(working.equation)} = {working.stated}",
+        "isolated": f"{working.unknown} = {_Text().doprint(working.isolated)}",
+        "isolated_latex": f"{working.unknown} = {_Latex().doprint(working.isolated)}",
+        "substituted": f"{working.unknown} = {_Text().doprint(working.substituted)}",
+        "substituted_latex": f"{working.unknown} = {_Latex().doprint(working.substituted)}",
+        "solutions": list(working.solutions),
+        "value": working.value,
+        "notes": list(working.notes),
+    }
+
+
+class _Text(UnicodePrinter):
+    """The ordered printer, plus the square root that isolating a square kernel needs."""
+
+    def _print(self, expr: Any, path: Path) -> str:
+        if expr.is_Pow and expr.exp == sympy.Rational(1, 2):
+            return f"√({self._print(expr.base, (*path, 0))})"
+        return super()._print(expr, path)
+
+
+class _Latex(LatexPrinter):
+    def _print(self, expr: Any, path: Path) -> str:
+        if expr.is_Pow and expr.exp == sympy.Rational(1, 2):
+            return rf"\sqrt{{{self._print(expr.base, (*path, 0))}}}"
+        return super()._print(expr, path)
+
+
+def _fault_json(fault: Fault) -> dict[str, Any]:
+    return {
+        "layer": fault.layer,
+        "argument": fault.argument,
+        "written": fault.written,
+        "right": fault.right,
+        "mistake": fault.mistake,
+        "description": fault.description,
+        "message": fault.message,
+    }

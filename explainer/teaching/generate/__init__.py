@@ -1,0 +1,188 @@
+"""Exercise generator: random valid architectures and questions about them, each with its
+answer and its worked solution from the engine.
+
+Data model (``explainer/teaching/generate/model.py``, all frozen dataclasses, pure data)
+------------------------------------------------------------------------------
+
+``Quiz``      seed, topic (one, or several joined by commas: ``mlp,cnn``), difficulty, kinds
+              (tuple of kind names), problems (tuple of Problem).
+
+``Problem``   id (see below), kind, topic, difficulty;
+              spec: chain notation that ``explainer solve`` accepts (for kind ``error`` the faulty
+              stack); architecture: ``parse(spec)``; statement: the instructions shown above
+              the questions; shown_spec: the stack as a student sees it (for ``inverse`` the
+              stack up to the asked layer, the unknown written ``?``: show this, never
+              ``spec``, which holds the answer); questions; solution: the engine's Solution of
+              ``solved_spec`` (``corrected_spec`` if set, else ``spec``); corrected_spec and
+              fault (a Fault: layer, argument, written, right, mistake, description, message)
+              for ``error`` only. ``input_shape`` is a property.
+
+``Question``  id (unique in its problem: ``L3``, ``total``, ``q1``), prompt, answer, asks,
+              layer (1-based index into ``solution.layers``, or None), argument (for
+              asks == "argument"), axis (for asks == "output_size": "height", "length"),
+              choices (multiple choice, else empty), working (inverse).
+              ``asks`` says what ``answer`` is: ``row`` (TableRow(output_shape, params)),
+              ``total`` / ``params`` / ``output_size`` / ``argument`` / ``layer`` (int),
+              ``output_shape`` (a tuple of ints, batch excluded).
+
+``Choice``    label ("A".."D"), value, misconception (the engine's named Misconception: key,
+              description and its derivation step; None for the right option), ``correct``.
+
+``Working``   an inverse problem solved with sympy: unknown (the formula's symbol), meaning,
+              formula, stated number, equation (left side with numbers, unknown kept), tight,
+              isolated (unknown = ..., in symbols), substituted (the same with numbers),
+              solutions (the whole numbers that solve it), value, notes.
+
+Kinds: ``table`` (the handout's exam table and total), ``params`` (one layer's parameters),
+``shape`` (the output shape after a layer or the whole stack), ``inverse`` (filters, kernel
+size, neurons or padding from a stated count or shape), ``choice`` (multiple choice, wrong
+options from named misconceptions), ``error`` (find the inconsistent layer; not for ``course``).
+
+Ids: ``s<seed>-i<index>-<topic>-<difficulty>-<kind>``, e.g. ``s7-i3-cnn-easy-table``; the
+problem's random numbers come from ``random.Random(id)`` only, so ``problem_from_id(id)``
+regenerates it in any process. ``generate`` gives problem ``p`` the topic ``topics[p % T]``,
+the kind ``kinds[p % K]`` (or the next one that applies to that topic: a mix of kinds and of
+topics), and the next unused index; an index whose problem
+repeats an earlier one is skipped, so indices may have gaps. JSON: ``quiz_json.to_json(quiz)``
+/ ``quiz_json.dumps(quiz)``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from ...deriving.solve import solve
+from ...reading import parse
+from .architectures import build, write
+from .ids import (
+    DIFFICULTIES,
+    KINDS,
+    TOPICS,
+    GenerateError,
+    ProblemId,
+    check_count,
+    check_seed,
+    parse_id,
+    plan,
+)
+from .model import Choice, Fault, Problem, Question, Quiz, TableRow, Working
+from .posing import Stacked
+from .questions import POSERS
+
+MAX_SKIPS = 50  # repeated problems skipped in a row before giving up
+_ATTEMPTS = 20  # stacks tried for one problem before a kind is declared impossible
+
+
+def generate(
+    seed: int,
+    count: int = 10,
+    topic: str = "cnn",
+    difficulty: str = "easy",
+    kinds: Sequence[str] | None = None,
+) -> Quiz:
+    """``count`` different problems; the same arguments give the same quiz in any process."""
+    check_seed(seed)
+    check_count(count)
+    if isinstance(kinds, str):
+        raise GenerateError(f"kinds must be a list of kind names, got the string {kinds!r}")
+    planned = plan(topic, difficulty, None if kinds is None else tuple(kinds))
+    problems: list[Problem] = []
+    seen: set[tuple[object, ...]] = set()
+    index = 0
+    for position in range(count):
+        each, kind = _slot(planned, position)
+        for _ in range(MAX_SKIPS):
+            problem = make(ProblemId(seed, index, each, difficulty, kind))
+            index += 1
+            key = problem_key(problem)
+            if key not in seen:
+                break
+        else:
+            raise GenerateError(
+                f"could not make {count} different {difficulty} {topic} problems: "
+                f"problem {position + 1} repeated an earlier one {MAX_SKIPS} times; ask for fewer"
+            )
+        seen.add(key)
+        problems.append(problem)
+    chosen = kinds_in_turn(planned)
+    return Quiz(seed, ",".join(each for each, _ in planned), difficulty, chosen, tuple(problems))
+
+
+def _slot(planned: tuple[tuple[str, tuple[str, ...]], ...], position: int) -> tuple[str, str]:
+    """Problem ``position``'s topic (in turn) and kind: the kinds taken in turn over the whole
+    quiz, a kind that does not apply to the topic giving way to the next that does."""
+    topic, own = planned[position % len(planned)]
+    every = kinds_in_turn(planned)
+    for step in range(len(every)):
+        kind = every[(position + step) % len(every)]
+        if kind in own:
+            return topic, kind
+    raise AssertionError(f"topic {topic!r} has no kind")  # plan() refuses that
+
+
+def kinds_in_turn(planned: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    """Every kind any topic is asked in, in the order of KINDS (one topic: its own order)."""
+    if len(planned) == 1:
+        return planned[0][1]
+    return tuple(kind for kind in KINDS if any(kind in own for _, own in planned))
+
+
+def problem_key(problem: Problem) -> tuple[object, ...]:
+    """What makes two problems the same for a student: the stack shown and the questions."""
+    return (
+        problem.kind,
+        problem.spec,
+        problem.shown_spec,
+        tuple(q.prompt for q in problem.questions),
+    )
+
+
+def problem_from_id(problem_id: str) -> Problem:
+    """Regenerate a problem from its id (``s7-i3-cnn-easy-table``)."""
+    return make(parse_id(problem_id))
+
+
+def make(pid: ProblemId) -> Problem:
+    rng = random.Random(str(pid))
+    for _ in range(_ATTEMPTS):
+        spec = write(build(rng, pid.topic, pid.difficulty), pid.topic)
+        architecture = parse(spec)
+        stacked = Stacked(pid.topic, architecture, spec, solve(architecture))
+        posed = POSERS[pid.kind](rng, stacked)
+        if posed is None:
+            continue
+        faulty = posed.faulty_spec
+        return Problem(
+            id=str(pid),
+            kind=pid.kind,
+            topic=pid.topic,
+            difficulty=pid.difficulty,
+            spec=faulty if faulty is not None else spec,
+            architecture=parse(faulty) if faulty is not None else architecture,
+            statement=posed.statement,
+            shown_spec=posed.shown_spec or faulty or spec,
+            questions=posed.questions,
+            solution=stacked.solution,
+            corrected_spec=spec if faulty is not None else None,
+            fault=posed.fault,
+        )
+    raise RuntimeError(f"generator bug: no {pid.kind} question fits {_ATTEMPTS} stacks for {pid}")
+
+
+__all__ = [
+    "DIFFICULTIES",
+    "KINDS",
+    "TOPICS",
+    "Choice",
+    "Fault",
+    "GenerateError",
+    "Problem",
+    "ProblemId",
+    "Question",
+    "Quiz",
+    "TableRow",
+    "Working",
+    "generate",
+    "problem_from_id",
+]
