@@ -82,3 +82,20 @@ def test_the_handout_exercise_notes_its_maxpool_slip_once(fmt: str) -> None:
     assert page.count("Maxpool row") == 1, fmt
     assert page.count("its 42 is still right") == 1, fmt
     assert page.count("the + 1 counts the first window") == 1, fmt
+
+
+@pytest.mark.parametrize("fmt", ["html", "latex"])
+def test_the_key_works_each_problem_once_with_the_sheets_labels(fmt: str) -> None:
+    """Part 5 beyond Markdown (tests/test_quiz.py): one worked solution per problem; its parts
+    labelled as the sheet labels them, (a) in HTML and exam's \\part in LaTeX, never q1."""
+    chosen = make.settings(7, 6, "cnn", "easy")
+    made = make.variants(chosen)
+    written = make.files(chosen, made, fmt)
+    name = {"html": "key.html", "latex": "key.tex"}[fmt]
+    key, sheet = written[name].decode(), written[name.replace("key", "quiz")].decode()
+    problems = made[0].quiz.problems
+    assert key.count("Worked solution") == len(problems)
+    parts = sum(len(p.questions) for p in problems if p.kind != "table")
+    label = "<strong>(a)</strong>" if fmt == "html" else "\\part "
+    assert key.count(label) == sheet.count(label) >= parts // 2
+    assert not re.search(r"\bq[1-9]\b", key)
