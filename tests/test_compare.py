@@ -143,7 +143,7 @@ def test_recurrent_comparison_is_what_keras_counts(
         ]
         return [keras.layers.Bidirectional(m) for m in made] if bidirectional else made
 
-    numbers = dict(comparison.numbers)
+    numbers = dict(comparison.note.numbers)
     assert numbers["count"] == comparison.params == keras_counts((5, x), *stack())[0]
     if kind == "GRU":  # Keras 3's default counts as PyTorch does; reset_after=False does not
         assert comparison.params == layer.params
@@ -151,7 +151,7 @@ def test_recurrent_comparison_is_what_keras_counts(
     else:
         assert comparison.params < layer.params
     if kind == "RNN":
-        assert "gate" not in comparison.note
+        assert "gate" not in comparison.note.text
 
 
 @pytest.mark.parametrize(

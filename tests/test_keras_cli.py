@@ -227,8 +227,7 @@ def test_the_input_given_twice_is_refused() -> None:
 
 
 def test_every_keras_only_name_gets_the_hint() -> None:
-    from explainer.deriving.layers import KINDS, resolve
-    from explainer.deriving.layers.keras import KERAS_KINDS
+    from explainer.deriving.layers import KERAS_KINDS, KINDS, resolve
     from explainer.errors import UnknownLayerError
 
     keras_only = [name for name in KERAS_KINDS if name not in KINDS]

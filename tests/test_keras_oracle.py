@@ -28,8 +28,7 @@ with warnings.catch_warnings():
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from explainer.deriving.layers import registry
-from explainer.deriving.layers.keras import KERAS_KINDS
+from explainer.deriving.layers import KERAS_KINDS, registry
 from explainer.deriving.layers.keras.base import ACTIVATIONS
 from explainer.deriving.solve import LayerResult, Solution, solve
 from explainer.deriving.spec import LayerCall

@@ -140,7 +140,7 @@ def test_quantized_layers_are_refused_by_name() -> None:
 
 def test_an_unmodelled_argument_is_refused_by_name() -> None:
     config = {"units": 3, "lora_rank": None, "zero_output_for_mask": True, "bogus": 5}
-    from explainer.deriving.layers.keras import KERAS_KINDS
+    from explainer.deriving.layers import KERAS_KINDS
 
     with pytest.raises(LiveModelError, match=r"layer d: Dense\(bogus=5\) changes what Keras"):
         live_keras._arguments("d", keras.layers.Dense, KERAS_KINDS["Dense"], config)

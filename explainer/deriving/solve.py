@@ -16,7 +16,7 @@ from .blocks import BlockResult, block_total, solve_blocks, with_copies
 from .formula import sum_formula
 from .layers import ALIASES, Alias, Derivation, Layer, bind, resolve
 from .layers.merge import Merge
-from .spec import Architecture, LayerSpec, Shape, SizeOf
+from .spec import Architecture, LayerSpec, Note, Shape, SizeOf
 from .steps import Step, derive
 
 COURSE_NAMES = frozenset(name.lower() for name in ALIASES)
@@ -103,7 +103,7 @@ class Solution:
     layers: tuple[LayerResult, ...]
     total: Step
     notation: str
-    notes: tuple[str, ...]
+    notes: tuple[str | Note, ...]  # a Note where a line has counts, which templates group
     framework: str = "pytorch"
     title: str = ""  # the bank example's title, when solving one
     cost_totals: tuple[Step, ...] = ()  # totals of the cost steps, when asked for

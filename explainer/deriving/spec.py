@@ -17,10 +17,31 @@ each node's ``name`` is its dotted module path, and a block repeated ``times`` t
 
 from __future__ import annotations
 
+import string
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line of words whose counts are fields (``"{count} parameters are frozen"``), with the
+    integers that fill them. The renderer fills them, grouping digits as ``--digits`` says
+    (394,240 or 3,94,240): the solver words the line but never formats a count."""
+
+    text: str
+    numbers: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        fields = {name for _, name, _, _ in string.Formatter().parse(self.text) if name}
+        if fields != {name for name, _ in self.numbers}:
+            raise ValueError(f"note fields {sorted(fields)} != numbers {self.numbers}")
+
+    def words(self, number: Callable[[int], str]) -> str:
+        """The line, each count written by ``number`` (a renderer's digit-grouping filter)."""
+        return self.text.format(**{name: number(value) for name, value in self.numbers})
 
 
 @dataclass(frozen=True)
@@ -103,7 +124,7 @@ class Architecture:
     layers: tuple[LayerSpec, ...]
     input_shape: Shape | None = None
     notation: str = "chain"  # chain | course | pytorch-print
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str | Note, ...] = field(default=())  # a Note where a line has counts
     framework: str = "pytorch"  # whose layer names, shapes and counting rules: pytorch | keras
     blocks: tuple[Block, ...] = ()  # the print-out's containers, outermost first
 

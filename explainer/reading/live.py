@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..deriving.layers import KINDS
-from ..deriving.spec import Architecture, LayerSpec, Shape
+from ..deriving.spec import Architecture, LayerSpec, Note, Shape
 from ..errors import ExplainerError
 
 if TYPE_CHECKING:
@@ -474,8 +474,10 @@ class _Rows:
                 spec = dataclasses.replace(spec, input_shape=least, off_path=True)
                 self._add(spec, unit.name, list(unit.module.parameters()), None)
 
-    def notes(self) -> tuple[str, ...]:
-        notes = ["read from the live model through forward hooks, in the order forward calls them"]
+    def notes(self) -> tuple[str | Note, ...]:
+        notes: list[str | Note] = [
+            "read from the live model through forward hooks, in the order forward calls them"
+        ]
         if any(spec.call == "Parameter" for spec in self.specs):
             notes.append(
                 "a tensor of weights that a module holds directly (nn.Parameter) is a row of "
@@ -507,9 +509,8 @@ class _Rows:
             )
         frozen = sum(spec.frozen for spec in self.specs)
         if frozen:
-            notes.append(
-                f"{frozen:,} parameters are frozen (requires_grad=False): counted, not trainable"
-            )
+            words = "{frozen} parameters are frozen (requires_grad=False): counted, not trainable"
+            notes.append(Note(words, (("frozen", frozen),)))
         return tuple(notes)
 
     def _held_before(self, name: str | None) -> None:

@@ -171,7 +171,7 @@ def _leaves(keras: Any, model: Any, prefix: str) -> Iterator[tuple[str, Any]]:
 
 
 def _spec(keras: Any, name: str, layer: Any) -> LayerSpec:
-    from ..deriving.layers.keras import KERAS_KINDS
+    from ..deriving.layers import KERAS_KINDS
 
     kind = type(layer).__name__
     inputs = tuple(_shape(t.shape, name, "input") for t in keras.tree.flatten(layer.input))
@@ -318,7 +318,7 @@ def _is_default(cls: type, key: str, value: Any) -> bool:
 
 def _inner_kind(name: str) -> tuple[type, Any]:
     """A wrapped layer (Bidirectional's): Keras's class, for its defaults, and our kind."""
-    from ..deriving.layers.keras import KERAS_KINDS
+    from ..deriving.layers import KERAS_KINDS
 
     cls = getattr(keras_module().layers, name, None)
     if name not in KERAS_KINDS or cls is None:

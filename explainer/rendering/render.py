@@ -24,7 +24,7 @@ import jinja2
 from ..deriving.blocks import BlockResult, parent_of
 from ..deriving.formula import ordered
 from ..deriving.solve import LayerResult, Solution
-from ..deriving.spec import LayerCall
+from ..deriving.spec import LayerCall, Note
 from ..errors import ExplainerError
 from ..resources import resource_dir
 from .fade import blank_last
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..deriving.layers import Alias
     from ..deriving.lm import LMSolution
     from ..deriving.unknown import Unknown
+    from ..teaching.generate.model import Working
 from ..deriving.steps import Step
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
@@ -332,7 +333,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "trainable_params": solution.trainable_params,
         "non_trainable_params": solution.non_trainable_params,
         "total": step_json(solution.total),
-        "notes": list(solution.notes),
+        "notes": [_worded(note, group_digits) for note in solution.notes],
         "blocks": [_block_json(block) for block in solution.blocks],
         "pytorch_equivalents": [
             {"name": e.name, "written": e.written, "pytorch": e.pytorch, "meaning": e.meaning}
@@ -378,7 +379,7 @@ def _symbolic_json(solution: Solution) -> dict[str, Any]:
         "non_trainable_params": None,
         "non_trainable_expr": _expr(solution.non_trainable_params),
         "total": step_json(solution.total),
-        "notes": list(solution.notes),
+        "notes": [_worded(note, group_digits) for note in solution.notes],
     }
 
 
@@ -518,9 +519,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
 
     return {
         "num": number,
-        "note": lambda comparison: comparison.note.format(
-            **{name: number(value) for name, value in comparison.numbers}
-        ),
+        "note": lambda note: _worded(note, number),
         "summary_layout": summary_layout,
         "summary_rows": summary_rows,
         "sentence": lambda text: text[:1].upper() + text[1:],
@@ -545,8 +544,21 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "shape_diagram": lambda solution: None if solution.size_names else shape_diagram(solution),
         "bar_chart": lambda solution: None if solution.size_names else bar_chart(solution),
         "coord": _coordinate,
+        # An inverse problem's working (explainer.generate.inverse) as its printed parts.
+        "working": _working,
         "percent": _percent,
     }
+
+
+def _working(working: Working) -> dict[str, Any]:
+    from .quiz_json import _working_json  # on use: only practice hints print one
+
+    return _working_json(working)
+
+
+def _worded(note: str | Note, number: Callable[[int], str]) -> str:
+    """A note's words, its counts (a Note's fields) written by ``number``."""
+    return note if isinstance(note, str) else note.words(number)
 
 
 def _or_formula(plain: Callable[[int], str], fmt: str, context: str) -> Callable[[Any], str]:

@@ -15,9 +15,10 @@ from typing import Any
 from ...errors import ArgumentError, UnknownLayerError
 from .base import Derivation, Layer, bind
 
-# Every kind, in the catalogue's order, and the module that defines it. A module is imported
-# the first time one of its kinds is used: a run that solves a CNN never loads the recurrent
-# or attention kinds (start-up time is a target of its own).
+# Every kind, in the catalogue's order, and the module that defines it; both dialects alike.
+# A module is imported the first time one of its kinds is used: a run that solves a CNN never
+# loads the recurrent or attention kinds, nor any Keras kind (start-up time is a target of
+# its own).
 _WHERE = {
     # convolutions
     "Conv1d": "conv", "Conv2d": "conv", "Conv3d": "conv",
@@ -57,6 +58,42 @@ _WHERE = {
     "Conv1D": "transformers", "NewGELUActivation": "transformers",
 }  # fmt: skip
 
+# The Keras dialect's kinds (explainer.layers.keras), the same way: Keras's names and modules.
+_KERAS_WHERE = {
+    # convolutions
+    "Conv1D": "keras.conv", "Conv2D": "keras.conv", "Conv3D": "keras.conv",
+    "Conv2DTranspose": "keras.conv", "DepthwiseConv2D": "keras.conv",
+    "SeparableConv2D": "keras.conv",
+    # pooling
+    "MaxPooling1D": "keras.pooling", "MaxPooling2D": "keras.pooling",
+    "MaxPooling3D": "keras.pooling", "AveragePooling1D": "keras.pooling",
+    "AveragePooling2D": "keras.pooling", "AveragePooling3D": "keras.pooling",
+    "GlobalAveragePooling1D": "keras.pooling", "GlobalAveragePooling2D": "keras.pooling",
+    "GlobalAveragePooling3D": "keras.pooling", "GlobalMaxPooling1D": "keras.pooling",
+    "GlobalMaxPooling2D": "keras.pooling", "GlobalMaxPooling3D": "keras.pooling",
+    # fully connected, embedding
+    "Dense": "keras.core", "Embedding": "keras.core",
+    # sequences: recurrent and attention
+    "SimpleRNN": "keras.recurrent", "LSTM": "keras.recurrent", "GRU": "keras.recurrent",
+    "Bidirectional": "keras.recurrent", "MultiHeadAttention": "keras.attention",
+    # normalisation
+    "BatchNormalization": "keras.core", "LayerNormalization": "keras.core",
+    "LayerScale": "keras.wrappers",
+    # activations, dropout, reshaping
+    "Activation": "keras.core", "ReLU": "keras.activations", "LeakyReLU": "keras.activations",
+    "PReLU": "keras.activations", "ELU": "keras.activations", "Softmax": "keras.activations",
+    "Dropout": "keras.core", "Flatten": "keras.core", "Reshape": "keras.reshaping",
+    "ZeroPadding2D": "keras.reshaping", "Cropping2D": "keras.reshaping",
+    # preprocessing
+    "Rescaling": "keras.reshaping", "Normalization": "keras.reshaping",
+    # merging (functional models)
+    "Add": "keras.merging", "Subtract": "keras.merging", "Multiply": "keras.merging",
+    "Average": "keras.merging", "Maximum": "keras.merging", "Minimum": "keras.merging",
+    "Concatenate": "keras.merging",
+    # wrappers
+    "TimeDistributed": "keras.wrappers",
+}  # fmt: skip
+
 
 class _Registry(Mapping[str, type[Layer]]):
     """An explicit, ordered name -> kind mapping whose classes are imported on first use."""
@@ -83,6 +120,7 @@ class _Registry(Mapping[str, type[Layer]]):
 
 
 KINDS: Mapping[str, type[Layer]] = _Registry(_WHERE)
+KERAS_KINDS: Mapping[str, type[Layer]] = _Registry(_KERAS_WHERE)
 
 # Rows that only a live model gives (explainer.reading.live), never written in a spec: a tensor of
 # weights held by a module, and a module counted by PyTorch for want of a formula.
@@ -156,8 +194,6 @@ def registry(framework: str) -> tuple[Mapping[str, type[Layer]], Mapping[str, Al
     if framework == "pytorch":
         return KINDS, ALIASES
     if framework == "keras":
-        from .keras import KERAS_KINDS  # imported on demand: most runs never need it
-
         return KERAS_KINDS, {}
     raise ArgumentError(f"unknown framework {framework!r}: choose pytorch or keras")
 
@@ -203,6 +239,7 @@ def resolve(
 __all__ = [
     "ALIASES",
     "FRAMEWORKS",
+    "KERAS_KINDS",
     "KINDS",
     "LIVE_KINDS",
     "Alias",

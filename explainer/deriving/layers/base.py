@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError, did_you_mean
-from ..spec import Shape
+from ..spec import Note, Shape
 from ..steps import Step
 from ..symbolic import differ, size_at_least
 
@@ -47,10 +47,9 @@ class Comparison:
     framework: str  # "keras" or "pytorch"
     steps: tuple[Step, ...]  # the other framework's derivation; the last gives its count
     non_trainable: int
-    # What differs, in one line; counts are fields ("{count}") filled from ``numbers`` by the
-    # templates, which group their digits (--digits indian): the solver formats no number.
-    note: str
-    numbers: tuple[tuple[str, int], ...] = ()
+    # What differs, in one line; its counts are fields ("{count}") that the templates fill,
+    # grouping their digits (--digits indian): the solver formats no number.
+    note: Note
 
     @property
     def params(self) -> int:

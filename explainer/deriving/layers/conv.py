@@ -10,7 +10,7 @@ from ...errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import Step, derive
 from .base import Derivation, Layer, Misconception, boolean, int_tuple, one_of, positive_int
-from .sizes import AXES, Window, window_steps
+from .sizes import AXES, Window, window_slips, window_steps
 from .sizes import MEANINGS as SIZE_MEANINGS
 
 MEANINGS = {
@@ -27,6 +27,18 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 # Kernel symbols by number of spatial axes, in the course's order: width, height, depth.
 KERNEL_SYMBOLS = {1: ("m",), 2: ("m", "n"), 3: ("m", "n", "l")}
+
+
+# The classic wrong counts of ((m·n·d)+1)·k (explainer.layers.misconceptions): {K} stands for
+# the kernel symbols, {D} for the channels each filter sees, {O} for the output sizes.
+SLIPS = {
+    "bias-forgotten": ("the bias of each filter forgotten", "({K}*{D})*k"),
+    "bias-twice": ("the bias counted twice per filter", "(({K}*{D})+2)*k"),
+    "bias-added": ("a bias counted although bias=False", "(({K}*{D})+1)*k"),
+    "channels-swapped": ("in- and out-channels swapped", "(({K}*k)+1)*d"),
+    "groups-ignored": ("groups ignored: every filter sees all d channels", "(({K}*d)+1)*k"),
+    "spatial-multiplied": ("the output size multiplied into the count", "(({K}*{D})+1)*k*{O}"),
+}
 
 
 def params_formula(spatial: int, grouped: bool, bias: bool) -> str:
@@ -125,20 +137,33 @@ class _ConvNd(Layer):
                 )
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
-        from . import misconceptions
-
         right = self.derive(shape)
         params = right.steps[-1]
-        mistakes = misconceptions.for_conv(
-            self, dict(params.values) | {"g": self.groups}, right.output_shape[1:], right.params
-        )
+        mistakes = self._count_slips(dict(params.values), right.output_shape[1:], right.params)
         if self.padding == "same":
             return mistakes
         windows = self._windows(shape[1:])
         axis = "length" if self.spatial == 1 else "depth" if self.spatial == 3 else "height"
-        return mistakes + misconceptions.for_window(
-            axis, windows[0], shape[1], right.output_shape[1]
-        )
+        return mistakes + window_slips(axis, windows[0], shape[1], right.output_shape[1])
+
+    def _count_slips(
+        self, values: dict[str, int], out_sizes: tuple[int, ...], right: int
+    ) -> tuple[Misconception, ...]:
+        from .misconceptions import named
+
+        keys = ["bias-forgotten", "bias-twice"] if self.bias else ["bias-added"]
+        keys += ["channels-swapped", "spatial-multiplied"]
+        if self.groups > 1:
+            keys.append("groups-ignored")
+        outs = OUT_SYMBOLS[self.spatial]
+        fill = {
+            "K": "*".join(KERNEL_SYMBOLS[self.spatial]),
+            "D": "(d/g)" if self.groups > 1 else "d",
+            "O": "*".join(outs),
+        }
+        slips = {key: (SLIPS[key][0], SLIPS[key][1].format(**fill)) for key in keys}
+        values = {**values, "g": self.groups, **dict(zip(outs, out_sizes, strict=True))}
+        return named(slips, "parameters", values, MEANINGS | OUT_MEANINGS, right)
 
     def _windows(self, sizes: Shape) -> tuple[Window, ...]:
         n = self.spatial

@@ -13,6 +13,13 @@ from .base import Derivation, Layer, Misconception, boolean, positive_int
 PARAMS = "i*o + o"
 PARAMS_NO_BIAS = "i*o"
 MEANINGS = {"i": "input features", "o": "neurons"}
+# The classic wrong counts of i·o + o (explainer.layers.misconceptions).
+SLIPS = {
+    "bias-forgotten": ("the bias of each neuron forgotten", "i*o"),
+    "bias-twice": ("the bias counted twice", "i*o + 2*o"),
+    "bias-added": ("a bias counted although bias=False", "i*o + o"),
+    "bias-per-input": ("one bias per input instead of per neuron", "i*o + i"),
+}
 
 
 @dataclass(frozen=True)
@@ -55,9 +62,12 @@ class Linear(Layer):
         return Derivation((*leading, self.out_features), step.value, (step,), shape_why, why)
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
-        from . import misconceptions
+        from .misconceptions import named
 
-        return misconceptions.for_linear(self, self.derive(shape).params)
+        keys = ("bias-forgotten", "bias-twice", "bias-per-input") if self.bias else ("bias-added",)
+        values = {"i": self.in_features, "o": self.out_features}
+        slips = {key: SLIPS[key] for key in keys}
+        return named(slips, "parameters", values, MEANINGS, self.derive(shape).params)
 
     def macs(self, shape: Shape, output: Shape) -> Step:
         values = {"N": prod(shape[:-1]), "i": self.in_features, "o": self.out_features}

@@ -11,10 +11,11 @@ from math import prod
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
-from ..spec import Shape
+from ..spec import Note, Shape
 from ..steps import Step, derive
 from ..symbolic import same
 from .base import Comparison, Derivation, Layer, boolean, positive_int
+from .conventions import BATCH_NORM
 
 AFFINE = "2*C"
 MEANINGS = {"C": "normalised features (channels)", "N": "normalised values per sample"}
@@ -80,18 +81,16 @@ class _BatchNorm(Layer):
                 "moving mean and variance (non-trainable)"
             )
             step = derive("parameters", "2*C", {"C": c}, MEANINGS, why)
-        note = (
-            "Keras's BatchNormalization counts {count}: the running mean and variance "
-            "({statistics}) as non-trainable parameters, where PyTorch keeps buffers"
-        )
+        note = BATCH_NORM.keras_note
         if not self.affine:
             note += "; affine=False is center=False, scale=False there"
         elif not self.bias:
             note += "; bias=False is center=False there"
         if not self.track_running_stats:
             note += "; Keras has no track_running_stats=False: it always keeps them"
-        numbers = (("count", step.value), ("statistics", 2 * c))
-        return Comparison("keras", (step,), 2 * c, note, numbers)
+        statistics = BATCH_NORM.statistics * c
+        numbers = (("count", step.value), ("statistics", statistics))
+        return Comparison("keras", (step,), statistics, Note(note, numbers))
 
     def derive(self, shape: Shape) -> Derivation:
         stats = (

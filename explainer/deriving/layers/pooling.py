@@ -9,7 +9,7 @@ from ...errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..symbolic import fails
 from .base import Derivation, Layer, Misconception, boolean, int_tuple
-from .sizes import AXES, Window, window_steps
+from .sizes import AXES, Window, window_slips, window_steps
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,10 @@ class _Pool(Layer):
         )
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
-        from . import misconceptions
-
         n = self.spatial
         axis = AXES[n][0]
         right = self.derive(shape).output_shape[-n]
-        return misconceptions.for_window(axis, self._windows()[0], shape[-n], right, pooling=True)
+        return window_slips(axis, self._windows()[0], shape[-n], right, pooling=True)
 
     _what: ClassVar[str] = "maximum"
 

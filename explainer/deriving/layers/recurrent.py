@@ -2,7 +2,7 @@
 
 Every layer and direction has, for each of its g gates, an input weight (h×x), a recurrent
 weight (h×h) and two bias vectors of h: PyTorch keeps b_ih and b_hh, where Keras keeps one.
-Keras's one bias per gate belongs to the Keras dialect's convention, not to these formulas.
+Keras's one bias per gate is a convention (layers.conventions), not part of these formulas.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from ...errors import ArgumentError, ShapeError
-from ..spec import Shape
+from ..spec import Note, Shape
 from ..steps import Step, derive
 from .base import (
     Comparison,
@@ -24,6 +24,7 @@ from .base import (
     positive_int,
     probability,
 )
+from .conventions import BY_GATES, gates_step
 
 MEANINGS = {
     "h": "hidden size (hidden_size)",
@@ -36,20 +37,6 @@ MEANINGS = {
 }
 FIRST_INPUT = "inputs of layer 1 (input_size)"
 LATER_INPUT = "inputs of a later layer: D·H_out, the outputs of the layer below"
-TWO_BIASES = {
-    1: "PyTorch keeps two bias vectors, b_ih and b_hh; Keras's SimpleRNN keeps one",
-    4: "PyTorch keeps two bias vectors per gate, b_ih and b_hh; Keras keeps one",
-    3: "PyTorch keeps two bias vectors per gate, b_ih and b_hh, as Keras 3's GRU does by "
-    "default (reset_after=True; reset_after=False keeps one)",
-}
-KERAS_NAMES = {1: "SimpleRNN", 4: "LSTM", 3: "GRU"}
-# The named slip of one bias vector per gate, and whose count it is in Keras 3.
-ONE_BIAS = {
-    1: "one bias vector (Keras's SimpleRNN count) instead of PyTorch's two",
-    4: "one bias vector per gate (Keras's count) instead of PyTorch's two",
-    3: "one bias vector per gate (Keras's GRU with reset_after=False; its default "
-    "reset_after=True counts as PyTorch does) instead of two",
-}
 
 
 def _layer_formula(bias: bool, projected: bool) -> str:
@@ -124,34 +111,23 @@ class _Recurrent(Layer):
         a stack of Keras layers, bidirectional=True a Bidirectional wrapper."""
         if self.projection or not self.bias:
             return None  # Keras's LSTM has no projection; without biases the counts agree
-        name = KERAS_NAMES[self.gates]
+        convention = BY_GATES[self.gates]
         if self.gates == 3:
             return self._gru_comparison()
-        steps = self._keras_steps(1, f"Keras's {name} has {self._one_bias_words()}")
-        note = (
-            "Keras counts {count}: one bias vector per gate instead of two"
-            if self.gates > 1
-            else "Keras's SimpleRNN counts {count}: one bias vector instead of PyTorch's two"
-        )
-        return Comparison("keras", steps, 0, note + self._stack_words(name), self._numbers(steps))
+        name = convention.keras
+        steps = self._keras_steps(1, f"Keras's {name} has {convention.one_bias_words()}")
+        words = convention.keras_note + self._stack_words(name)
+        return Comparison("keras", steps, 0, Note(words, (("count", steps[-1].value),)))
 
     def _gru_comparison(self) -> Comparison:
         """Keras 3's GRU keeps two bias vectors per gate by default (reset_after=True)."""
         two = self._keras_steps(2, "reset_after=True, Keras 3's default: two bias vectors per gate")
         one = self._keras_steps(1, "reset_after=False, the original GRU: one bias vector per gate")
         renamed = tuple(replace(s, quantity=f"{s.quantity}, reset_after=False") for s in one)
-        note = (
-            "Keras 3's GRU counts the same {count} by default (reset_after=True keeps two bias "
-            "vectors per gate, as PyTorch does); GRU(..., reset_after=False) counts {other}: "
-            "one bias vector per gate"
-        )
+        convention = BY_GATES[self.gates]
         numbers = (("count", two[-1].value), ("other", one[-1].value))
-        return Comparison("keras", (*renamed, *two), 0, note + self._stack_words("GRU"), numbers)
-
-    def _one_bias_words(self) -> str:
-        if self.gates == 1:
-            return "one bias vector where PyTorch's RNN has two (b_ih and b_hh)"
-        return "one bias vector per gate where PyTorch has two"
+        words = Note(convention.keras_note + self._stack_words(convention.keras), numbers)
+        return Comparison("keras", (*renamed, *two), 0, words)
 
     def _stack_words(self, name: str) -> str:
         words = ""
@@ -164,15 +140,9 @@ class _Recurrent(Layer):
             words += f"; bidirectional=True is Bidirectional({name}(...)) in Keras"
         return words
 
-    @staticmethod
-    def _numbers(steps: tuple[Step, ...]) -> tuple[tuple[str, int], ...]:
-        return (("count", steps[-1].value),)
-
     def _keras_steps(self, biases: int, why: str) -> tuple[Step, ...]:
         """Keras's count of the same stack: each layer and direction with ``biases`` vectors
         per gate; a later layer reads the D·h outputs of the one below."""
-        from .keras.recurrent import gates_step
-
         g, h, d, n = self.gates, self.hidden_size, self.directions, self.num_layers
         first = gates_step(g, biases, self.input_size, h, why)
         if n == 1 and d == 1:
@@ -192,7 +162,7 @@ class _Recurrent(Layer):
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
         """Classic slips on a recurrent count: Keras's one bias per gate, the gates or the
         recurrent weight forgotten, one direction only, every layer read as the first."""
-        from .misconceptions import keep
+        from .misconceptions import named
 
         if self.projection:
             return ()
@@ -210,7 +180,7 @@ class _Recurrent(Layer):
             if self.bias:
                 slips.append((
                     "one-bias-per-gate",
-                    ONE_BIAS[self.gates],
+                    BY_GATES[self.gates].one_bias,
                     f"{both}g*(h*(x + h) + h)",
                 ))  # fmt: skip
             else:
@@ -237,12 +207,9 @@ class _Recurrent(Layer):
                     f"g*(h*(x + h){bias})",
                 ))  # fmt: skip
         values = {**self._values(self.input_size), "D": d, "N": self.num_layers}
-        meanings = self._meanings(FIRST_INPUT)
-        made = [
-            Misconception(key, what, derive("parameters", text, values, meanings, what))
-            for key, what, text in slips
-        ]
-        return keep(made, self.derive(shape).params)
+        table = {key: (what, text) for key, what, text in slips}
+        right = self.derive(shape).params
+        return named(table, "parameters", values, self._meanings(FIRST_INPUT), right)
 
     def _values(self, inputs: int) -> dict[str, int]:
         return {"g": self.gates, "h": self.hidden_size, "x": inputs, "p": self.projection}
@@ -283,7 +250,7 @@ class _Recurrent(Layer):
             values["p_2"] = steps[1].value
         parts = [*(["both directions"] if d == 2 else []), *([f"all {n} layers"] if n > 1 else [])]
         why = f"the sum over {' of '.join(parts)}" + (
-            f"; {TWO_BIASES[self.gates]}" if self.bias else ""
+            f"; {BY_GATES[self.gates].two_biases}" if self.bias else ""
         )
         return derive("parameters", text, values, MEANINGS, why, counts=True)
 
@@ -295,7 +262,7 @@ class _Recurrent(Layer):
         why = f"{who} has an h×x input weight, an {recurrent} recurrent weight and {bias}"
         if p:
             why += f"; plus the projection weight_hr of p×h = {p}×{h}"
-        return f"{why}. {TWO_BIASES[self.gates]}" if self.bias else why
+        return f"{why}. {BY_GATES[self.gates].two_biases}" if self.bias else why
 
     def _shape_why(self, length: int, out: int) -> str:
         size = f"proj_size = {self.projection}" if self.projection else f"h = {self.hidden_size}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ...errors import ShapeError
 from ..steps import Step, derive
 from ..symbolic import decided, fails, is_symbolic
+from .base import Misconception
 
 SIZE = "floor((W - F + 2*P)/S + 1)"
 SIZE_CEIL = "ceil((W - F + 2*P)/S + 1)"
@@ -24,6 +25,30 @@ MEANINGS = {
 }
 
 AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+# The classic wrong sizes of floor((W - F + 2P)/S + 1) (explainer.layers.misconceptions).
+SLIPS = {
+    "plus-one-forgotten": (
+        "the \u201c+ 1\u201d of the size formula forgotten",
+        "floor((W - F + 2*P)/S)",
+    ),
+    "ceil-for-floor": (
+        "rounded up instead of taking the floor (a window that does not fit is dropped)",
+        "ceil((W - F + 2*P)/S + 1)",
+    ),
+    "padding-forgotten": ("the padding forgotten", "floor((W - F)/S + 1)"),
+    "padding-once": ("padding added on one side only", "floor((W - F + P)/S + 1)"),
+    "stride-ignored": (
+        "the stride ignored: the window moved one step at a time",
+        "W - F + 2*P + 1",
+    ),
+}
+# The handout's own Maxpool row writes floor((128 - 3 + 2×0)/3): a pooling student who copies
+# it makes exactly this slip, so the feedback says where it comes from.
+HANDOUT_SLIP = (
+    "the \u201c+ 1\u201d of the size formula forgotten, as in the handout's Maxpool row, "
+    "which writes \u230a(128 \u2212 3 + 2\u00d70)/3\u230b without it"
+)
 
 
 @dataclass(frozen=True)
@@ -97,3 +122,28 @@ def _why(size: int, w: Window, span: int, ceil_mode: bool) -> str:
     if ceil_mode:
         return f"ceil_mode=True keeps the last partial window ({slack} left over)"
     return f"the floor drops the last partial window ({slack} left over)"
+
+
+def window_slips(
+    axis: str, window: Window, size: int, right: int, pooling: bool = False
+) -> tuple[Misconception, ...]:
+    """The size slips that apply to ``window`` along ``axis`` (none with a dilation)."""
+    from .misconceptions import named
+
+    if window.dilation != 1:
+        return ()
+    values = {"W": size, "F": window.kernel, "P": window.padding, "S": window.stride}
+    table = dict(SLIPS)
+    if pooling:
+        table["plus-one-forgotten"] = (HANDOUT_SLIP, SLIPS["plus-one-forgotten"][1])
+    slips = {key: slip for key, slip in table.items() if _applies(key, window)}
+    return named(slips, f"output {axis}", values, MEANINGS, right)
+
+
+def _applies(key: str, window: Window) -> bool:
+    """A padding mistake needs padding, a stride mistake a stride other than 1."""
+    if key.startswith("padding-"):
+        return window.padding > 0
+    if key == "stride-ignored":
+        return window.stride > 1
+    return True

@@ -49,6 +49,7 @@ repeats an earlier one is skipped, so indices may have gaps. JSON: ``quiz_json.t
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Sequence
 
@@ -92,21 +93,31 @@ def generate(
     index = 0
     for position in range(count):
         each, kind = _slot(planned, position)
-        for _ in range(MAX_SKIPS):
-            problem = make(ProblemId(seed, index, each, difficulty, kind))
-            index += 1
-            key = problem_key(problem)
-            if key not in seen:
-                break
-        else:
+        problem, index, new = draw(ProblemId(seed, index, each, difficulty, kind), seen)
+        if not new:
             raise GenerateError(
                 f"could not make {count} different {difficulty} {topic} problems: "
                 f"problem {position + 1} repeated an earlier one {MAX_SKIPS} times; ask for fewer"
             )
-        seen.add(key)
         problems.append(problem)
     chosen = kinds_in_turn(planned)
     return Quiz(seed, ",".join(each for each, _ in planned), difficulty, chosen, tuple(problems))
+
+
+def draw(first: ProblemId, seen: set[tuple[object, ...]]) -> tuple[Problem, int, bool]:
+    """The variant drawn for ``first``: its problem, or the first of the following indices'
+    that repeats none in ``seen`` (whose key it joins), trying at most MAX_SKIPS. Returns the
+    problem, the next index to try, and whether it is new (False: the last of MAX_SKIPS
+    repeats). Quizzes and practice sessions draw their problems here alike."""
+    index = first.index
+    for _ in range(MAX_SKIPS):
+        problem = make(dataclasses.replace(first, index=index))
+        index += 1
+        key = problem_key(problem)
+        if key not in seen:
+            seen.add(key)
+            return problem, index, True
+    return problem, index, False
 
 
 def _slot(planned: tuple[tuple[str, tuple[str, ...]], ...], position: int) -> tuple[str, str]:
@@ -183,6 +194,7 @@ __all__ = [
     "Quiz",
     "TableRow",
     "Working",
+    "draw",
     "generate",
     "problem_from_id",
 ]

@@ -8,9 +8,10 @@ from math import prod
 from typing import Any, ClassVar
 
 from ....errors import ArgumentError, ShapeError
-from ...spec import Shape
+from ...spec import Note, Shape
 from ...steps import Step, derive
 from ..base import Comparison, Derivation, boolean, positive_int
+from ..conventions import BATCH_NORM
 from ..linear import Linear
 from ..norm import AFFINE
 from .base import KerasLayer, activation, passive, rarely_set, rate
@@ -180,21 +181,18 @@ class BatchNormalization(KerasLayer):
         """PyTorch counts γ and β only (affine=True), or nothing (affine=False); its running
         statistics are buffers."""
         channels = shape[_axis(self.axis, shape)]
-        buffers = "running_mean and running_var are buffers, not parameters"
+        buffers = BATCH_NORM.buffers
         if self.center and self.scale:
             why = f"PyTorch: γ and β only; {buffers}"
             step = derive("parameters", AFFINE, {"C": channels}, NORM_MEANINGS, why)
-            note = "PyTorch's BatchNorm counts {count}: its running statistics are buffers"
+            note = BATCH_NORM.pytorch_note
         elif not (self.center or self.scale):
             why = f"PyTorch's BatchNorm(affine=False): no γ or β, and {buffers}"
             step = derive("parameters", "0*C", {"C": channels}, NORM_MEANINGS, why)
-            note = (
-                "PyTorch's BatchNorm(affine=False) counts {count}: no γ or β, and its running "
-                "statistics are buffers"
-            )
+            note = BATCH_NORM.pytorch_note_plain
         else:
             return None  # PyTorch's affine has both γ and β or neither: no counterpart
-        return Comparison("pytorch", (step,), 0, note, (("count", step.value),))
+        return Comparison("pytorch", (step,), 0, Note(note, (("count", step.value),)))
 
     def _derive(self, shape: Shape) -> Derivation:
         channels = shape[_axis(self.axis, shape)]

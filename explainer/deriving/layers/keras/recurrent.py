@@ -2,7 +2,8 @@
 
 Per gate, Keras keeps an x×h input kernel, an h×h recurrent kernel and ONE bias vector of h
 (GRU with reset_after=True, Keras 3's default, keeps two), where PyTorch keeps two bias vectors
-per gate. That is the whole difference; the helpers below take the number of bias vectors.
+per gate. That is the whole difference, stated once per kind in layers.conventions, whose
+formula takes the number of bias vectors.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 from ....errors import ArgumentError, ShapeError
-from ...spec import LayerCall, Shape
+from ...spec import LayerCall, Note, Shape
 from ...steps import Step, derive
 from ..base import (
     Comparison,
@@ -24,6 +25,7 @@ from ..base import (
     one_of,
     positive_int,
 )
+from ..conventions import BY_KERAS, Recurrent, gates_formula, gates_step
 from .base import KerasLayer, activation, passive, rarely_set, rate
 
 MEANINGS = {
@@ -32,24 +34,6 @@ MEANINGS = {
     "x": "input features",
     "p": "parameters of one direction",
 }
-TORCH_NAMES = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
-
-
-def gates_formula(gates: int, biases: int) -> str:
-    """g·(h·(x + h) + b·h): each of g gates has h×x and h×h weights and b bias vectors of h."""
-    inner = {0: "h*(x + h)", 1: "h*(x + h) + h", 2: "h*(x + h) + 2*h"}[biases]
-    if gates == 1:
-        return inner
-    return f"g*{inner}" if biases == 0 else f"g*({inner})"
-
-
-def gates_count(gates: int, biases: int, x: int, h: int) -> int:
-    return gates * (h * (x + h) + biases * h)
-
-
-def gates_step(gates: int, biases: int, x: int, h: int, why: str) -> Step:
-    values = {"g": gates, "h": h, "x": x}
-    return derive("parameters", gates_formula(gates, biases), values, MEANINGS, why)
 
 
 class _Recurrent(KerasLayer):
@@ -102,7 +86,7 @@ class _Recurrent(KerasLayer):
         length, x = shape
         h = self.units
         step = gates_step(self.gates, self.biases, x, h, self._why(x, h))
-        torch = TORCH_NAMES[self.type_name()]
+        torch = self.convention.pytorch
         if self.return_sequences:
             output: Shape = (length, h)
             shape_why = f"return_sequences=True: h = {h} outputs at each of the {length} steps"
@@ -127,40 +111,43 @@ class _Recurrent(KerasLayer):
         """PyTorch's RNN, LSTM and GRU keep two bias vectors per gate, always."""
         if self.biases != 1:
             return None  # no bias, or GRU's reset_after=True: the counts agree
-        torch = TORCH_NAMES[self.type_name()]
-        per = " per gate" if self.gates > 1 else ""
+        convention = self.convention
+        torch, per = convention.pytorch, convention.per
         why = f"PyTorch's {torch} keeps two bias vectors{per}, b_ih and b_hh"
         step = gates_step(self.gates, 2, shape[-1], self.units, why)
-        note = f"PyTorch's {torch} counts {{count}}: two bias vectors{per} instead of one"
-        if self.gates == 3:
-            note += " (as Keras's default, reset_after=True, does)"
-        return Comparison("pytorch", (step,), 0, note, (("count", step.value),))
+        words = f"PyTorch's {torch} counts {{count}}: "
+        note = Note(words + convention.pytorch_difference(), (("count", step.value),))
+        return Comparison("pytorch", (step,), 0, note)
+
+    @property
+    def convention(self) -> Recurrent:
+        """How PyTorch's counterpart counts: its name, its two bias vectors per gate."""
+        return BY_KERAS[self.type_name()]
 
     def misconceptions(self, shape: Shape) -> tuple[Misconception, ...]:
         """The convention slip: PyTorch's two bias vectors per gate counted for a Keras layer
         that keeps one (the reverse of PyTorch's ``one-bias-per-gate``)."""
-        comparison = self.other_framework(shape)
-        if comparison is None:
-            return ()
-        step = comparison.steps[-1]
-        per = " per gate" if self.gates > 1 else ""
-        what = f"two bias vectors{per} (PyTorch's count) instead of Keras's one"
-        return (Misconception("two-biases-per-gate", what, dataclasses.replace(step, why=what)),)
+        from ..misconceptions import named
+
+        if self.biases != 1:
+            return ()  # no bias, or GRU's reset_after=True: PyTorch's count is the same
+        what = self.convention.two_biases_slip()
+        slips = {"two-biases-per-gate": (what, gates_formula(self.gates, 2))}
+        values = {"g": self.gates, "h": self.units, "x": shape[-1]}
+        return named(slips, "parameters", values, MEANINGS, self.derive(shape).params)
 
     def _why(self, x: int, h: int) -> str:
         g = self.gates
         who = f"each of the g = {g} gates ({self.gate_names})" if g > 1 else "the recurrence"
         why = f"{who} has an x×h input kernel, an h×h recurrent kernel and {self._bias_words(h)}"
-        torch = TORCH_NAMES[self.type_name()]
+        torch = self.convention.pytorch
         if self.biases == 1:
-            twice = gates_count(g, 2, x, h)
+            # Its count is --compare-frameworks' to show, grouped as --digits says: a why line
+            # is words, and the solver writes no count into words.
             formula, per = "h·(x + h) + 2h", ""
             if g > 1:
                 formula, per = f"{g}·({formula})", " per gate"
-            why += (
-                f"; PyTorch's {torch} keeps two bias vectors{per} (b_ih and b_hh): "
-                f"{formula} = {twice}"
-            )
+            why += f"; PyTorch's {torch} keeps two bias vectors{per} (b_ih and b_hh): {formula}"
         elif self.biases == 2:
             why += f", as PyTorch's {torch} keeps them"
         return why
@@ -371,9 +358,10 @@ class Bidirectional(KerasLayer):
             return None
         values = {"p": one.params}
         both = derive("parameters", "2*p", values, MEANINGS, "both directions", counts=True)
-        note = "PyTorch counts {count} for the two directions: " + one.note.split(": ", 1)[-1]
+        difference = self.inner.convention.pytorch_difference()
+        words = "PyTorch counts {count} for the two directions: " + difference
         steps = tuple(dataclasses.replace(s, quantity="one direction") for s in one.steps)
-        return Comparison("pytorch", (*steps, both), 0, note, (("count", both.value),))
+        return Comparison("pytorch", (*steps, both), 0, Note(words, (("count", both.value),)))
 
     def torch_args(self) -> dict[str, Any]:
         """The wrapped layer with its complete arguments, as a nested call."""
@@ -415,7 +403,7 @@ class Bidirectional(KerasLayer):
             shape_why = f"{one.shape_why}; {mode} combines the 2 directions value by value"
         why = (
             f"a forward and a backward {name}, each with its own weights; PyTorch writes "
-            f"this as {TORCH_NAMES[name]}(..., bidirectional=True)"
+            f"this as {inner.convention.pytorch}(..., bidirectional=True)"
         )
         params = derive("parameters", "2*p", {"p": one.params}, MEANINGS, why, counts=True)
         return Derivation(
