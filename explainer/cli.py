@@ -473,15 +473,15 @@ def _check_keras(
     "--topic",
     "topics",
     multiple=True,
-    help="mlp, cnn, course, rnn, norm or attention; several as mlp,cnn,course or "
-    "--topic repeated, taken in turn. Default: cnn.",
+    help="mlp, cnn, course, rnn, norm, attention or symbolic (formulas in named sizes); "
+    "several as mlp,cnn,course or --topic repeated, taken in turn. Default: cnn.",
 )
 @click.option("--difficulty", default="easy", show_default=True, help="easy, medium or hard.")
 @click.option(
     "--kinds",
     metavar="K,K",
     help="Question kinds, taken in turn: table, params, shape, inverse, choice, "
-    "error. Default: every kind the topic has.",
+    "error; of topic symbolic: formula, budget, growth. Default: every kind the topic has.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(QUIZ_FORMATS), default="markdown", show_default=True
@@ -524,7 +524,7 @@ def _check_keras(
     type=int,
     default=0,
     metavar="N",
-    help="Points per problem (LaTeX sheet; Moodle, GIFT and QTI grades). Default: none.",
+    help="Points per problem (LaTeX sheet; Moodle and Canvas QTI grades). Default: none.",
 )
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress bar (none is shown off a terminal either)."
@@ -560,8 +560,8 @@ def quiz(
     force: bool,
 ) -> None:
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
-    every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI). Every problem has
-    an id that 'explainer solve --problem ID' works out again."""
+    every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI); or an Anki deck
+    (anki). Every problem has an id that 'explainer solve --problem ID' works out again."""
     from .teaching.quizzes import make
     from .teaching.quizzes.output import check_target, write_tree
     from .teaching.quizzes.roster import read_roster
@@ -571,7 +571,8 @@ def quiz(
     if seed is None:
         seed = secrets.randbelow(1_000_000)
     chosen = make.settings(seed, count, topic, difficulty, picked, framework, points)
-    make.check_format(fmt, answers)
+    make.check_format(fmt, answers, points)
+    make.check_platform(chosen, fmt)
     roster = read_roster(students, seed) if students is not None else ()
     if self_study or example_name is not None:
         from .teaching.quizzes import selfstudy
@@ -642,7 +643,10 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
     "session. Default: random (printed at the start).",
 )
 @click.option(
-    "--topic", default="cnn", show_default=True, help="mlp, cnn, course, rnn, norm or attention."
+    "--topic",
+    default="cnn",
+    show_default=True,
+    help="mlp, cnn, course, rnn, norm, attention or symbolic (formulas in named sizes).",
 )
 @click.option(
     "--difficulty",

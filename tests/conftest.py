@@ -2,12 +2,20 @@
 
 Run ``pytest --update-golden`` after an intended change of output, then review the diff of
 ``tests/golden/`` like code: it is the change every reader of a worked solution will see.
+
+Pictures (the SVG of HTML and Markdown, the TikZ rows of LaTeX) are cut out of a document's
+golden file and stand there as one marker line each, ``[picture 1]``: their coordinates are
+pinned in golden files of their own (``tests/golden/pictures/<format>/<case>-<n>.<ext>``) for the
+cases that ask for it, so that a change to a picture rewrites those files only, not every
+document's golden.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,14 +23,20 @@ from hypothesis import settings
 
 from explainer.rendering.render import EXTENSIONS
 
-# In CI the property tests draw the same (many thousand) examples on every run, so a landing is
-# never decided by the luck of the draw; on a developer's machine each run explores anew, and
-# whatever it finds is pinned with @example.
-settings.register_profile("ci", derandomize=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# Two Hypothesis profiles. "ci" (loaded when CI is set): derandomized, so every run draws the
+# same examples (seeded from each test's own source) and a landing is never decided by the luck of
+# the draw; a failure prints the blob that reproduces it. "dev" (the default elsewhere): each run
+# explores anew and the example database replays what failed last time; whatever it finds is
+# pinned with @example. `pytest --hypothesis-profile=ci` reproduces CI's draw on any machine.
+# The number of examples is each test's own (its @settings): the fast loop is `-m "not slow"`,
+# not fewer examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
+# One picture: an inline SVG (HTML, Markdown), or the TikZ rows of one picture (LaTeX).
+PICTURE = re.compile(r"<svg\b.*?</svg>|\\begin\{picturerows\}.*?\\end\{picturerows\}", re.S)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,8 +58,29 @@ class Golden:
     def path(self, fmt: str, case: str) -> Path:
         return self.root / fmt / f"{case}.{EXTENSIONS[fmt]}"
 
+    def picture_path(self, fmt: str, case: str, number: int) -> Path:
+        suffix = "tex" if fmt == "latex" else "svg"
+        return self.root / "pictures" / fmt / f"{case}-{number}.{suffix}"
+
+    def check_document(self, fmt: str, case: str, text: str, *, pin_pictures: bool) -> None:
+        """A rendered document with its pictures cut out; ``pin_pictures``: each picture is
+        checked against a golden file of its own as well."""
+        pictures = PICTURE.findall(text)
+        numbers = iter(range(1, len(pictures) + 1))
+        self.check(fmt, case, PICTURE.sub(lambda _: f"[picture {next(numbers)}]", text))
+        if not pin_pictures:
+            return
+        for number, picture in enumerate(pictures, 1):
+            self.compare(self.picture_path(fmt, case, number), picture)
+        stale = self.picture_path(fmt, case, len(pictures) + 1)
+        if stale.exists() and self.update:
+            stale.unlink()
+        assert not stale.exists(), f"{stale.name}: a picture the document no longer has"
+
     def check(self, fmt: str, case: str, text: str) -> None:
-        path = self.path(fmt, case)
+        self.compare(self.path(fmt, case), text)
+
+    def compare(self, path: Path, text: str) -> None:
         if self.update:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(text.encode("utf-8"))
@@ -61,7 +96,7 @@ class Golden:
             diff = difflib.unified_diff(
                 expected.splitlines(keepends=True),
                 text.splitlines(keepends=True),
-                fromfile=f"golden/{fmt}/{path.name}",
+                fromfile=str(path.relative_to(self.root.parent)),
                 tofile="current output",
             )
             pytest.fail(
@@ -75,6 +110,25 @@ class Golden:
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Golden:
     return Golden(GOLDEN_DIR, bool(request.config.getoption("--update-golden")))
+
+
+def tool(name: str, install: str) -> str:
+    """The path of an external program a test needs (pdflatex, pandoc, ...). Missing: the test
+    is skipped, naming what to install; in CI that skip is a failure (the hook below)."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed ({install})")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pdflatex() -> str:
+    return tool("pdflatex", "apt-get install texlive-latex-base texlive-latex-extra")
+
+
+@pytest.fixture(scope="session")
+def pandoc() -> str:
+    return tool("pandoc", "apt-get install pandoc")
 
 
 # With CI set, an oracle or tool that is missing (torch, Keras, pdflatex, chromium, ...) is a

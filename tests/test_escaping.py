@@ -10,9 +10,7 @@ harmless text: the hostile one may hold no element, attribute or link the harmle
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import tool
 
 from explainer.api import explain
 from explainer.cli import main
@@ -81,13 +80,7 @@ def spec(framework: str, text: str) -> str:
 
 
 def pandoc(markdown: str, dialect: str) -> str:
-    path = shutil.which("pandoc")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "pandoc is missing, and CI must render the Markdown: apt-get install pandoc"
-            )
-        pytest.skip("pandoc is not installed (apt-get install pandoc)")
+    path = tool("pandoc", "apt-get install pandoc")
     done = subprocess.run(
         [path, "-f", dialect, "-t", "html"],
         input=markdown, capture_output=True, text=True, timeout=120, check=True,

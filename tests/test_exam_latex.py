@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
 import subprocess
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import tool
 
 from explainer.cli import main
 from explainer.rendering.render import tex_chain, tex_unicode
@@ -53,13 +52,8 @@ def quiz(folder: Path, *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def tools() -> dict[str, str]:
-    found = {tool: shutil.which(tool) for tool in TOOLS}
-    missing = [tool for tool, path in found.items() if path is None]
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"{', '.join(missing)} missing: .ci/run installs them", pytrace=False)
-        pytest.skip(f"{', '.join(missing)} not installed (texlive-luatex, latexmk, poppler-utils)")
-    return {tool: str(path) for tool, path in found.items()}
+    install = "apt-get install texlive-luatex latexmk poppler-utils"
+    return {name: tool(name, install) for name in TOOLS}
 
 
 def latexmk(tools: dict[str, str], path: Path) -> str:
@@ -130,6 +124,7 @@ def test_the_sheet_is_an_exam(tmp_path: Path) -> None:
 # -- compiled -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_roster_of_40_names_compiles(tools: dict[str, str], tmp_path: Path) -> None:
     """Every student's sheet and the grader's key, built as the README says."""
     csv_path = tmp_path / "roster.csv"
@@ -150,6 +145,7 @@ def test_a_roster_of_40_names_compiles(tools: dict[str, str], tmp_path: Path) ->
         assert plain(name) in grader, name
 
 
+@pytest.mark.slow
 def test_course_chains_wrap_on_a_hard_quiz(tools: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "q"
     quiz(folder, "--seed", "3", "--count", "6", "--topic", "course", "--difficulty", "hard")

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import resource
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -367,15 +366,6 @@ def accepted_chain_specs(count: int) -> list[str]:
     return found
 
 
-def pdflatex() -> str:
-    path = shutil.which("pdflatex")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdflatex is missing, and CI must compile the fuzzer's specs")
-        pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base)")
-    return path
-
-
 def batch_document(documents: list[str]) -> str:
     """Several solutions in one run: the first preamble, every body."""
     head = documents[0].split(r"\begin{document}", 1)[0]
@@ -385,15 +375,15 @@ def batch_document(documents: list[str]) -> str:
     return head + "\\begin{document}\n" + "\n\\clearpage\n".join(bodies) + "\n\\end{document}\n"
 
 
-def test_latex_of_accepted_specs_compiles(tmp_path: Path) -> None:
-    compiler = pdflatex()
+@pytest.mark.slow
+def test_latex_of_accepted_specs_compiles(pdflatex: str, tmp_path: Path) -> None:
     specs = TEX_SPECS + accepted_chain_specs(max(20, EXAMPLES))
     documents = [render(solve_spec(spec), "latex") for spec in specs]
     for start in range(0, len(documents), 25):
         source = tmp_path / f"batch{start}.tex"
         source.write_text(batch_document(documents[start : start + 25]), encoding="utf-8")
         done = subprocess.run(
-            [compiler, "-interaction=nonstopmode", "-halt-on-error", source.name],
+            [pdflatex, "-interaction=nonstopmode", "-halt-on-error", source.name],
             cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=300,
             check=False,
         )  # fmt: skip

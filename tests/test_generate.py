@@ -15,9 +15,9 @@ import sympy
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import every_combination, problem_ids
 
 from explainer.cli import main
-from explainer.deriving.layers.sizes import AXES
 from explainer.deriving.solve import Solution, solve
 from explainer.errors import ExplainerError
 from explainer.reading import parse
@@ -36,24 +36,31 @@ from explainer.teaching.generate.ids import kinds_for, parse_id
 from explainer.teaching.generate.posing import is_written
 
 ROOT = Path(__file__).resolve().parent.parent
-COMBOS = [(t, d, k) for t in TOPICS for d in DIFFICULTIES for k in kinds_for(t)]
+# The well-posedness checks below are about each (topic, difficulty, kind) combination's posing,
+# which the seed only varies: every combination once is the developer loop; many random
+# problems are the slow run (CI). The answers themselves are checked against PyTorch, the
+# oracle, in tests/test_generate_torch.py.
 SETTINGS = settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@st.composite
-def problem_ids(draw: st.DrawFn) -> ProblemId:
-    topic, difficulty, kind = draw(st.sampled_from(COMBOS))
-    return ProblemId(
-        draw(st.integers(0, 10**9)), draw(st.integers(0, 200)), topic, difficulty, kind
-    )
+# -- every problem well posed ------------------------------------------------------------------
 
 
-# -- every answer against a fresh solve of the spec text -------------------------------------
+@pytest.mark.parametrize("pid", every_combination(), ids=str)
+def test_every_combination_is_well_posed(pid: ProblemId) -> None:
+    check_well_posed(pid)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pid=problem_ids())
-def test_every_answer_matches_a_fresh_solve(pid: ProblemId) -> None:
+def test_random_problems_are_well_posed(pid: ProblemId) -> None:
+    check_well_posed(pid)
+
+
+def check_well_posed(pid: ProblemId) -> None:
+    """The id regenerates the problem; the written spec means the solved network (a round trip
+    through text); the questions are distinct; and the kind's own promises hold."""
     problem = problem_from_id(str(pid))
     assert (problem.id, parse_id(problem.id)) == (str(pid), pid)
     assert (problem.kind, problem.topic, problem.difficulty) == (
@@ -64,42 +71,9 @@ def test_every_answer_matches_a_fresh_solve(pid: ProblemId) -> None:
     fresh = solve(parse(problem.solved_spec))  # from the text alone, as `explainer solve` does
     assert solution_json(fresh) == solution_json(problem.solution)
     assert all(size >= 1 for r in fresh.layers for size in r.output_shape)
-    assert fresh.total_params == sum(r.params for r in fresh.layers)
     assert [q.id for q in problem.questions] == list(dict.fromkeys(q.id for q in problem.questions))
-    for question in problem.questions:
-        assert_answer(problem, fresh, question)
     CHECKS[problem.kind](problem, fresh)
     json.dumps(problem_json(problem))  # the whole problem is JSON
-
-
-def assert_answer(problem: Problem, fresh: Solution, question: object) -> None:
-    from explainer.teaching.generate import Question, TableRow
-
-    assert isinstance(question, Question)
-    layer = fresh.layers[question.layer - 1] if question.layer else None
-    expected: object
-    if question.asks == "row":
-        assert layer is not None
-        expected = TableRow(layer.output_shape, layer.params)
-    elif question.asks == "total":
-        expected = fresh.total_params
-    elif question.asks == "params":
-        assert layer is not None
-        expected = layer.params
-    elif question.asks == "output_shape":
-        assert layer is not None
-        expected = layer.output_shape
-    elif question.asks == "output_size":
-        assert layer is not None and question.axis is not None
-        axes = next(n for n, names in AXES.items() if names[0] == question.axis)
-        expected = layer.output_shape[-axes]
-    elif question.asks == "argument":
-        assert layer is not None and question.argument is not None
-        expected = layer.args[question.argument]
-    else:
-        assert question.asks == "layer" and problem.fault is not None
-        expected = problem.fault.layer
-    assert question.answer == expected, question.prompt
 
 
 def check_table(problem: Problem, fresh: Solution) -> None:
@@ -381,7 +355,7 @@ def test_same_bytes_in_processes_with_different_hash_seeds() -> None:
     [
         (
             {"topic": "vision"},
-            "unknown topic 'vision'; topics: mlp, cnn, course, rnn, norm, attention",
+            "unknown topic 'vision'; topics: mlp, cnn, course, rnn, norm, attention, symbolic",
         ),
         ({"topic": "cnns"}, "did you mean 'cnn'"),
         ({"difficulty": "expert"}, "unknown difficulty 'expert'"),

@@ -27,6 +27,17 @@ with warnings.catch_warnings():
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from strategies import (
+    Case,
+    Shape,
+    any_shape,
+    call,
+    chain,
+    int_or_tuple,
+    rarely,
+    sizes,
+    with_optional,
+)
 
 from explainer.deriving.layers import KERAS_KINDS, registry
 from explainer.deriving.layers.keras.base import ACTIVATIONS
@@ -34,9 +45,6 @@ from explainer.deriving.solve import LayerResult, Solution, solve
 from explainer.deriving.spec import LayerCall
 from explainer.errors import ArgumentError, ExplainerError
 from explainer.reading import parse
-
-Shape = tuple[int, ...]
-Case = tuple[Shape, dict[str, Any]]
 
 # What Keras raises when it refuses a layer or an input.
 KERAS_REFUSALS = (ValueError, TypeError, IndexError)
@@ -121,14 +129,6 @@ def assert_keras_refuses(kind: str, shape: Shape, kwargs: Mapping[str, Any], why
     pytest.fail(f"our solver refuses {kind}({kwargs}) on {shape} ({why}), but Keras accepts it")
 
 
-def call(kind: str, kwargs: Mapping[str, Any]) -> str:
-    return f"{kind}({', '.join(f'{key}={value!r}' for key, value in kwargs.items())})"
-
-
-def chain(shape: Shape, *layers: str) -> str:
-    return " -> ".join([f"input({', '.join(map(str, shape))})", *layers])
-
-
 def solve_keras(text: str) -> Solution:
     return solve(parse(text).with_framework("keras"))
 
@@ -151,29 +151,6 @@ def check_single(kind: str, shape: Shape, kwargs: dict[str, Any]) -> str:
 
 
 # -- per-kind strategies: (input shape, keyword arguments) --------------------------------
-
-
-def sizes(lo: int, hi: int, n: int) -> st.SearchStrategy[tuple[int, ...]]:
-    return st.tuples(*[st.integers(lo, hi)] * n)
-
-
-def int_or_tuple(lo: int, hi: int, n: int) -> st.SearchStrategy[Any]:
-    return st.one_of(st.integers(lo, hi), sizes(lo, hi, n))
-
-
-def rarely(draw: st.DrawFn) -> bool:
-    return draw(st.integers(0, 9)) == 0
-
-
-def with_optional(
-    draw: st.DrawFn, required: dict[str, Any], optional: dict[str, Any]
-) -> dict[str, Any]:
-    """``required`` plus a random subset of ``optional`` (the rest keep Keras's defaults)."""
-    kwargs = dict(required)
-    for key, value in optional.items():
-        if draw(st.booleans()):
-            kwargs[key] = value
-    return kwargs
 
 
 def common(draw: st.DrawFn) -> dict[str, Any]:
@@ -286,10 +263,6 @@ def global_pooling_cases(spatial: int) -> st.SearchStrategy[Case]:
         return spatial_shape(draw, spatial, draw(st.integers(1, 4))), kwargs
 
     return cases()
-
-
-def any_shape(max_size: int = 3) -> st.SearchStrategy[Shape]:
-    return st.lists(st.integers(1, 5), min_size=1, max_size=max_size).map(tuple)
 
 
 @st.composite
@@ -650,17 +623,7 @@ def test_symbolic_shape_is_the_computed_one(
 
 
 def keras_model_counts(text: str) -> tuple[int, int, int]:
-    solution = solve_keras(text)
-    assert solution.input_shape is not None
-    with keras.StatelessScope(initialize_variables=False):
-        dtype = "int32" if solution.layers[0].type == "Embedding" else "float32"
-        layers = [keras_layer(r.type, r.args) for r in solution.layers]
-        model = keras.Sequential([keras.Input(solution.input_shape, dtype=dtype), *layers])
-        for result, layer in zip(solution.layers, layers, strict=True):
-            assert tuple(layer.output.shape[1:]) == result.output_shape, result.name
-    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
-    frozen = sum(math.prod(w.shape) for w in model.non_trainable_weights)
-    return model.count_params(), trainable, frozen
+    return keras_solution_counts(solve_keras(text))
 
 
 def test_embedding_lstm_text_classifier() -> None:
@@ -759,7 +722,9 @@ def test_keras_bank_examples_match_keras() -> None:
 
 
 def keras_solution_counts(solution: Solution) -> tuple[int, int, int]:
-    """The solved layers rebuilt in Keras, as one Sequential model."""
+    """The solved layers rebuilt in Keras, as one Sequential model; each layer's output shape
+    checked on the way."""
+    assert solution.input_shape is not None
     with keras.StatelessScope(initialize_variables=False):
         dtype = "int32" if solution.layers[0].type == "Embedding" else "float32"
         layers = [keras_layer(r.type, r.args) for r in solution.layers]

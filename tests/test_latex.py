@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,18 +15,6 @@ from explainer.rendering.render import _environment, render
 # Wider than this and a line visibly runs into the margin.
 MILD_OVERFULL_PT = 20.0
 SPECIALS = "my_layer&x%#$ {a}^~\\ <b>|"
-
-
-@pytest.fixture(scope="module")
-def pdflatex() -> str:
-    path = shutil.which("pdflatex")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "pdflatex is missing, and CI must run the LaTeX tests: install texlive-latex-base"
-            )
-        pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base); CI runs these")
-    return path
 
 
 def compile_latex(pdflatex: str, source: str, folder: Path) -> str:
@@ -58,6 +44,7 @@ def overfull(log: str) -> list[float]:
     return [float(width) for width in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("digits", ["western", "indian"])
 @pytest.mark.parametrize("example", ["handout-cnn", "handout-mlp"])
 def test_handout_examples_compile(pdflatex: str, tmp_path: Path, example: str, digits: str) -> None:
@@ -74,12 +61,14 @@ def test_tex_filter_escapes_every_special_character() -> None:
     assert tex("{a}^~\\") == r"\{a\}\textasciicircum{}\textasciitilde{}\textbackslash{}"
 
 
+@pytest.mark.slow
 def test_a_printout_name_with_underscores_compiles(pdflatex: str, tmp_path: Path) -> None:
     source = explain("Net(\n  (my_layer_x): Linear(4, 2)\n)", input_shape="4", fmt="latex")
     assert r"(my\_layer\_x): Linear(4, 2)" in source
     compile_latex(pdflatex, source, tmp_path)
 
 
+@pytest.mark.slow
 def test_every_special_character_in_user_text_survives(pdflatex: str, tmp_path: Path) -> None:
     """The print-out parser only takes identifiers as names; the renderer must not rely on it."""
     solution = solve_example("handout-mlp")

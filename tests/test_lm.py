@@ -443,14 +443,11 @@ def test_golden_lm_has_no_stale_files() -> None:
     assert present == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["gpt2", "llama-2-7b"])
-def test_latex_compiles_without_overfull_lines(name: str, tmp_path: Any) -> None:
-    import shutil
+def test_latex_compiles_without_overfull_lines(pdflatex: str, name: str, tmp_path: Any) -> None:
     import subprocess
 
-    pdflatex = shutil.which("pdflatex")
-    if pdflatex is None:
-        pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base)")
     source = CliRunner().invoke(main, ["solve", "--hf", name, "--format", "latex"]).stdout
     (tmp_path / "lm.tex").write_text(source, encoding="utf-8")
     command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "lm.tex"]

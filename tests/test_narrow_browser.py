@@ -29,6 +29,7 @@ from explainer.rendering.render import render
 from explainer.teaching.quizzes import make, selfstudy
 
 sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow  # a real browser: seconds a page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]

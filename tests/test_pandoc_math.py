@@ -5,9 +5,7 @@ grouping comma is never followed by a space. Needs pandoc (skips without, unless
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -16,16 +14,6 @@ import pytest
 from explainer.api import render_solution, solve_example
 
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
-
-
-@pytest.fixture(scope="module")
-def pandoc() -> str:
-    path = shutil.which("pandoc")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("pandoc is missing: .ci/run installs it", pytrace=False)
-        pytest.skip("pandoc is not installed (apt-get install pandoc)")
-    return path
 
 
 def shown(math: ET.Element) -> str:

@@ -7,17 +7,17 @@ HTML and Markdown, TikZ in LaTeX) and compared with the solution, not with the g
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import tool
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import course_chain, course_layers
 from test_latex import MILD_OVERFULL_PT, compile_latex, overfull
 
 from explainer.api import explain, solve_example, solve_spec
@@ -139,18 +139,10 @@ def test_user_names_cannot_break_the_svg() -> None:
 @settings(max_examples=30, deadline=None)
 @given(
     size=st.integers(1, 5000),
-    layers=st.lists(
-        st.one_of(
-            st.integers(1, 3000).map(lambda n: f"FCwB({n})"),
-            st.integers(1, 3000).map(lambda n: f"FC({n})"),
-            st.sampled_from(["Dropout(0.5)", "relu"]),
-        ),
-        min_size=1,
-        max_size=8,
-    ),
+    layers=st.lists(course_layers(3000), min_size=1, max_size=8),
 )
 def test_random_chains_are_to_scale(size: int, layers: list[str]) -> None:
-    solution = solve_spec("input→" + "→".join(layers) + "→output", str(size))
+    solution = solve_spec(course_chain(layers), str(size))
     found = svgs(render(solution, "markdown"))
     assert shape_labels(found[0]) == expected_shapes(solution)
     if solution.total_params:
@@ -203,18 +195,18 @@ def test_latex_bars_are_the_svg_bars() -> None:
 
 
 @pytest.fixture(scope="module")
-def pdflatex() -> str:
-    path, kpsewhich = shutil.which("pdflatex"), shutil.which("kpsewhich")
-    found = kpsewhich and subprocess.run([kpsewhich, "tikz.sty"], capture_output=True, check=False)
-    if path is None or not found or found.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail("no pdflatex or no tikz: install texlive-latex-base texlive-pictures")
-        pytest.skip("no pdflatex or no tikz (texlive-latex-base, texlive-pictures); CI runs these")
-    return path
+def tikz(pdflatex: str) -> str:
+    """pdflatex, with TikZ installed."""
+    kpsewhich = tool("kpsewhich", "apt-get install texlive-latex-base")
+    found = subprocess.run([kpsewhich, "tikz.sty"], capture_output=True, check=False)
+    if found.returncode != 0:
+        pytest.skip("tikz.sty is not installed (apt-get install texlive-pictures)")
+    return pdflatex
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", ["vgg-16", "input(4) -> ReLU"])
-def test_latex_pictures_compile(pdflatex: str, tmp_path: Path, spec: str) -> None:
+def test_latex_pictures_compile(tikz: str, tmp_path: Path, spec: str) -> None:
     """A picture for each row: VGG-16's diagram wraps onto a second row and it has 16 bars; a
     network without weights has no chart."""
     solution = solve_example(spec) if spec in EXAMPLES else solve_spec(spec)
@@ -222,5 +214,5 @@ def test_latex_pictures_compile(pdflatex: str, tmp_path: Path, spec: str) -> Non
     chart = bar_chart(solution)
     pictures = len(shape_diagram(solution).rows) + (len(chart.bars) if chart else 0)
     assert text.count(r"\begin{tikzpicture}") == pictures == (2 + 16 if chart else 1)
-    log = compile_latex(pdflatex, text, tmp_path)
+    log = compile_latex(tikz, text, tmp_path)
     assert max(overfull(log), default=0.0) < MILD_OVERFULL_PT, "a line runs into the margin"

@@ -15,6 +15,7 @@ import jinja2
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import course_chain, course_layers
 
 from explainer.api import explain, solve_example
 from explainer.reading.bank import examples
@@ -94,11 +95,7 @@ def test_table_rows_add_up_to_the_printed_total(example: str, digits: str, fmt: 
     assert sum(count(cell, digits) for cell in column) == count(total, digits)
 
 
-LAYERS = st.one_of(
-    st.integers(1, 300).map(lambda n: f"FCwB({n})"),
-    st.integers(1, 300).map(lambda n: f"FC({n})"),
-    st.sampled_from(["Dropout(0.5)", "relu", "tanh", "sigmoid"]),
-)
+LAYERS = course_layers(300, ("Dropout(0.5)", "relu", "tanh", "sigmoid"))
 
 
 @settings(max_examples=40, deadline=None)
@@ -108,7 +105,7 @@ LAYERS = st.one_of(
     digits=st.sampled_from(DIGITS),
 )
 def test_random_chains_tables_add_up(size: int, layers: list[str], digits: str) -> None:
-    spec = "input→" + "→".join(layers) + "→output"
+    spec = course_chain(layers)
     for fmt, read in TABLES.items():
         column, total = read(explain(spec, input_shape=str(size), fmt=fmt, digits=digits))
         assert len(column) == len(layers)

@@ -31,6 +31,7 @@ from explainer.teaching.practice import parse_answer
 from explainer.teaching.quizzes import make, selfstudy
 
 sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.slow  # a real browser: seconds a page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

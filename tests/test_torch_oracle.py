@@ -23,6 +23,17 @@ with warnings.catch_warnings():
 
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from strategies import (
+    Case,
+    Shape,
+    any_shape,
+    call,
+    chain,
+    int_or_tuple,
+    rarely,
+    sizes,
+    with_optional,
+)
 from torchvision_models import torchvision_models
 
 from explainer.deriving.check import module_class
@@ -30,9 +41,6 @@ from explainer.deriving.layers import KINDS
 from explainer.deriving.solve import LayerResult, Solution, solve
 from explainer.errors import ExplainerError
 from explainer.reading import parse
-
-Shape = tuple[int, ...]
-Case = tuple[Shape, dict[str, Any]]
 
 # What torch raises when it refuses a layer or an input (construction or forward).
 # MultiheadAttention checks its head split and its input's rank with AssertionError.
@@ -149,14 +157,6 @@ def assert_torch_refuses(kind: str, shape: Shape, kwargs: Mapping[str, Any], why
     pytest.fail(f"our solver refuses {kind}({full}) on {shape} ({why}), but torch accepts it")
 
 
-def call(kind: str, kwargs: Mapping[str, Any]) -> str:
-    return f"{kind}({', '.join(f'{key}={value!r}' for key, value in kwargs.items())})"
-
-
-def chain(shape: Shape, *layers: str, sep: str = " -> ") -> str:
-    return sep.join([f"input({', '.join(map(str, shape))})", *layers])
-
-
 def check_single(kind: str, shape: Shape, kwargs: dict[str, Any]) -> str:
     """Solve ``input(shape) -> kind(**kwargs)``; torch must agree, or refuse along with us.
     Returns what happened, for hypothesis' statistics."""
@@ -177,30 +177,6 @@ def check_single(kind: str, shape: Shape, kwargs: dict[str, Any]) -> str:
 
 
 # -- per-kind strategies: (input shape, keyword arguments) --------------------------------
-
-
-def sizes(lo: int, hi: int, n: int) -> st.SearchStrategy[tuple[int, ...]]:
-    return st.tuples(*[st.integers(lo, hi)] * n)
-
-
-def int_or_tuple(lo: int, hi: int, n: int) -> st.SearchStrategy[Any]:
-    """An int, or a tuple of ``n`` ints (PyTorch takes both)."""
-    return st.one_of(st.integers(lo, hi), sizes(lo, hi, n))
-
-
-def rarely(draw: st.DrawFn) -> bool:
-    return draw(st.integers(0, 9)) == 0
-
-
-def with_optional(
-    draw: st.DrawFn, required: dict[str, Any], optional: dict[str, Any]
-) -> dict[str, Any]:
-    """``required`` plus a random subset of ``optional`` (the rest keep torch's defaults)."""
-    kwargs = dict(required)
-    for key, value in optional.items():
-        if draw(st.booleans()):
-            kwargs[key] = value
-    return kwargs
 
 
 def conv_cases(spatial: int) -> st.SearchStrategy[Case]:
@@ -459,10 +435,6 @@ def flatten_cases(draw: st.DrawFn) -> Case:
     # does not share (see test_flatten_never_merges_the_batch).
     assume(not (-rank <= start < rank and start % rank == 0))
     return shape, kwargs
-
-
-def any_shape() -> st.SearchStrategy[Shape]:
-    return st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple)
 
 
 @st.composite

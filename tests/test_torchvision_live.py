@@ -4,8 +4,9 @@ shape is the one PyTorch gave in the forward pass, and every layer is derived fr
 (none counted by PyTorch for want of one).
 
 The models are built on the meta device (tests/torchvision_models.py): their sizes without
-memory, so that even vit_h_14 and regnet_y_128gf cost only their shapes. The largest are
-marked slow; CI runs them all.
+memory, so that even vit_h_14 and regnet_y_128gf cost only their shapes. One model of each
+family is the developer loop (about half a second of CPU each); the other 60 are marked slow, and
+CI runs them all.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ models = torchvision_models()
 NAMES = sorted(models.list_models(module=models))
 # Sizes that differ from 3×224×224: Inception v3 wants 299×299.
 INPUTS = {"inception_v3": (3, 299, 299)}
-SLOW = {
-    "convnext_large", "efficientnet_v2_l", "efficientnet_v2_m", "efficientnet_b6",
-    "efficientnet_b7", "regnet_y_128gf", "swin_b", "swin_s", "swin_v2_b", "vit_h_14",
-    "densenet201", "resnet152",
+# One of each family, the cheapest: the developer loop (`pytest -m "not slow"`).
+QUICK = {
+    "resnet18", "resnext50_32x4d", "wide_resnet50_2", "vgg11", "alexnet", "squeezenet1_1",
+    "densenet121", "googlenet", "inception_v3", "mobilenet_v2", "mobilenet_v3_small",
+    "mnasnet0_5", "shufflenet_v2_x0_5", "efficientnet_b0", "efficientnet_v2_s",
+    "regnet_x_400mf", "convnext_tiny", "vit_b_32", "swin_t", "maxvit_t",
 }  # fmt: skip
 
 FAMILIES = (
@@ -40,10 +43,12 @@ def test_the_list_is_the_issues() -> None:
     assert all(any(name.startswith(family) for name in NAMES) for family in FAMILIES)
     assert all(any(name.startswith(family) for family in FAMILIES) for name in NAMES)
     assert len(NAMES) == 80
+    assert all(any(name.startswith(family) for name in QUICK) for family in FAMILIES)
+    assert set(NAMES) >= QUICK
 
 
 @pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in NAMES]
+    "name", [n if n in QUICK else pytest.param(n, marks=pytest.mark.slow) for n in NAMES]
 )
 def test_torchvision_model_counts_exactly(name: str) -> None:
     model = build(name)

@@ -28,10 +28,13 @@ class Step:
 
     @property
     def legend(self) -> tuple[tuple[str, str, int], ...]:
-        """(symbol, meaning, value) in the order the symbols appear in the formula."""
+        """(symbol, meaning, value) in the order the symbols appear in the formula; a symbol
+        left without a value (the unknown of a budget question) is not in it."""
         values = dict(self.values)
         meanings = dict(self.meanings)
-        return tuple((s, meanings.get(s, ""), values[s]) for s in self.formula.symbols)
+        return tuple(
+            (s, meanings.get(s, ""), values[s]) for s in self.formula.symbols if s in values
+        )
 
 
 def derive(

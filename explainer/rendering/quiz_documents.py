@@ -26,7 +26,15 @@ from ..deriving.solve import LayerResult
 from ..resources import resource_dir
 from ..teaching.generate import Choice, Problem, Question, Quiz
 from ..teaching.quizzes import PLATFORMS
-from ..teaching.quizzes.parts import COUNTS, Part, answer_text, parts
+from ..teaching.quizzes.parts import (
+    COUNTS,
+    Part,
+    answer_text,
+    blank,
+    canvas_kind,
+    parts,
+    typed_spellings,
+)
 from ..teaching.quizzes.roster import Student, variant_code
 from . import quiz_json
 from .printing import LatexPrinter
@@ -40,9 +48,12 @@ _EXT = {
     "moodle": "xml",
     "gift": "gift",
     "qti": "xml",
+    "anki": "html",
 }
 # The solution format whose filters (and for the platforms, whose HTML macros) a format uses.
-_BASE = {"markdown": "markdown", "latex": "latex"} | dict.fromkeys(("html", *PLATFORMS), "html")
+_BASE = {"markdown": "markdown", "latex": "latex"} | dict.fromkeys(
+    ("html", *PLATFORMS, "anki"), "html"
+)
 SHEET = {
     "markdown": "quiz.md",
     "latex": "quiz.tex",
@@ -51,6 +62,7 @@ SHEET = {
     "moodle": "quiz.moodle.xml",
     "gift": "quiz.gift",
     "qti": "quiz.qti.xml",
+    "anki": "quiz.apkg",
 }
 KEY = {"markdown": "key.md", "latex": "key.tex", "html": "key.html", "json": "key.json"}
 LATEXMKRC = "latexmkrc"  # the LaTeX folders' build settings: the engine
@@ -86,7 +98,9 @@ class Variant:
 def variant_files(
     settings: Settings, variant: Variant, fmt: str, inline: bool, prefix: str = ""
 ) -> dict[str, bytes]:
-    """One variant's sheet and key (or its platform import)."""
+    """One variant's sheet and key (or its platform import, or its Anki deck)."""
+    if fmt == "anki":
+        return {prefix + SHEET[fmt]: anki_deck(variant)}
     if fmt in PLATFORMS:
         return _platform_files(settings, (variant,), fmt, prefix)
     if fmt == "json":
@@ -105,7 +119,10 @@ def variant_files(
 
 
 def grader_files(settings: Settings, variants: tuple[Variant, ...], fmt: str) -> dict[str, bytes]:
-    """A roster's combined file: every student's answers (platforms: every variant)."""
+    """A roster's combined file: every student's answers (platforms: every variant; Anki:
+    none, a deck is each student's own)."""
+    if fmt == "anki":
+        return {}
     if fmt in PLATFORMS:
         return _platform_files(settings, variants, fmt, "")
     if fmt == "json":
@@ -138,12 +155,55 @@ def latexmkrc(unicode: bool) -> bytes:
 def _platform_files(
     settings: Settings, variants: tuple[Variant, ...], fmt: str, prefix: str
 ) -> dict[str, bytes]:
-    document = _render(fmt, "quiz", settings=settings, variants=variants)
-    files = {prefix + SHEET[fmt]: document}
     if fmt == "qti":
-        manifest = _render(fmt, "manifest", settings=settings, variants=variants, href=SHEET[fmt])
-        files[prefix + QTI_PACKAGE] = _zip({"imsmanifest.xml": manifest, SHEET[fmt]: document})
-    return files
+        return _qti_files(settings, variants, prefix)
+    return {prefix + SHEET[fmt]: _render(fmt, "quiz", settings=settings, variants=variants)}
+
+
+def _qti_files(settings: Settings, variants: tuple[Variant, ...], prefix: str) -> dict[str, bytes]:
+    """One variant: its QTI file, and the zip Canvas imports. A roster's combined file is only
+    the zip: QTI 1.2 holds one assessment per file, so each student's file goes in whole
+    (``students/<id>/quiz.qti.xml``), one quiz per student in Canvas, to assign to that
+    student. (Not a question bank to draw from: a random draw would undo the balance of the
+    variants, the same kinds and number of answer cells for everyone.)"""
+    rostered = variants[0].student is not None and not prefix
+    members: dict[str, bytes] = {}
+    for variant in variants:
+        where = f"students/{variant.student.id}/" if rostered and variant.student else ""
+        members[where + SHEET["qti"]] = _render("qti", "quiz", settings=settings, variant=variant)
+    ident = variant_code(settings.seed) if rostered else variants[0].code
+    listed = [(v.code, name) for v, name in zip(variants, members, strict=True)]
+    manifest = _render("qti", "manifest", files=listed, ident=ident)
+    package = _zip({"imsmanifest.xml": manifest, **members})
+    if rostered:
+        return {QTI_PACKAGE: package}
+    return {prefix + SHEET["qti"]: members[SHEET["qti"]], prefix + QTI_PACKAGE: package}
+
+
+def anki_deck(variant: Variant) -> bytes:
+    """The variant as an Anki package (.apkg): a note per question, its front the problem and
+    the question, its back the answer and its worked derivation (HTML, the html format's
+    macros); the deck named with the variant's code, never its seed. Same variant, same bytes:
+    the ids and times are fixed (:mod:`.anki`), and so are the zip's dates."""
+    from . import anki  # on use: it imports genanki, an optional extra
+
+    quiz = variant.quiz
+    notes = tuple(
+        anki.Note(
+            f"{problem.id}-{question.id}",
+            _render("anki", "front", problem=problem, question=question).decode("utf-8"),
+            _render("anki", "back", problem=problem, question=question).decode("utf-8"),
+            ("explainer", problem.kind, quiz.difficulty),
+        )
+        for problem in quiz.problems
+        for question in problem.questions
+    )
+    name = f"explainer::quiz {variant.code}"
+    if variant.student is not None:
+        name += f" ({variant.student.id})"
+    css = (Path(resource_dir("templates")) / "anki" / "card.css").read_text(encoding="utf-8")
+    database = anki.collection(name, variant.code, css, notes)
+    return _zip({"collection.anki2": database, "media": b"{}"})
 
 
 def _render(fmt: str, name: str, **context: Any) -> bytes:
@@ -242,7 +302,7 @@ def _problem_sheet_json(number: int, problem: Problem) -> dict[str, Any]:
     return {
         "number": number,
         "kind": problem.kind,
-        "input_shape": list(problem.input_shape),
+        "input_shape": quiz_json.shape_json(problem.input_shape),
         "statement": problem.statement,
         "shown_spec": problem.shown_spec,
         "questions": [_question_sheet_json(question) for question in problem.questions],
@@ -255,7 +315,11 @@ def _question_sheet_json(question: Question) -> dict[str, Any]:
         if getattr(question, name) is not None:
             data[name] = getattr(question, name)
     if question.choices:
-        data["choices"] = [{"label": c.label, "value": c.value} for c in question.choices]
+        data["choices"] = [
+            {"label": c.label, "value": quiz_json.answer_json(c.value)} for c in question.choices
+        ]
+    if question.sizes:
+        data["sizes"] = list(question.sizes)
     return data
 
 
@@ -290,6 +354,11 @@ def _filters() -> dict[str, Callable[..., Any]]:
         "utex": tex_unicode,
         "label": _label,
         "cloze": cloze_field,
+        "blank": blank,
+        "typed": typed_spellings,
+        "canvas_kind": canvas_kind,
+        "share": _share,
+        "nobrackets": _no_brackets,
         "key_layers": _key_layers,
         "chain": tex_chain,
     }
@@ -329,6 +398,17 @@ def cloze_field(part: Part) -> str:
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _share(fields: tuple[Part, ...]) -> str:
+    """Each blank's share of a Canvas question's score, as Canvas writes it (33.33)."""
+    return f"{100 / len(fields):.2f}"
+
+
+def _no_brackets(value: object) -> Markup:
+    """HTML (escaped here if it is not already) whose square brackets cannot be read as a
+    Canvas blank: Canvas takes any ``[name]`` in a question's text for the blank ``name``."""
+    return Markup(str(escape(value)).replace("[", "&#91;").replace("]", "&#93;"))
 
 
 def _label(question: Question, problem: Problem) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 import sympy
 
 from ..deriving.formula import Path
+from ..deriving.layers.base import Misconception
 from ..teaching.generate.model import (
     Answer,
     Choice,
@@ -32,6 +33,7 @@ from ..teaching.generate.model import (
     TableRow,
     Working,
 )
+from ..teaching.generate.named import Budget, Growth
 from .printing import LatexPrinter, UnicodePrinter
 from .render import step_json
 from .render import to_json as solution_json
@@ -58,7 +60,7 @@ def problem_json(problem: Problem) -> dict[str, Any]:
         "topic": problem.topic,
         "difficulty": problem.difficulty,
         "spec": problem.spec,
-        "input_shape": list(problem.input_shape),
+        "input_shape": shape_json(problem.input_shape),
         "statement": problem.statement,
         "shown_spec": problem.shown_spec,
         "questions": [_question_json(question) for question in problem.questions],
@@ -87,22 +89,72 @@ def _question_json(question: Question) -> dict[str, Any]:
         data["choices"] = [_choice_json(choice) for choice in question.choices]
     if question.working is not None:
         data["working"] = _working_json(question.working)
+    if question.sizes:
+        data["sizes"] = list(question.sizes)
+    if question.mistakes:
+        data["mistakes"] = [_mistake_json(mistake) for mistake in question.mistakes]
+    if question.symbolic is not None:
+        data["symbolic_working"] = symbolic_json(question.symbolic)
     return data
 
 
 def answer_json(answer: Answer) -> Any:
+    """Numbers as numbers; a formula or a fraction (topic symbolic) as sympy's ``str``, the
+    form of the solution's ``total_expr``."""
     if isinstance(answer, TableRow):
         return {"output_shape": list(answer.output_shape), "params": answer.params}
     if isinstance(answer, tuple):
         return list(answer)
+    if isinstance(answer, sympy.Basic):
+        return int(answer) if answer.is_Integer else str(answer)
     return answer
+
+
+def shape_json(shape: tuple[Any, ...]) -> list[Any]:
+    """A shape's sizes: ints, or a named size's ``str`` (topic symbolic)."""
+    return [answer_json(size) for size in shape]
+
+
+def _mistake_json(mistake: Misconception) -> dict[str, Any]:
+    return {
+        "misconception": mistake.key,
+        "description": mistake.description,
+        "value": answer_json(mistake.value),
+    }
+
+
+def symbolic_json(working: Budget | Growth) -> dict[str, Any]:
+    """A budget question's working (explainer.deriving.unknown's) or a growth question's ratio."""
+    if isinstance(working, Budget):
+        unknown = working.unknown
+        return {
+            "unknown": working.name,
+            "given": dict(working.given),
+            "budget": unknown.target,
+            "total_expr": str(unknown.total),
+            "roots": [str(root) for root in unknown.roots],
+            "root": str(unknown.root),
+            "answer": unknown.answer,
+            "checks": [step_json(step) for step in unknown.checks],
+        }
+    return {
+        "scaled": working.name,
+        "scale": working.scale,
+        "given": dict(working.given),
+        "total_expr": str(working.total),
+        "scaled_expr": str(working.scaled),
+        "ratio_expr": str(working.ratio),
+        "before": working.before,
+        "after": working.after,
+        "factor": str(working.factor),
+    }
 
 
 def _choice_json(choice: Choice) -> dict[str, Any]:
     mistake = choice.misconception
     return {
         "label": choice.label,
-        "value": choice.value,
+        "value": answer_json(choice.value),
         "correct": choice.correct,
         "misconception": mistake.key if mistake else None,
         "description": mistake.description if mistake else None,

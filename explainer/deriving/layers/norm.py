@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from ...errors import ArgumentError, ShapeError
 from ..spec import Note, Shape
 from ..steps import Step, derive
-from ..symbolic import same
+from ..symbolic import differ, same, size_at_least
 from .base import Comparison, Derivation, Layer, boolean, positive_int
 from .conventions import BATCH_NORM
 
@@ -200,6 +200,11 @@ class GroupNorm(Layer):
         return Derivation(shape, step.value, (step,), "normalising keeps the shape", step.why)
 
 
+def _positive_size(value: Any) -> bool:
+    """A positive int, or a named size (explainer.symbolic): positive by its assumptions."""
+    return size_at_least("normalized_shape", value, 1) or (type(value) is int and value >= 1)
+
+
 @dataclass(frozen=True)
 class LayerNorm(Layer):
     """Normalises over the last dimensions given by ``normalized_shape``."""
@@ -224,7 +229,7 @@ class LayerNorm(Layer):
             if isinstance(self.normalized_shape, tuple | list)
             else (self.normalized_shape,)
         )
-        if not dims or any(type(d) is not int or d < 1 for d in dims):
+        if not dims or not all(_positive_size(d) for d in dims):
             raise ArgumentError(
                 f"normalized_shape must be positive integers, got {self.normalized_shape!r}"
             )
@@ -232,7 +237,8 @@ class LayerNorm(Layer):
 
     def derive(self, shape: Shape) -> Derivation:
         dims = self._dims()
-        if tuple(shape[-len(dims) :]) != dims or len(dims) > len(shape):
+        last = tuple(shape[-len(dims) :])
+        if len(dims) > len(shape) or any(differ(a, b) for a, b in zip(last, dims, strict=True)):
             raise ShapeError(
                 f"normalized_shape {list(dims)} must equal the last dimensions of the input "
                 f"{list(shape)}"

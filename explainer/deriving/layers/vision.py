@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from ...errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import derive
-from ..symbolic import differ
+from ..symbolic import differ, size_at_least
 from .base import Derivation, Layer, boolean, one_of, positive_int, probability
 from .norm import MEANINGS, _positive_number
 
@@ -100,15 +100,16 @@ class LayerNorm2d(Layer):
     def _channels(self) -> int:
         dims = self.normalized_shape
         dims = tuple(dims) if isinstance(dims, tuple | list) else (dims,)
-        if len(dims) != 1 or type(dims[0]) is not int or dims[0] < 1:
+        named = len(dims) == 1 and size_at_least("normalized_shape", dims[0], 1)
+        if not named and (len(dims) != 1 or type(dims[0]) is not int or dims[0] < 1):
             raise ArgumentError(
                 f"normalized_shape must be one positive integer, the channels, got {dims!r}"
             )
-        return int(dims[0])
+        return dims[0]  # type: ignore[no-any-return]  # an int, or a named size
 
     def derive(self, shape: Shape) -> Derivation:
         channels = self._channels()
-        if shape[0] != channels:
+        if differ(shape[0], channels):  # a named size (explainer.deriving.symbolic): sympy
             raise ShapeError(
                 f"normalized_shape={channels} must be the channels of the input {list(shape)}"
             )

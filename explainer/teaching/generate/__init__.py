@@ -55,10 +55,13 @@ from collections.abc import Sequence
 
 from ...deriving.solve import solve
 from ...reading import parse
+from . import named
 from .architectures import build, write
 from .ids import (
+    ALL_KINDS,
     DIFFICULTIES,
     KINDS,
+    SYMBOLIC,
     TOPICS,
     GenerateError,
     ProblemId,
@@ -136,7 +139,7 @@ def kinds_in_turn(planned: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str
     """Every kind any topic is asked in, in the order of KINDS (one topic: its own order)."""
     if len(planned) == 1:
         return planned[0][1]
-    return tuple(kind for kind in KINDS if any(kind in own for _, own in planned))
+    return tuple(kind for kind in ALL_KINDS if any(kind in own for _, own in planned))
 
 
 def problem_key(problem: Problem) -> tuple[object, ...]:
@@ -157,7 +160,10 @@ def problem_from_id(problem_id: str) -> Problem:
 def make(pid: ProblemId) -> Problem:
     rng = random.Random(str(pid))
     for _ in range(_ATTEMPTS):
-        spec = write(build(rng, pid.topic, pid.difficulty), pid.topic)
+        if pid.topic == SYMBOLIC:
+            spec = named.build(rng, pid.difficulty)
+        else:
+            spec = write(build(rng, pid.topic, pid.difficulty), pid.topic)
         architecture = parse(spec)
         stacked = Stacked(pid.topic, architecture, spec, solve(architecture))
         posed = POSERS[pid.kind](rng, stacked)

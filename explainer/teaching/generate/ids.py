@@ -4,8 +4,9 @@ A problem id names everything that regenerates the problem::
 
     s7-i3-cnn-easy-table
     │  │  │   │    └ kind: table | params | shape | inverse | choice | error
+    │  │  │   │          (topic symbolic: formula | budget | growth)
     │  │  │   └ difficulty: easy | medium | hard
-    │  │  └ topic: mlp | cnn | course | rnn | norm | attention
+    │  │  └ topic: mlp | cnn | course | rnn | norm | attention | symbolic
     │  └ index: the problem's place in the seed's sequence (0, 1, ...)
     └ seed: a non-negative integer
 
@@ -25,6 +26,12 @@ TOPICS = ("mlp", "cnn", "course", "rnn", "norm", "attention")
 PLANNED_TOPICS: tuple[str, ...] = ()  # topics named before their layers exist: none now
 DIFFICULTIES = ("easy", "medium", "hard")
 KINDS = ("table", "params", "shape", "inverse", "choice", "error")
+# Topic symbolic asks about formulas in named sizes (explainer.generate.named), in kinds of its
+# own; it is kept out of TOPICS and KINDS, whose every problem has numbers to rebuild in torch.
+SYMBOLIC = "symbolic"
+SYMBOLIC_KINDS = ("formula", "budget", "growth")
+ALL_TOPICS = (*TOPICS, SYMBOLIC)
+ALL_KINDS = (*KINDS, *SYMBOLIC_KINDS)
 # Kinds that do not apply to a topic, and why.
 _NO_INPUT_SIZE = (
     "its notation never writes a layer's input size, so no layer can contradict the incoming shape"
@@ -41,12 +48,17 @@ _QUADRATIC = (
 _ALL_WRITTEN = (
     "every layer of its stacks writes its output size, so a shape question gives its answer"
 )
+_NAMED = "it asks about formulas in named sizes: ask it of topic symbolic"
+_NUMBERS = "topic symbolic asks formula, budget and growth questions"
 _NOT_FOR = {
     "mlp": {"shape": _ALL_WRITTEN},
     "course": {"error": _NO_INPUT_SIZE},
     "rnn": {"inverse": _QUADRATIC},
     "attention": {"inverse": _QUADRATIC},
 }
+for _topic in TOPICS:
+    _NOT_FOR[_topic] = {**_NOT_FOR.get(_topic, {}), **dict.fromkeys(SYMBOLIC_KINDS, _NAMED)}
+_NOT_FOR[SYMBOLIC] = dict.fromkeys(KINDS, _NUMBERS)
 
 MAX_COUNT = 1000
 MAX_SEED = 10**18 - 1  # the id's seed field holds 18 digits: every accepted seed round-trips
@@ -106,9 +118,9 @@ def check_options(topic: str, difficulty: str, kinds: tuple[str, ...]) -> None:
     _check_topic(topic)
     _one_of("difficulty", difficulty, DIFFICULTIES)
     if not kinds:
-        raise GenerateError(f"no question kinds given; kinds: {', '.join(KINDS)}")
+        raise GenerateError(f"no question kinds given; kinds: {', '.join(ALL_KINDS)}")
     for kind in kinds:
-        _one_of("question kind", kind, KINDS)
+        _one_of("question kind", kind, ALL_KINDS)
         why = _NOT_FOR.get(topic, {}).get(kind)
         if why is not None:
             raise GenerateError(f"question kind {kind!r} does not apply to topic {topic!r}: {why}")
@@ -120,7 +132,7 @@ def split_topics(topic: str) -> tuple[str, ...]:
         raise GenerateError(f"topic must be a string such as 'cnn' or 'mlp,cnn', got {topic!r}")
     topics = tuple(dict.fromkeys(part.strip() for part in topic.split(",") if part.strip()))
     if not topics:
-        raise GenerateError(f"no topic given; topics: {', '.join(TOPICS)}")
+        raise GenerateError(f"no topic given; topics: {', '.join(ALL_TOPICS)}")
     for each in topics:
         _check_topic(each)
     return topics
@@ -140,9 +152,9 @@ def plan(
         return tuple((each, kinds if kinds is not None else kinds_for(each)) for each in topics)
     _one_of("difficulty", difficulty, DIFFICULTIES)
     if not kinds:
-        raise GenerateError(f"no question kinds given; kinds: {', '.join(KINDS)}")
+        raise GenerateError(f"no question kinds given; kinds: {', '.join(ALL_KINDS)}")
     for kind in kinds:
-        _one_of("question kind", kind, KINDS)
+        _one_of("question kind", kind, ALL_KINDS)
         if all(kind in _NOT_FOR.get(each, {}) for each in topics):
             raise GenerateError(f"question kind {kind!r} applies to none of the topics {topic!r}")
     planned = []
@@ -159,15 +171,15 @@ def plan(
 def kinds_for(topic: str) -> tuple[str, ...]:
     """Every kind that applies to ``topic``, in the order of KINDS."""
     _check_topic(topic)
-    return tuple(kind for kind in KINDS if kind not in _NOT_FOR.get(topic, {}))
+    return tuple(kind for kind in ALL_KINDS if kind not in _NOT_FOR.get(topic, {}))
 
 
 def _check_topic(topic: str) -> None:
     if topic in PLANNED_TOPICS:
         raise GenerateError(
-            f"topic {topic!r} is planned but not available yet; topics: {', '.join(TOPICS)}"
+            f"topic {topic!r} is planned but not available yet; topics: {', '.join(ALL_TOPICS)}"
         )
-    _one_of("topic", topic, TOPICS)
+    _one_of("topic", topic, ALL_TOPICS)
 
 
 def _one_of(what: str, value: object, known: tuple[str, ...]) -> None:

@@ -25,7 +25,8 @@ class TableRow:
     params: int
 
 
-Answer = int | Shape | TableRow
+# A formula in named sizes (topic symbolic) or an exact growth factor is a sympy value: Any.
+Answer = int | Shape | TableRow | Any
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Choice:
     """One option of a multiple-choice question; wrong ones carry the mistake that gives them."""
 
     label: str  # "A", "B", ...
-    value: int
+    value: int | Any  # a count, a size, or (topic symbolic) an exact sympy Rational
     misconception: Misconception | None = None  # None for the right answer
 
     @property
@@ -79,7 +80,9 @@ class Question:
     ``row`` (a :class:`TableRow` of layer ``layer``), ``total`` (int), ``params`` (int, of
     ``layer``), ``output_shape`` (a shape, after ``layer``), ``output_size`` (int: one spatial
     size after ``layer``), ``argument`` (int: the value of argument ``argument`` of ``layer``),
-    ``layer`` (int: the index of the faulty layer). ``axis`` names the size an
+    ``layer`` (int: the index of the faulty layer); topic symbolic: ``formula`` (a sympy
+    expression in the named sizes ``sizes``), ``budget`` (int: the largest size within a
+    budget), ``growth`` (an exact sympy Rational: the factor). ``axis`` names the size an
     ``output_size`` question asks for ("height": of a 2-D layer's output, "length": 1-D).
     """
 
@@ -92,6 +95,11 @@ class Question:
     axis: str | None = None  # for asks == "output_size": "height", "length", ...
     choices: tuple[Choice, ...] = ()  # multiple choice: exactly one is correct
     working: Working | None = None  # inverse problems: the sympy steps
+    # Topic symbolic (explainer.generate.named): the named sizes a formula answer may use,
+    # the working of a budget or growth question, and the named mistakes of an open answer.
+    sizes: tuple[str, ...] = ()
+    symbolic: Any = None  # a named.Budget or named.Growth
+    mistakes: tuple[Misconception, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from ...deriving.layers.base import Misconception
 from ...deriving.layers.sizes import AXES
 from ...deriving.solve import LayerResult
-from . import faults, inverse
+from . import faults, inverse, named
 from .model import Choice, Question, TableRow
 from .posing import Posed, Stacked, hide_after, label, shape_text
 
@@ -147,4 +147,5 @@ POSERS: dict[str, Callable[[random.Random, Stacked], Posed | None]] = {
     "inverse": inverse.pose,
     "choice": choice,
     "error": faults.pose,
+    **named.POSERS,
 }

@@ -22,7 +22,7 @@ and ``session`` is the state machine that puts them together.
 
 from __future__ import annotations
 
-from .answers import Answer, parse_answer, read_fraction
+from .answers import READ_AS_FORMULA, Answer, parse_answer, read_fraction
 from .items import (
     Item,
     Stage,
@@ -38,6 +38,7 @@ from .mistakes import Mistake
 from .session import Attempt, OwnSession, Played, Session, asked, outcomes
 
 __all__ = [
+    "READ_AS_FORMULA",
     "Answer",
     "Attempt",
     "Fractional",

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Any
 
 from ...deriving.spec import Shape
+from ..generate.expression import read_formula
 
-Answer = int | Shape
+Answer = int | Shape | Any  # Any: a formula or a fraction of topic symbolic (sympy)
+# Topic symbolic: the answers read by the formula grammar (explainer.teaching.generate.
+# expression), never as numbers: a formula in the named sizes, a growth factor (a fraction).
+READ_AS_FORMULA = ("formula", "growth")
 
 _INT = re.compile(r"[0-9]+")
 _WESTERN = re.compile(r"[0-9]{1,3}(?:([,_ ])[0-9]{3})(?:\1[0-9]{3})*")
@@ -82,3 +87,9 @@ def read_fraction(text: str) -> Fraction | None:
     else:
         value = Fraction(match["whole"] + "." + match["decimals"])
     return None if value.denominator == 1 else value
+
+
+def read_named(asks: str, sizes: tuple[str, ...], text: str) -> Any:
+    """A formula in the sizes (or, for a growth factor, a number or a fraction), read by the
+    formula grammar: never evaluated as code. FormulaError where it cannot be read."""
+    return read_formula(text, sizes if asks == "formula" else ())

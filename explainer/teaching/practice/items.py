@@ -15,6 +15,7 @@ from ...deriving.steps import Step
 from ...errors import ExplainerError
 from ...rendering.fade import Blank, blank_last
 from ..generate import Choice, Fault, Problem, Question, Working
+from ..generate.named import Budget, Growth
 from ..generate.posing import Stacked
 from ..generate.questions import table
 from .answers import Answer
@@ -37,6 +38,7 @@ StageKind = Literal[
 ]
 StepPart = Literal["formula", "numbers", "value"]  # the three hints of one step, in order
 WorkingPart = Literal["formula", "equation", "isolated", "substituted", "value"]
+BudgetPart = Literal["budget-equation", "budget-root"]  # topic symbolic: a budget's working
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,8 @@ class Stage:
     kind: StageKind
     step: Step | None = None
     layer: LayerResult | None = None
-    working: Working | None = field(default=None, compare=False)
-    part: WorkingPart | Literal[""] = ""
+    working: Working | Budget | None = field(default=None, compare=False)
+    part: WorkingPart | BudgetPart | Literal[""] = ""
     fault: Fault | None = None
     written: str = ""  # the layer as the student sees it (a faulty one is fixed in the solution)
 
@@ -72,6 +74,7 @@ class Item:
     blank: Blank | None = None  # a faded step: its rule is asked for before its value
     number: int = 1  # of a problem's blanks
     blanks: int = 1
+    sizes: tuple[str, ...] = ()  # topic symbolic: the named sizes a formula answer may use
 
 
 def items(problem: Problem) -> tuple[Item, ...]:
@@ -83,6 +86,8 @@ def _item(problem: Problem, question: Question) -> Item:
     solution = problem.solution
     result = solution.layers[question.layer - 1] if question.layer is not None else None
     answer = question.answer
+    if question.asks in NAMED_ASKS:
+        return _named_item(problem, question)
     if question.asks == "output_shape" and result is not None and isinstance(answer, tuple):
         return Item(question.prompt, answer, _shape_stages(solution, result),
                     shape_mistakes(result), question.asks, shape=True)  # fmt: skip
@@ -102,6 +107,51 @@ def _item(problem: Problem, question: Question) -> Item:
     else:
         raise TypeError(f"practice asks no {question.asks} questions without a layer")
     return Item(question.prompt, answer, stages, mistakes, question.asks, choices=question.choices)
+
+
+# -- topic symbolic: a formula, a budget, a growth factor ---------------------------------------
+
+NAMED_ASKS = ("formula", "budget", "growth")
+
+
+def _named_item(problem: Problem, question: Question) -> Item:
+    """A question of topic symbolic: hints from its own working, and its named mistakes."""
+    working = question.symbolic
+    if isinstance(working, Budget):
+        stages: tuple[Stage, ...] = (
+            Stage("formula", working.total),
+            Stage("numbers", working.total),
+            Stage("working", working=working, part="budget-equation"),
+            Stage("working", working=working, part="budget-root"),
+            *(Stage("value", step) for step in working.unknown.checks),
+        )
+    elif isinstance(working, Growth):
+        stages = (*(Stage("value", step) for step in working.steps[:2]),
+                  *_step_stages(working.steps[2], None))  # fmt: skip
+    else:  # the formula: each layer's count in the sizes, then the total
+        stages = _formula_stages(problem.solution)
+    mistakes = tuple(
+        Mistake(m.value, m.description, m.step if question.asks == "growth" else None)
+        for m in (*question.mistakes, *(c.misconception for c in question.choices))
+        if m is not None
+    )
+    return Item(question.prompt, question.answer, stages, mistakes, question.asks,
+                choices=question.choices, sizes=question.sizes)  # fmt: skip
+
+
+def _formula_stages(solution: Solution) -> tuple[Stage, ...]:
+    """Each layer's count as a formula, then in the sizes, then the total. The step says its
+    layer (no box sits under a layer here, as a table's does)."""
+    steps = [
+        dataclasses.replace(step, quantity=f"layer {layer.index}, {layer.spec.text}: parameters")
+        for layer in solution.layers
+        if (step := layer.params_step) is not None
+    ]
+    return (
+        *(Stage("formula", step) for step in steps),
+        *(Stage("value", step) for step in steps),
+        Stage("value", solution.total),
+    )
 
 
 def row_items(problem: Problem, question: Question) -> tuple[Item, Item]:

@@ -10,10 +10,11 @@ from typing import Literal
 from ...errors import ExplainerError
 from ...rendering.render import render, render_practice
 from ..generate import DIFFICULTIES, Problem, ProblemId, draw
+from ..generate.expression import FormulaError, equivalent
 from ..generate.ids import check_count, check_options, check_seed, kinds_for
-from .answers import parse_answer, read_fraction
+from .answers import READ_AS_FORMULA, parse_answer, read_fraction, read_named
 from .items import Item, faded_items, items, table_items
-from .judging import fraction_verdict, judge
+from .judging import Verdict, fraction_verdict, judge
 
 Result = Literal["", "right", "shown"]  # an item still open, answered right, or shown
 Outcome = Literal["clean", "miss", "helped"]  # a problem as played, which moves the difficulty
@@ -128,6 +129,8 @@ class Session:
 
     def _answer(self, attempt: Attempt, text: str) -> str:
         item = attempt.item
+        if item.asks in READ_AS_FORMULA:
+            return self._named_answer(attempt, text)
         axes = len(item.answer) if isinstance(item.answer, tuple) else 0
         fraction = read_fraction(text) if not item.choices else None
         if fraction is not None:
@@ -144,6 +147,24 @@ class Session:
             return render_practice("right", attempt=attempt) + self._advance()
         attempt.wrong += 1
         return render_practice("wrong", verdict=judge(item, answer), item=item, answer=answer)
+
+    def _named_answer(self, attempt: Attempt, text: str) -> str:
+        """A formula (or a growth factor) is right when it equals the answer for every value
+        of the sizes (sympy), however it is written; a named mistake, likewise."""
+        item = attempt.item
+        letter = text.strip().rstrip(")").upper()
+        chosen = next((c.value for c in item.choices if c.label == letter), None)
+        try:
+            answer = chosen if chosen is not None else read_named(item.asks, item.sizes, text)
+        except FormulaError as exc:
+            return render_practice("unreadable", text=text, item=item, why=str(exc))
+        if equivalent(answer, item.answer):
+            attempt.result = "right" if attempt.hints < len(item.stages) else "shown"
+            return render_practice("right", attempt=attempt) + self._advance()
+        attempt.wrong += 1
+        named = tuple(m for m in item.mistakes if equivalent(m.value, answer))
+        verdict = Verdict(named[0] if named else None, also=named[1:])
+        return render_practice("wrong", verdict=verdict, item=item, answer=answer)
 
     def _hint(self, attempt: Attempt) -> str:
         stages = attempt.item.stages

@@ -15,11 +15,13 @@ json        quiz.json (no answers)               key.json (``generate.quiz_json`
 moodle      quiz.moodle.xml: Moodle XML, answers and worked solutions as feedback
 gift        quiz.gift: GIFT, the same
 qti         quiz.qti.xml, and quiz.qti.zip with its manifest (what Canvas imports)
+anki        quiz.apkg: an Anki deck, a note per question with its worked answer (genanki)
 ==========  ===================================  ==========================================
 
 With a roster, every student's files go into ``students/<id>/`` (the variant of a seed derived
 from the seed and the id), and DIR gets one combined file for the grader: ``key.<ext>`` with
-every student's answers, or for a platform one import file holding every variant.
+every student's answers, or for a platform one import file holding every variant (for QTI,
+the zip alone: one Canvas quiz per student, titled with the variant's code).
 
 Everything is rendered in memory first; :func:`write_tree` then writes it all or nothing.
 The same arguments give byte-identical files in any process.
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 # Light on purpose: the CLI reads these at start-up; the work is in .make (which imports the
 # generator and sympy) and is imported on use.
-FORMATS = ("markdown", "latex", "html", "json", "moodle", "gift", "qti")
+FORMATS = ("markdown", "latex", "html", "json", "moodle", "gift", "qti", "anki")
 PLATFORMS = ("moodle", "gift", "qti")  # one import file that carries the answers as feedback
 INLINE = ("markdown", "html")  # formats that can fold the answers into the sheet
 ANSWERS = ("separate", "inline")

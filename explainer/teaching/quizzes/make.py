@@ -54,7 +54,7 @@ def settings(
     return Settings(seed, count, topic, difficulty, kinds, points)
 
 
-def check_format(fmt: str, answers: str) -> None:
+def check_format(fmt: str, answers: str, points: int = 0) -> None:
     if fmt not in FORMATS:
         raise QuizError(f"unknown quiz format {fmt!r}; formats: {', '.join(FORMATS)}")
     if answers not in ANSWERS:
@@ -63,6 +63,32 @@ def check_format(fmt: str, answers: str) -> None:
         raise QuizError(
             f"--answers inline folds the answers into the sheet, which {fmt} cannot do; "
             f"formats that can: {', '.join(INLINE)}"
+        )
+    if fmt == "anki":
+        from ...rendering.anki import check_available
+
+        check_available()
+        if points:
+            raise QuizError(f"--points {points}: an Anki deck has no marks; leave --points out")
+    if points and fmt == "gift":
+        # Moodle's GIFT import sets every question's mark to 1 and reads one answer field per
+        # question, so a problem's cells stay separate questions there.
+        raise QuizError(
+            f"--points {points}: GIFT has no field for a question's mark (Moodle imports each "
+            "at 1 point); use --format moodle, one Cloze question per problem worth --points"
+        )
+
+
+def check_platform(chosen: Settings, fmt: str) -> None:
+    """A formula answer (topic symbolic) is right by equivalence, which Moodle, GIFT and
+    Canvas cannot check (they compare text or numbers): such a quiz is refused for them.
+    Budget questions (a number) and growth questions (multiple choice) they grade as any."""
+    planned = plan(chosen.topic, chosen.difficulty, chosen.kinds)
+    if fmt in PLATFORMS and any("formula" in kinds for _, kinds in planned):
+        raise QuizError(
+            f"--format {fmt} cannot grade a formula answer (topic symbolic, kind formula): it "
+            "compares text or numbers, not formulas; ask --kinds budget,growth, or use "
+            "markdown, latex, html or json"
         )
 
 
@@ -158,8 +184,12 @@ def summary(
 def _describe(name: str, fmt: str, answers: str, rostered: bool) -> str:
     if name == LATEXMKRC:
         return "latexmk's settings: the engine its documents need"
+    if name == QTI_PACKAGE and rostered:
+        return "a Canvas quiz per student, titled with its variant code, and the manifest"
     if name == QTI_PACKAGE:
         return "the QTI file and its manifest, for Canvas to import"
+    if fmt == "anki":
+        return "an Anki deck: a card per question, its answer worked out on the back"
     if fmt in PLATFORMS:
         held = "every student's variant" if rostered else "the questions"
         return f"{held}, with answers and worked solutions as feedback, to import"

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...deriving.formula import ordered
 from ...deriving.spec import Shape
+from ...rendering.printing import UnicodePrinter
 from ...rendering.render import group_digits
 from ..generate import Choice, Problem, Question, TableRow
 
 COUNTS = ("total", "params")  # answers that are parameter counts: grouped like every count
+SYMBOLIC = ("formula", "growth")  # answers that are sympy values (topic symbolic)
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,57 @@ def answer_text(question: Question) -> str:
         return f"{shape_text(answer.output_shape)}, {group_digits(answer.params)}"
     if isinstance(answer, tuple):
         return shape_text(answer)
+    if question.asks in SYMBOLIC:  # a formula in named sizes (d·h + h), or a fraction
+        return UnicodePrinter().doprint(ordered(answer))
     return group_digits(answer) if question.asks in COUNTS else str(answer)
 
 
 def shape_text(shape: Shape) -> str:
     return "×".join(str(size) for size in shape)
+
+
+# -- Canvas: a problem is one "fill in multiple blanks" question, a blank per part -------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def blank(part: Part) -> str:
+    """The name of a part's blank in a Canvas question text: ``[L3_shape]``, ``[L3_params]``,
+    ``[total]`` for a table, ``[a]``, ``[b]`` for the parts of any other problem (the sheet's
+    own labels). Canvas shows the box, never the name."""
+    question = part.question
+    if question.asks == "row":
+        return f"L{question.layer}_{part.half}"
+    if question.asks == "total":
+        return "total"
+    return _LETTERS[part.problem.questions.index(question)]
+
+
+def typed_spellings(part: Part) -> tuple[str, ...]:
+    """Every text a Canvas blank accepts for a part (Canvas compares trimmed, ignoring case, so
+    16X28X28 needs no spelling of its own): a shape as Moodle takes it, and with ``*`` too
+    (no wildcard in Canvas); a number plain or grouped (12832, 12,832, 12 832, and the Indian
+    1,28,320), as ``explainer practice`` reads them."""
+    if part.grading == "shortanswer":
+        answer = part.question.answer
+        shape = answer.output_shape if isinstance(answer, TableRow) else answer
+        assert isinstance(shape, tuple)
+        sizes = [str(size) for size in shape]
+        starred = ("*".join(sizes), " * ".join(sizes)) if len(sizes) > 1 else ()
+        return tuple(dict.fromkeys((*part.spellings, *starred)))
+    if part.grading == "numerical" and part.answer.isdigit():
+        number = int(part.answer)
+        grouped = (group_digits(number), group_digits(number, separator=" "))
+        return tuple(dict.fromkeys((str(number), *grouped, group_digits(number, "indian"))))
+    return (part.answer,)
+
+
+def canvas_kind(problem: Problem) -> str:
+    """A problem of one multiple-choice part is Canvas's multiple choice; any other is one
+    fill-in-multiple-blanks question. (The generator asks a choice alone; a choice among typed
+    parts would need Canvas's dropdowns, which no problem asks for.)"""
+    found = parts(problem)
+    if any(part.grading == "multichoice" for part in found):
+        assert len(found) == 1, f"{problem.id}: a choice among other parts"
+        return "multiple_choice_question"
+    return "fill_in_multiple_blanks_question"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,13 +32,17 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import sympy
 
+from ...deriving.formula import ordered
 from ...deriving.solve import solve
+from ...deriving.symbolic import symbol
 from ...reading import bank
+from ...rendering.printing import UnicodePrinter
 from ...rendering.quiz_documents import Settings, Variant, environment
 from ...rendering.render import group_digits
 from ..generate import Problem, Question, TableRow
-from ..practice import Answer, Item, fractional, items, row_items, table_problem
+from ..practice import READ_AS_FORMULA, Answer, Item, fractional, items, row_items, table_problem
 from . import make
 from .roster import Student
 
@@ -170,11 +175,15 @@ def canonical(answer: Answer) -> str:
 
 
 def answer_text(item: Item) -> str:
-    """The answer as a verdict shows it: counts grouped (12,832), shapes 16×14×14."""
+    """The answer as a verdict shows it: counts grouped (12,832), shapes 16×14×14, a formula
+    in named sizes as the solution prints it (c·h + c + d·h + h)."""
     answer = item.answer
     if isinstance(answer, tuple):
         return "×".join(map(str, answer))
-    text = group_digits(answer) if item.asks in _COUNTS else str(answer)
+    if item.asks in READ_AS_FORMULA:
+        text = UnicodePrinter().doprint(ordered(answer))
+    else:
+        text = group_digits(answer) if item.asks in _COUNTS else str(answer)
     right = next((choice for choice in item.choices if choice.correct), None)
     return f"{right.label}: {text}" if right is not None else text
 
@@ -198,12 +207,52 @@ def key(box: Box, describe: Callable[..., object]) -> str:
         "text": answer_text(item),
         "shape": item.shape,
         "axes": len(item.answer) if isinstance(item.answer, tuple) else 0,
-        "compare": not item.shape and item.asks != "layer",  # "too high" says nothing of a layer
+        # "too high" says nothing of a layer, a formula or a fraction
+        "compare": not item.shape and item.asks not in ("layer", *READ_AS_FORMULA),
         "mistakes": {value: " ".join(texts) for value, texts in mistakes.items()},
         "size": found.size,
         "fractions": [[v.numerator, v.denominator, why] for v, why in found.named],
     }
+    if item.asks == "formula":
+        data["formula"] = formula_key(item, mistakes_of(item, describe))
     return seal(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+# Where a formula answer is evaluated: distinct whole values of each size. A polynomial whose
+# degree in each of its n sizes is at most D is fixed by its values on D + 1 values of each
+# size (a grid of (D + 1)^n points), so two such polynomials that agree there are equal.
+GRID = (2, 3, 5, 7, 11, 13, 17, 19)
+SLACK = 1  # the degree a student's formula may have beyond the answer's (h·(h + 1) − h²)
+
+
+def formula_key(item: Item, mistakes: list[tuple[Any, str]]) -> dict[str, Any]:
+    """What the page needs to judge a formula without sympy: the sizes, the degree D the
+    student's formula may have in each (its script bounds it as it reads, and refuses a
+    formula that could exceed it or divides by a size), the grid, and the exact values there
+    of the answer and of each named mistake, worked out here by sympy."""
+    symbols = [symbol(name) for name in item.sizes]
+    bound = max(sympy.Poly(item.answer, *symbols).degree_list()) + SLACK
+    points = list(itertools.product(GRID[: bound + 1], repeat=len(symbols)))
+
+    def at(expr: Any) -> list[str]:
+        return [str(expr.xreplace(dict(zip(symbols, point, strict=True)))) for point in points]
+
+    named = [
+        [at(value), text]
+        for value, text in mistakes
+        if max(sympy.Poly(value, *symbols).degree_list()) <= bound
+    ]
+    return {
+        "names": list(item.sizes),
+        "degree": bound,
+        "points": [list(point) for point in points],
+        "values": at(item.answer),
+        "mistakes": named,
+    }
+
+
+def mistakes_of(item: Item, describe: Callable[..., object]) -> list[tuple[Any, str]]:
+    return [(m.value, str(describe(m, item, True))) for m in item.mistakes]
 
 
 def seal(text: object) -> str:

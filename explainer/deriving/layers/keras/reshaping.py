@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from ....errors import ArgumentError, ShapeError
 from ...spec import Shape
 from ...steps import Step, derive
+from ...symbolic import differ
 from ..base import Derivation, boolean
 from .base import KerasLayer, channels_last
 
@@ -135,7 +136,7 @@ class Reshape(KerasLayer):
         total, known = prod(shape), prod(s for s in target if s != -1)
         steps: tuple[Step, ...] = ()
         if -1 in target:
-            if total % known:
+            if differ(total % known, 0):  # a named size (explainer.symbolic): as sympy decides
                 raise ShapeError(
                     f"target_shape {target}: {total} values do not divide into sizes of {known}"
                 )
@@ -144,7 +145,7 @@ class Reshape(KerasLayer):
             step = derive("the size written -1", "N/K", {"N": total, "K": known}, meanings, why)
             steps = (step,)
             target = tuple(step.value if s == -1 else s for s in target)
-        elif known != total:
+        elif differ(known, total):
             raise ShapeError(
                 f"target_shape {target} holds {known} values, the input {list(shape)} has {total}"
             )
