@@ -5,7 +5,6 @@ The only place formulas are evaluated. Nothing here formats text for people.
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -324,31 +323,8 @@ def _solve_layer(
             f"{', '.join(labels)}; merge them first with Add or Concat"
         )
     else:
-        outcome = _shared(_derive(layer, shapes[0]), spec)
+        outcome = _shared(layer.derive(shapes[0]), spec)
     return _result(index, spec, layer, outcome, shapes[0], sources, shapes=shapes)
-
-
-# A quiz derives the same layer on the same shape again and again (a stack as it is built, then
-# whole, then its variants and corrected forms), and a derivation depends on nothing else. The
-# key is the layer's repr, not the layer: Dropout(1) and Dropout(1.0) are equal dataclasses
-# but word their steps differently. Each call gets steps of its own: a step is told apart by
-# identity (--fade blanks one of two equal layers). Not while named sizes are solved: those
-# record assumptions as they derive.
-_DERIVED: dict[tuple[type[Layer], str, str], Derivation] = {}
-_DERIVED_MAX = 4096
-
-
-def _derive(layer: Layer, shape: Shape) -> Derivation:
-    if symbolic.active():
-        return layer.derive(shape)
-    key = (type(layer), repr(layer), repr(shape))
-    found = _DERIVED.get(key)
-    if found is None:
-        found = layer.derive(shape)
-        if len(_DERIVED) >= _DERIVED_MAX:
-            del _DERIVED[next(iter(_DERIVED))]  # the oldest
-        _DERIVED[key] = found
-    return replace(found, steps=tuple(copy.copy(step) for step in found.steps))
 
 
 def _result(
