@@ -90,8 +90,8 @@ def _in_child(count: int, fmt: str) -> dict[str, Any]:
 
 def _child(count: int, fmt: str) -> dict[str, Any]:
     _one_core()
+    from explainer.rendering.files import write_tree
     from explainer.teaching.quizzes import make
-    from explainer.teaching.quizzes.output import write_tree
 
     _quiz_files(make, write_tree, SEED - 1, 6, fmt, Path(tempfile.mkdtemp()))  # warm: templates
     start_rss = _rss_mb()

@@ -7,10 +7,21 @@
 """
 
 from .api import bank_examples, explain, solve_example, solve_spec
-from .deriving.solve import LayerResult, Solution, solve
+from .deriving.solution import LayerResult, Solution, show_in_notebooks
+from .deriving.solve import solve
 from .errors import ExplainerError
 from .reading import parse, parse_shape
-from .rendering.render import render, to_json
+from .rendering.render import render, render_notebook, to_json
+
+# A solution in a notebook shows its worked solution; deriving never imports rendering, so the
+# package hands the renderers in here.
+show_in_notebooks(
+    {
+        "text/markdown": lambda solution: render(solution, "markdown"),
+        "text/latex": lambda solution: render(solution, "latex"),
+        "text/html": render_notebook,
+    }
+)
 
 __all__ = [
     "ExplainerError",

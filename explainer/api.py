@@ -6,11 +6,12 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .boundary import argument, read_file, shorten
 from .deriving.solve import Solution, solve
 from .errors import InputShapeError
 from .reading import parse, parse_shape
 from .reading.bank import Example, HFExample, example, examples
-from .reading.boundary import argument, read_file, shorten
+from .rendering.options import Options
 from .rendering.render import render
 
 if TYPE_CHECKING:
@@ -70,14 +71,25 @@ def render_solution(
     digits: str = "western",
     show: tuple[str, ...] = (),
     compare: bool = False,
+    fade: int = 0,
+    depth: int | None = None,
 ) -> str:
     """The document for ``solution``, with the cost steps that ``show`` asks for and, with
-    ``compare``, the other framework's count wherever it differs."""
+    ``compare``, the other framework's count wherever it differs (see :class:`Options`)."""
+    return document(solution, Options(fmt, digits, fade, tuple(show), compare, depth))
+
+
+def document(solution: Solution, options: Options) -> str:
+    """The document for ``solution`` as ``options`` (checked when they were made) say."""
     from .deriving.compare import with_comparison
     from .deriving.costs import with_costs
 
-    solution = with_costs(solution, show)
-    return render(with_comparison(solution) if compare else solution, fmt, digits)
+    if options.depth is not None:
+        solution = dataclasses.replace(solution, summary_depth=options.depth)
+    solution = with_costs(solution, options.show)
+    if options.compare:
+        solution = with_comparison(solution)
+    return render(solution, options.fmt, options.digits, options.fade)
 
 
 def solve_live(

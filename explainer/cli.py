@@ -7,7 +7,6 @@ no ``-o`` file is written unless the whole document rendered.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import secrets
 import sys
 import time
@@ -17,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import api
+from . import api, boundary
 from .deriving.costs import parse_show
 from .deriving.layers import FRAMEWORKS
-from .errors import ExplainerError
-from .reading import boundary
+from .errors import ExplainerError, OptionError
 from .reading.shapes import parse_let
-from .rendering.render import DIGITS, EXTENSIONS, FORMATS
+from .rendering.options import DIGITS, EXTENSIONS, FORMATS, Options
 from .teaching.quizzes import ANSWERS as QUIZ_ANSWERS
 from .teaching.quizzes import FORMATS as QUIZ_FORMATS
 
@@ -42,7 +40,7 @@ class _Group(click.Group):
             with boundary.invocation():
                 return super().invoke(ctx)
         except ExplainerError as exc:
-            click.echo(f"explainer: error: {boundary.one_line(str(exc))}", err=True)
+            click.echo(f"explainer: error: {boundary.one_line(self._worded(exc, ctx))}", err=True)
             ctx.exit(exc.exit_code)
         except click.UsageError as exc:  # a bad option: the same one line, and where to look
             if type(exc).__name__ == "NoArgsIsHelpError":  # 'explainer solve' alone: its help
@@ -51,6 +49,21 @@ class _Group(click.Group):
             message = boundary.one_line(exc.format_message() + where)
             click.echo(f"explainer: error: {message}", err=True)
             ctx.exit(exc.exit_code)
+
+    def _worded(self, exc: ExplainerError, ctx: click.Context) -> str:
+        """The message, an option named by its flag (--fade) or argument (SPEC)."""
+        command = self.commands.get(ctx.invoked_subcommand or "")
+        if not isinstance(exc, OptionError) or command is None:
+            return str(exc)
+        names = {param.name: _flag(param) for param in command.params if param.name}
+        message = exc.worded(names)
+        return f"{exc.where}: {message}" if exc.where else message
+
+
+def _flag(param: click.Parameter) -> str:
+    if isinstance(param, click.Argument):
+        return param.human_readable_name
+    return param.opts[0]
 
 
 @click.group(
@@ -231,65 +244,51 @@ def solve(
     """
     if fmt is None:
         fmt = _BY_EXTENSION.get(output.suffix.lower(), "text") if output else "text"
-    sources = [spec, example_name, problem_id, torch_model, keras_model, hf_config]
-    if sum(source is not None for source in sources) > 1:
-        raise ExplainerError(
-            "give only one of SPEC, --example, --problem, --torch, --keras and --hf"
-        )
+    options = Options(fmt, digits, fade, parse_show(show), compare, depth)
+    _one_source(spec=spec, example_name=example_name, problem_id=problem_id,
+                torch_model=torch_model, keras_model=keras_model, hf_config=hf_config)  # fmt: skip
     if input_dtype is not None and torch_model is None:
-        raise ExplainerError("--input-dtype goes with --torch: it says what the model is fed")
+        raise OptionError("{input_dtype} goes with {torch_model}: it says what the model is fed")
     if hf_config is not None:
-        _solve_hf(hf_config, fmt, digits, output, input_shape, show, framework, compare, fade)
+        if options != Options(fmt, digits) or input_shape is not None or framework is not None:
+            raise OptionError(
+                "{hf_config} takes only {fmt}, {digits} and {output} (not {input_shape}, {show}, "
+                "{framework}, {compare}, {fade} or {depth})"
+            )
+        _write(api.render_hf(api.solve_hf(hf_config), fmt, digits), output)
         return
+    if let_values is not None and (spec is None or example_name or problem_id):
+        raise OptionError(
+            "{let_values} gives numbers to the sizes that {spec} names: give a {spec}"
+        )
     if keras_model is not None:
         if framework not in (None, "keras"):
-            raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
+            raise OptionError("{keras_model} reads a Keras model: give no {framework}, or keras")
         solution = api.solve_live_keras(keras_model, input_shape)
     elif torch_model is not None:
         if framework not in (None, "pytorch"):
-            raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
+            raise OptionError(
+                "{torch_model} reads a PyTorch model: give no {framework}, or pytorch"
+            )
         solution = api.solve_live(torch_model, input_shape, input_dtype)
     elif problem_id is not None:
-        text = _problem_text(spec, example_name, problem_id)
-        solution = api.solve_spec(text, input_shape, framework=framework)
+        text, written_in = _problem_text(problem_id)
+        solution = api.solve_spec(text, input_shape, framework=framework or written_in)
     elif example_name is not None:
-        _spec_text(spec, example_name)
         solution = api.solve_example(example_name, input_shape, framework)
     else:
-        text = _spec_text(spec, example_name)
+        text = _spec_text(spec)
         let = parse_let(let_values) if let_values is not None else None
         solution = api.solve_spec(text, input_shape, framework=framework, let=let)
-    if depth is not None:
-        solution = dataclasses.replace(solution, summary_depth=depth)
-    if let_values is not None and (spec is None or example_name or problem_id):
-        raise ExplainerError("--let gives numbers to the sizes that SPEC names: give a SPEC")
     if solve_for is not None or total is not None or at_most is not None:
+        if options != Options(fmt, digits):
+            raise OptionError(
+                "{solve_for} works out one size: it takes none of {show}, {compare}, "
+                "{fade} and {depth}"
+            )
         _write(api.render_unknown(solution, solve_for, total, at_most, fmt, digits), output)
         return
-    if fade:  # the blanks are the exercise: render refuses --fade with cost steps or html
-        from .deriving.costs import with_costs
-        from .rendering.render import render
-
-        _write(render(with_costs(solution, parse_show(show)), fmt, digits, fade), output)
-        return
-    _write(api.render_solution(solution, fmt, digits, parse_show(show), compare), output)
-
-
-def _solve_hf(
-    target: str,
-    fmt: str,
-    digits: str,
-    output: Path | None,
-    *unsupported: object,
-) -> None:
-    """`solve --hf`: the options of a layer chain (--input, --show, --framework,
-    --compare-frameworks, --fade) mean nothing for a configuration."""
-    if any(option not in (None, False, 0) for option in unsupported):
-        raise ExplainerError(
-            "--hf takes only --format, --digits and -o (not --input, --show, --framework, "
-            "--compare-frameworks or --fade)"
-        )
-    _write(api.render_hf(api.solve_hf(target), fmt, digits), output)
+    _write(api.document(solution, options), output)
 
 
 @main.command(epilog="Example:\n\n\b\n  explainer examples")
@@ -320,7 +319,7 @@ def examples() -> None:
 )
 def layers(fmt: str, output: Path | None, framework: str) -> None:
     """List every layer kind, its other names and its formulas as worked solutions write them."""
-    from .deriving.catalogue import catalogue
+    from .reading.catalogue import catalogue
     from .rendering.render import render_catalogue
 
     _write(render_catalogue(catalogue(framework), fmt), output)
@@ -386,22 +385,22 @@ def check(
     """Build SPEC in the real framework (PyTorch: zeros through each layer; Keras: each layer
     built symbolically) and compare every shape and parameter count with ours. Exit code 1 on
     any difference. Needs torch, or keras for the Keras dialect."""
-    from .deriving.check import check as run_check
-    from .deriving.check import check_memory, parse_memory
+    from .reading.check import check as run_check
+    from .reading.check import check_memory, parse_memory
     from .rendering.render import render_check
 
+    _one_source(spec=spec, example_name=example_name, torch_model=torch_model,
+                keras_model=keras_model)  # fmt: skip
     if torch_model is not None:
-        _check_live(spec, example_name, framework, torch_model, input_shape, input_dtype)
+        _check_live(framework, torch_model, input_shape, input_dtype)
         return
     if keras_model is not None:
-        _check_keras(spec, example_name, framework, keras_model, input_shape)
+        _check_keras(framework, keras_model, input_shape)
         return
     if example_name is not None:
-        _spec_text(spec, example_name)
         solution = api.solve_example(example_name, input_shape, framework)
     else:
-        text = _spec_text(spec, None)
-        solution = api.solve_spec(text, input_shape, framework=framework)
+        solution = api.solve_spec(_spec_text(spec), input_shape, framework=framework)
     api.require_numbers(solution, "explainer check builds every layer in the framework")
     check_memory(solution, parse_memory(max_memory))
     rows = run_check(solution)
@@ -411,21 +410,14 @@ def check(
 
 
 def _check_live(
-    spec: str | None,
-    example_name: str | None,
-    framework: str | None,
-    target: str,
-    input_shape: str | None,
-    input_dtype: str | None,
+    framework: str | None, target: str, input_shape: str | None, input_dtype: str | None
 ) -> None:
     """`check --torch`: the worked solution beside the model's own parameters, row by row."""
-    from .deriving.check import check_live
+    from .reading.check import check_live
     from .rendering.render import render_check
 
-    if spec is not None or example_name is not None:
-        raise ExplainerError("give only one of SPEC, --example and --torch")
     if framework not in (None, "pytorch"):
-        raise ExplainerError("--torch reads a PyTorch model: give no --framework, or pytorch")
+        raise OptionError("{torch_model} reads a PyTorch model: give no {framework}, or pytorch")
     solution, reading = api.read_live(target, input_shape, input_dtype)
     rows, total = check_live(solution, reading)
     click.echo(render_check(rows, "pytorch", total), nl=False)
@@ -433,20 +425,12 @@ def _check_live(
         sys.exit(1)
 
 
-def _check_keras(
-    spec: str | None,
-    example_name: str | None,
-    framework: str | None,
-    target: str,
-    input_shape: str | None,
-) -> None:
+def _check_keras(framework: str | None, target: str, input_shape: str | None) -> None:
     """`check --keras`: the worked solution beside the Keras model's own layers."""
     from .rendering.render import render_check
 
-    if spec is not None or example_name is not None:
-        raise ExplainerError("give only one of SPEC, --example and --keras")
     if framework not in (None, "keras"):
-        raise ExplainerError("--keras reads a Keras model: give no --framework, or keras")
+        raise OptionError("{keras_model} reads a Keras model: give no {framework}, or keras")
     rows, total = api.check_live_keras(target, input_shape)
     click.echo(render_check(rows, "keras", total), nl=False)
     if not (all(row.agrees for row in rows) and total.agrees):
@@ -460,6 +444,7 @@ def _check_keras(
         "  explainer quiz --seed 7 --format latex --kinds table,choice -o quiz-7-tex\n"
         "  explainer quiz --seed 7 --format moodle --students roster.csv -o moodle-7\n"
         "  explainer quiz --seed 7 --count 3 --format json > quiz-7.json\n"
+        "  explainer quiz --seed 7 --framework keras --topic cnn -o keras-quiz-7\n"
         "  explainer quiz --seed 7 --format html --self-study -o study-7"
     )
 )
@@ -504,7 +489,8 @@ def _check_keras(
     type=click.Choice(("pytorch", "keras")),
     default="pytorch",
     show_default=True,
-    help="Whose layers the problems use (keras: not yet).",
+    help="Whose layers the problems use (keras: topics mlp, cnn, rnn, norm; kinds table, "
+    "params, shape).",
 )
 @click.option(
     "--self-study",
@@ -562,9 +548,9 @@ def quiz(
     """Write a quiz: a question sheet and, separately, its answer key with a worked solution for
     every problem; or an import file for Moodle (XML), GIFT or Canvas (QTI); or an Anki deck
     (anki). Every problem has an id that 'explainer solve --problem ID' works out again."""
+    from .reading.roster import read_roster
+    from .rendering.files import check_target, write_tree
     from .teaching.quizzes import make
-    from .teaching.quizzes.output import check_target, write_tree
-    from .teaching.quizzes.roster import read_roster
 
     picked = tuple(kind.strip() for kind in kinds.split(",")) if kinds is not None else None
     topic = ",".join(topics) or "cnn"
@@ -633,6 +619,7 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
         "  explainer practice --seed 7 --fade 2\n"
         "  explainer practice --seed 7 --topic mlp --difficulty medium --count 3\n"
         "  explainer practice --example handout-mlp\n"
+        "  explainer practice --seed 7 --framework keras --topic cnn\n"
         "  explainer practice 'input(1,28,28) -> Conv2d(1, 16, 5, padding=2) -> MaxPool2d(2)'"
     )
 )
@@ -671,6 +658,13 @@ def _progress(total: int, quiet: bool) -> Iterator[Callable[[int], None] | None]
     help="Practise on a bundled example (see 'explainer examples'), layer by layer.",
 )
 @click.option("--input", "input_shape", metavar="SHAPE", help="With SPEC: the input shape.")
+@click.option(
+    "--framework",
+    type=click.Choice(("pytorch", "keras")),
+    default="pytorch",
+    show_default=True,
+    help="Whose layers the problems use (keras: topics mlp, cnn, rnn, norm), or SPEC's dialect.",
+)
 def practice(
     seed: int | None,
     topic: str,
@@ -680,6 +674,7 @@ def practice(
     spec: str | None,
     example_name: str | None,
     input_shape: str | None,
+    framework: str,
 ) -> None:
     """Practise in the terminal: a problem, your answer, checked exactly. A wrong answer is
     matched against the usual mistakes; h shows a hint (a step's formula, then its numbers,
@@ -691,10 +686,10 @@ def practice(
     from .teaching.practice import Session
 
     if spec is not None or example_name is not None:
-        session = _own_session(spec, example_name, input_shape, fade)
+        session = _own_session(spec, example_name, input_shape, fade, framework)
     else:
         session = Session(secrets.randbelow(1_000_000) if seed is None else seed,
-                          topic, difficulty, count, fade)  # fmt: skip
+                          topic, difficulty, count, fade, framework)  # fmt: skip
     try:
         click.echo(session.start(), nl=False)
         while not session.done:
@@ -708,24 +703,31 @@ def practice(
 
 
 def _own_session(
-    spec: str | None, example_name: str | None, input_shape: str | None, fade: int
+    spec: str | None,
+    example_name: str | None,
+    input_shape: str | None,
+    fade: int,
+    framework: str = "pytorch",
 ) -> Session:
     """``explainer practice SPEC`` / ``--example NAME``: the student's own network, asked
     layer by layer. Standard input carries the answers, so SPEC cannot be ``-``."""
     from .reading.bank import example
     from .teaching.practice import OwnSession, table_problem
 
+    _one_source(spec=spec, example_name=example_name)
     if fade:
-        raise ExplainerError("--fade blanks generated worked solutions: leave it out with SPEC")
+        raise OptionError("{fade} blanks generated worked solutions: leave it out with {spec}")
     if spec == "-":
-        raise ExplainerError("practice reads the answers from standard input: give SPEC as text "
-                             "or a file")  # fmt: skip
-    text = _spec_text(spec, example_name) or example(example_name or "").spec
+        raise OptionError("practice reads the answers from standard input: give {spec} as text "
+                          "or a file")  # fmt: skip
     if example_name is not None:
+        text = example(example_name).spec
         solution = api.solve_example(example_name, input_shape)
         name, again = example_name, f"explainer solve --example {example_name}"
     else:
-        solution = api.solve_spec(text, input_shape)
+        text = _spec_text(spec)
+        dialect = framework if framework != "pytorch" else None  # Keras code says so itself
+        solution = api.solve_spec(text, input_shape, framework=dialect)
         api.require_numbers(solution, "practice asks for numbers")
         name, again = "your network", "explainer solve SPEC"
     return OwnSession(table_problem(solution, text, name), again)
@@ -760,24 +762,29 @@ def _read_line(prompt: str) -> str | None:
         return line
 
 
-def _problem_text(spec: str | None, example_name: str | None, problem_id: str) -> str:
-    """The spec that a generated problem's solution solves (for find-the-error, the fixed one)."""
-    if spec is not None or example_name is not None:
-        raise ExplainerError("give only one of SPEC, --example and --problem")
+def _problem_text(problem_id: str) -> tuple[str, str]:
+    """The spec that a generated problem's solution solves (for find-the-error, the fixed one),
+    and the framework it is written in."""
     from .teaching.generate import (
         problem_from_id,  # on use: a plain solve needs none of it (~8 ms cold)
     )
 
-    return problem_from_id(problem_id).solved_spec
+    problem = problem_from_id(problem_id)
+    return problem.solved_spec, problem.architecture.framework
 
 
-def _spec_text(spec: str | None, example_name: str | None) -> str:
-    if example_name is not None:
-        if spec is not None:
-            raise ExplainerError("give either SPEC or --example, not both")
-        return ""
+def _one_source(**sources: str | None) -> None:
+    """Each command reads one network: refuse two, naming every way in (checked once)."""
+    if sum(value is not None for value in sources.values()) > 1:
+        names = [f"{{{name}}}" for name in sources]
+        raise OptionError(f"give only one of {', '.join(names[:-1])} and {names[-1]}")
+
+
+def _spec_text(spec: str | None) -> str:
     if spec is None:
-        raise ExplainerError("no SPEC: give a spec string, a file, - for stdin, or --example NAME")
+        raise OptionError(
+            "no {spec}: give a spec string, a file, - for stdin, or {example_name} NAME"
+        )
     if spec == "-":
         return boundary.stdin()
     if "\n" not in spec and len(spec) < 4096 and _is_file(spec):

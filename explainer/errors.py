@@ -7,7 +7,8 @@ numbers involved, so that a student can find and fix the mistake without a trace
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import string
+from collections.abc import Iterable, Mapping
 
 
 class ExplainerError(Exception):
@@ -52,6 +53,34 @@ class ShapeError(ExplainerError):
 
 class InputShapeError(ExplainerError):
     """A missing or malformed input shape."""
+
+
+class OptionError(ExplainerError):
+    """An option's value, or options that do not go together. The message names each option
+    as ``{name}``: the library writes its argument's name (``fade``), the command line its
+    flag (``--fade``), as click's ``param_hint`` does (:meth:`worded`)."""
+
+    def __init__(self, template: str, where: str = "") -> None:
+        self.template = template
+        super().__init__(self.worded({}), where)
+
+    def worded(self, names: Mapping[str, str]) -> str:
+        """The message with each option named as ``names`` says (default: its own name)."""
+        return string.Formatter().vformat(self.template, (), _Names(names))
+
+
+def literal(text: str) -> str:
+    """Text that goes into an OptionError's message as it is (its braces name no option)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+class _Names(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+class LiveModelError(ExplainerError):
+    """The model file, class or forward pass could not be used."""
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

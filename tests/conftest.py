@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from explainer.rendering.render import EXTENSIONS
+from explainer.rendering.options import EXTENSIONS
 
 # Two Hypothesis profiles. "ci" (loaded when CI is set): derandomized, so every run draws the
 # same examples (seeded from each test's own source) and a landing is never decided by the luck of

@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from explainer.cli import main
-from explainer.teaching.quizzes.parts import answer_text
-from explainer.teaching.quizzes.roster import parse_roster, variant_code
+from explainer.reading.roster import parse_roster, variant_code
+from explainer.rendering.quiz_parts import answer_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
@@ -163,3 +163,22 @@ def test_points_are_refused_for_a_deck(genanki: Any, tmp_path: Path) -> None:
         "explainer: error: --points 2: an Anki deck has no marks; leave --points out\n"
     )
     assert not (tmp_path / "d").exists()
+
+
+def test_formula_answers_make_cards_too(genanki: Any, tmp_path: Path) -> None:
+    """A formula cannot be graded by a platform, but a flash card only shows it: the symbolic
+    topic gives a deck, each card's back the formula and its working."""
+    out = tmp_path / "sym"
+    result = run("quiz", "--seed", "3", "--count", "4", "--topic", "symbolic", "--format", "anki",
+                 "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    from explainer.teaching.quizzes import make
+
+    deck = read_apkg(out / "quiz.apkg", tmp_path)
+    backs = [note[3].split("\x1f")[1] for note in deck["notes"]]
+    quiz = make.variants(make.settings(3, 4, "symbolic", "easy"))[0].quiz
+    questions = [question for problem in quiz.problems for question in problem.questions]
+    assert len(backs) == len(questions) and all(balanced(back) for back in backs)
+    assert "formula" in {question.asks for question in questions}
+    for question, back in zip(questions, backs, strict=True):
+        assert f"{answer_text(question)}</strong>" in back

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from explainer.deriving.catalogue import catalogue
 from explainer.deriving.layers import ALIASES, FRAMEWORKS, KINDS, registry
-from explainer.rendering.render import FORMATS, render_catalogue
+from explainer.reading.catalogue import catalogue
+from explainer.rendering.options import FORMATS
+from explainer.rendering.render import render_catalogue
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

@@ -16,10 +16,10 @@ from click.testing import CliRunner, Result
 
 from explainer import cli
 from explainer.cli import main
+from explainer.reading.roster import parse_roster
 from explainer.teaching.generate import GenerateError, generate, problem_from_id, problem_key
 from explainer.teaching.quizzes import make
 from explainer.teaching.quizzes.balance import TOLERANCE, cells, score, targets
-from explainer.teaching.quizzes.roster import parse_roster
 
 ROSTER = "id,name\n" + "".join(f"s{i:02d},Student {i}\n" for i in range(12))
 

@@ -106,7 +106,7 @@ def test_other_formats_refuse(fmt: str) -> None:
 
 
 def test_cost_steps_refused() -> None:
-    with pytest.raises(ExplainerError, match="leave out --show"):
+    with pytest.raises(ExplainerError, match="leave out show"):  # the library names no flag
         render(with_costs(solve_spec(SMALL), ("macs",)), "text", fade=1)
 
 

@@ -39,9 +39,9 @@ from explainer.api import solve_spec
 from explainer.cli import main
 from explainer.errors import ExplainerError
 from explainer.reading import bank
+from explainer.reading.roster import parse_roster
 from explainer.rendering.render import render
 from explainer.teaching.generate.ids import DIFFICULTIES, KINDS, MAX_SEED, TOPICS
-from explainer.teaching.quizzes.roster import parse_roster
 
 EXAMPLES = int(os.environ.get("EXPLAINER_FUZZ_EXAMPLES", "60"))
 FUZZ_SECONDS = 20  # one example; the slowest real spec solves in well under a second

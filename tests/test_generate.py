@@ -173,20 +173,20 @@ CHECKS = {
 
 
 def test_inverse_kernel_size_of_the_issue_example() -> None:
-    from explainer.rendering.quiz_json import _working_json
+    from explainer.rendering.workings import working_json
     from explainer.teaching.generate.inverse import work
 
     conv = solve(parse("input(3, 32, 32) -> Conv2d(3, 64, kernel_size=3)")).layers[0]
     params = conv.steps[-1]
     kernel = work(params, "m")
     assert kernel is not None and (kernel.stated, kernel.value, kernel.solutions) == (1792, 3, (3,))
-    shown = _working_json(kernel)
+    shown = working_json(kernel)
     assert shown["equation"] == "((m·m·3)+1)·64 = 1792"
     assert shown["isolated"] == "m = √((N − k)/(d·k))"
     assert shown["substituted"] == "m = √((1792 − 64)/(3·64))"
     filters = work(params, "k")
     assert filters is not None and filters.value == 64
-    assert _working_json(filters)["substituted"] == "k = 1792/(1 + 3·3·3)"
+    assert working_json(filters)["substituted"] == "k = 1792/(1 + 3·3·3)"
 
 
 def test_inverse_padding_only_where_the_answer_is_unique() -> None:
@@ -293,6 +293,7 @@ def test_the_course_topic_writes_the_course_notation() -> None:
 # -- quizzes: determinism, ids, no repeats ------------------------------------------------------
 
 
+@pytest.mark.slow  # 40 quizzes, each generated twice and every problem again from its id
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10**6), topic=st.sampled_from(TOPICS),
        difficulty=st.sampled_from(DIFFICULTIES))  # fmt: skip

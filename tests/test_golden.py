@@ -15,7 +15,7 @@ from explainer import api
 from explainer.deriving.layers import registry
 from explainer.deriving.solve import Solution, solve
 from explainer.deriving.spec import Architecture, LayerSpec
-from explainer.rendering.render import FORMATS
+from explainer.rendering.options import FORMATS
 
 # (format, example, digits, golden case name). JSON has no digit grouping (test_render.py's
 # test_json_does_not_depend_on_the_digit_style), so no Indian JSON golden.

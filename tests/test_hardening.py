@@ -18,14 +18,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from explainer import boundary
 from explainer.cli import main
-from explainer.deriving.check import check_memory, parse_memory
 from explainer.deriving.solve import Solution
-from explainer.reading import bank, boundary
+from explainer.reading import bank
+from explainer.reading.check import check_memory, parse_memory
+from explainer.reading.roster import RosterError, parse_roster
 from explainer.rendering import files
 from explainer.teaching.generate import problem_from_id
 from explainer.teaching.generate.ids import MAX_SEED, ProblemId
-from explainer.teaching.quizzes.roster import RosterError, parse_roster
 
 ROOT = Path(__file__).resolve().parent.parent
 

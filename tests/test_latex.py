@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from explainer.api import explain, solve_example
-from explainer.rendering.render import _environment, render
+from explainer.rendering.render import environment, render
 
 # Wider than this and a line visibly runs into the margin.
 MILD_OVERFULL_PT = 20.0
@@ -55,7 +55,7 @@ def test_handout_examples_compile(pdflatex: str, tmp_path: Path, example: str, d
 
 
 def test_tex_filter_escapes_every_special_character() -> None:
-    tex = _environment("latex", "western").filters["tex"]
+    tex = environment("latex", "western").filters["tex"]
     assert tex("cnn_layer_1") == r"cnn\_layer\_1"
     assert tex("my_layer&x%#$") == r"my\_layer\&x\%\#\$"
     assert tex("{a}^~\\") == r"\{a\}\textasciicircum{}\textasciitilde{}\textbackslash{}"

@@ -15,8 +15,8 @@ with warnings.catch_warnings():
 
 from explainer import api
 from explainer.cli import main
-from explainer.deriving.check import check
 from explainer.reading.bank import examples
+from explainer.reading.check import check
 from explainer.teaching.generate import generate
 
 nn = torch.nn
@@ -145,6 +145,7 @@ def test_check_agrees_on_every_bundled_example(name: str) -> None:
     assert rows and all(row.agrees for row in rows)
 
 
+@pytest.mark.slow  # 210 generated networks built in torch: 14 s of CPU
 @pytest.mark.parametrize("topic", ["cnn", "mlp", "course"])
 def test_check_agrees_on_generated_stacks(topic: str) -> None:
     quiz = generate(seed=2026, count=70, topic=topic, difficulty="hard", kinds=("table",))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import warnings
@@ -234,8 +235,8 @@ def test_cli_reads_a_keras_model(tmp_path: Path) -> None:
 
 
 def test_check_agrees_with_keras() -> None:
-    from explainer.deriving.check import check
     from explainer.reading.bank import examples
+    from explainer.reading.check import check
 
     texts = [
         "input(28, 28, 1) -> Conv2D(8, 3, strides=2, padding='same') -> BatchNormalization()"
@@ -284,3 +285,128 @@ def test_a_merge_names_the_branches_it_takes() -> None:
     merge = solution.layers[2]
     assert (merge.type, merge.inputs, merge.output_shape) == ("Concatenate", (1, 2), (8, 8, 8))
     assert solution.layers[1].inputs == (0,)
+
+
+# -- sizes Keras leaves None beyond the batch ---------------------------------------------
+
+
+def variable_length_text() -> Any:
+    inputs = keras.Input((None,), dtype="int32")
+    x = keras.layers.Embedding(500, 16)(inputs)
+    x = keras.layers.MultiHeadAttention(2, 8)(x, x)
+    x = keras.layers.Bidirectional(keras.layers.GRU(8, return_sequences=True))(x)
+    x = keras.layers.GlobalMaxPooling1D()(x)
+    return keras.Model(inputs, keras.layers.Dense(3)(x))
+
+
+def any_image_size() -> Any:
+    inputs = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(8, 3, strides=2, padding="same")(inputs)
+    y = keras.layers.Conv2D(8, 1, strides=2)(inputs)
+    x = keras.layers.BatchNormalization()(keras.layers.Add()([x, y]))
+    x = keras.layers.DepthwiseConv2D(3)(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(5)(x))
+
+
+@pytest.mark.parametrize("build", [variable_length_text, any_image_size])
+def test_none_sizes_are_kept_and_every_count_is_keras(build: Any) -> None:
+    model = build()
+    solution = api.solve_model(model)
+    assert (
+        solution.total_params, solution.trainable_params, solution.non_trainable_params
+    ) == keras_counts(model)  # fmt: skip
+    rows, total = live_keras.check_model(model)
+    assert all(row.agrees for row in rows), rows
+    assert any(None in row.real_shape for row in rows if row.real_shape)
+    assert total.ours == total.real
+
+
+def test_a_count_on_a_none_size_is_refused_naming_the_layer() -> None:
+    inputs = keras.Input((None, 4))
+    x = keras.layers.Flatten()(inputs)
+    model = keras.Model(inputs, x)  # Keras builds it: Flatten has no weights
+    assert api.solve_model(model).total_params == 0
+    with pytest.raises(ValueError):  # and refuses a Dense after it, as explainer does
+        keras.layers.Dense(2)(x)
+
+
+def test_the_keras_summary_shows_none(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from explainer.cli import main
+
+    path = tmp_path / "varlen.py"
+    path.write_text(
+        "import keras\n\ndef build():\n"
+        "    inputs = keras.Input((None,), dtype='int32')\n"
+        "    x = keras.layers.Embedding(100, 8)(inputs)\n"
+        "    x = keras.layers.GlobalAveragePooling1D()(x)\n"
+        "    return keras.Model(inputs, keras.layers.Dense(2)(x))\n"
+    )
+    result = CliRunner().invoke(main, ["solve", "--keras", f"{path}:build"])
+    assert result.exit_code == 0, result.output
+    assert "(None, None, 8)" in result.stdout and "Total params: 818" in result.stdout
+
+
+# -- the graph as Keras built it: edges through nested models, further inputs ----------------
+
+
+def test_edges_run_through_nested_models() -> None:
+    inner_in = keras.Input((8,))
+    block = keras.Model(inner_in, keras.layers.Dense(4)(keras.layers.Dense(8)(inner_in)))
+    chain = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(4)], name="chain")
+    inputs = keras.Input((10,))
+    stem = keras.layers.Dense(8)(inputs)
+    merged = keras.layers.Add()([block(stem), chain(stem)])
+    model = keras.Model(inputs, keras.layers.Dense(2)(merged))
+    solution = api.solve_model(model)
+    edges = {layer.name.split("/")[-1]: layer.inputs for layer in solution.layers}
+    names = [layer.name for layer in solution.layers]
+    stem_number = names.index(stem._keras_history.operation.name) + 1
+    first_of_chain = names.index(f"chain/{chain.layers[0].name}") + 1
+    assert edges[chain.layers[0].name] == (stem_number,)  # what the nested model was called on
+    add = next(layer for layer in solution.layers if layer.type == "Add")
+    # the nested models' last layers: the block's Dense(4) and the chain's second Dense
+    assert add.inputs == (first_of_chain - 1, first_of_chain + 1)
+    assert solved_counts(model) == keras_counts(model)
+
+
+def test_a_further_input_is_a_node_and_cross_attention_reads_both() -> None:
+    from explainer.rendering.render import render
+
+    query, value = keras.Input((5, 8)), keras.Input((7, 6))
+    attended = keras.layers.MultiHeadAttention(2, 4)(query, value)
+    side = keras.layers.GlobalAveragePooling1D()(keras.layers.Dense(8)(value))
+    pooled = keras.layers.GlobalAveragePooling1D()(attended)
+    model = keras.Model([query, value], keras.layers.Concatenate()([pooled, side]))
+    solution = api.solve_model(model)
+    by_type = {layer.type: layer for layer in solution.layers}
+    further = by_type["InputLayer"]
+    assert (further.index, further.inputs, further.output_shape) == (1, (), (7, 6))
+    assert by_type["MultiHeadAttention"].inputs == (0, 1)  # query: node 0, value: node 1
+    assert by_type["Dense"].inputs == (1,)
+    assert solved_counts(model) == keras_counts(model) == (312, 312, 0)
+    data = json.loads(render(solution, "json"))
+    assert [layer["inputs"] for layer in data["layers"]][:2] == [[], [0, 1]]
+    assert "Inputs: none: a further input of the model" in render(solution, "text")
+    assert "<svg" in render(solution, "html")  # the graph is drawn
+
+
+def test_nested_models_are_blocks_counted_as_keras_counts_them() -> None:
+    from dataclasses import replace
+
+    from explainer.rendering.render import render
+
+    deep = keras.Sequential([keras.layers.Dense(5), keras.layers.BatchNormalization()], name="deep")
+    chain = keras.Sequential([keras.layers.Dense(3), deep, keras.layers.Dense(4)], name="chain")
+    model = sequential((10,), keras.layers.Dense(8), chain, keras.layers.Dense(2))
+    solution = api.solve_model(model)
+    blocks = {block.path: (block.type, block.depth, block.params) for block in solution.blocks}
+    assert blocks == {
+        "chain/deep": ("Sequential", 2, deep.count_params()),
+        "chain": ("Sequential", 1, chain.count_params()),
+    }
+    assert solved_counts(model) == keras_counts(model)
+    text = render(replace(solution, summary_depth=1), "text")
+    assert " chain (Sequential)" in text and "(None, 4)" in text  # one row, as model.summary()

@@ -345,7 +345,7 @@ from click.testing import CliRunner  # noqa: E402
 from conftest import GOLDEN_DIR, Golden  # noqa: E402
 
 from explainer.cli import main  # noqa: E402
-from explainer.rendering.render import EXTENSIONS, FORMATS  # noqa: E402
+from explainer.rendering.options import EXTENSIONS, FORMATS  # noqa: E402
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

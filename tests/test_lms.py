@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from explainer.cli import main
+from explainer.reading.roster import parse_roster, student_seed, variant_code
 from explainer.teaching.practice import parse_answer
-from explainer.teaching.quizzes.roster import parse_roster, student_seed, variant_code
 
 SMALL = ["--seed", "7", "--count", "6", "--topic", "cnn"]  # one problem of every kind
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"

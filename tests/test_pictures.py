@@ -24,7 +24,7 @@ from explainer.api import explain, solve_example, solve_spec
 from explainer.deriving.solve import Solution
 from explainer.reading.bank import examples
 from explainer.rendering.pictures import bar_chart, shape_diagram
-from explainer.rendering.render import _environment, render
+from explainer.rendering.render import environment, render
 
 EXAMPLES = sorted(examples())
 SVG_FORMATS = ("html", "markdown")
@@ -166,7 +166,7 @@ def test_random_chains_are_to_scale(size: int, layers: list[str]) -> None:
     ],
 )
 def test_percent(share: Fraction, text: str) -> None:
-    assert _environment("html", "western").filters["percent"](share) == text
+    assert environment("html", "western").filters["percent"](share) == text
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ def test_percent(share: Fraction, text: str) -> None:
      (Fraction(-7, 2), "-3.5"), (Fraction(1, 1000), "0")],
 )  # fmt: skip
 def test_coordinates_are_rounded_to_two_decimals(value: Fraction, text: str) -> None:
-    assert _environment("latex", "western").filters["coord"](value) == text
+    assert environment("latex", "western").filters["coord"](value) == text
 
 
 # -- TikZ in LaTeX ---------------------------------------------------------------------------

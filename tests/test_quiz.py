@@ -21,13 +21,13 @@ from click.testing import CliRunner, Result
 from conftest import Golden
 
 from explainer.cli import main
+from explainer.reading.roster import RosterError, parse_roster, student_seed, variant_code
 from explainer.rendering.files import MARKER
+from explainer.rendering.quiz_parts import shape_spellings
 from explainer.teaching.generate import problem_from_id
 from explainer.teaching.practice import parse_answer
 from explainer.teaching.quizzes import FORMATS as QUIZ_FORMATS
 from explainer.teaching.quizzes import make
-from explainer.teaching.quizzes.parts import shape_spellings
-from explainer.teaching.quizzes.roster import RosterError, parse_roster, student_seed, variant_code
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every format but anki, which needs genanki, an optional extra (tests/test_anki.py).
@@ -290,6 +290,7 @@ main(["quiz", *small, "--format", "html", "--answers", "inline", "--students", r
 """
 
 
+@pytest.mark.slow  # two child processes, each writing every quiz format: 15 s of CPU
 def test_same_seed_same_bytes_in_separate_processes(tmp_path: Path) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")
@@ -705,7 +706,7 @@ def test_blank_roster_rows_are_skipped() -> None:
         (["--difficulty", "easyy"], "unknown difficulty 'easyy'"),
         (["--kinds", "table,choise"], "unknown question kind 'choise' (did you mean 'choice'?)"),
         (["--topic", "course", "--kinds", "error"], "does not apply to topic 'course'"),
-        (["--framework", "keras"], "framework 'keras' is not available for quizzes yet"),
+        (["--framework", "keras", "--kinds", "error"], "'error' has no Keras problems yet"),
         (["--format", "latex", "--answers", "inline"], "--answers inline folds the answers"),
     ],
 )

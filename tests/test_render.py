@@ -19,7 +19,8 @@ from strategies import course_chain, course_layers
 
 from explainer.api import explain, solve_example
 from explainer.reading.bank import examples
-from explainer.rendering.render import DIGITS, _environment, render
+from explainer.rendering.options import DIGITS
+from explainer.rendering.render import environment, render
 
 EXAMPLES = sorted(examples())
 
@@ -193,7 +194,7 @@ def test_html_escapes_what_the_user_wrote() -> None:
     ],
 )
 def test_a_misspelt_name_fails_instead_of_printing_nothing(fmt: str, source: str) -> None:
-    template = _environment(fmt, "western").from_string(source)
+    template = environment(fmt, "western").from_string(source)
     with pytest.raises(jinja2.UndefinedError):
         template.render(solution=solve_example("handout-cnn"))
 
@@ -208,7 +209,7 @@ def test_a_misspelt_name_fails_instead_of_printing_nothing(fmt: str, source: str
     ],
 )
 def test_markdown_escape(raw: str, escaped: str) -> None:
-    assert _environment("markdown", "western").filters["md"](raw) == escaped
+    assert environment("markdown", "western").filters["md"](raw) == escaped
 
 
 def test_summary_columns_stay_aligned_for_long_type_names() -> None:

@@ -30,7 +30,8 @@ from explainer.deriving.solve import Solution, solve
 from explainer.deriving.spec import Architecture, SizeName
 from explainer.deriving.symbolic import let, symbol, with_values
 from explainer.errors import ExplainerError
-from explainer.rendering.render import FORMATS, render
+from explainer.rendering.options import FORMATS
+from explainer.rendering.render import render
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)

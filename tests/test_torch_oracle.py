@@ -36,11 +36,11 @@ from strategies import (
 )
 from torchvision_models import torchvision_models
 
-from explainer.deriving.check import module_class
 from explainer.deriving.layers import KINDS
 from explainer.deriving.solve import LayerResult, Solution, solve
 from explainer.errors import ExplainerError
 from explainer.reading import parse
+from explainer.reading.check import module_class
 
 # What torch raises when it refuses a layer or an input (construction or forward).
 # MultiheadAttention checks its head split and its input's rank with AssertionError.
@@ -56,6 +56,8 @@ TORCH_WARNINGS = (
 )
 
 PER_KIND = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The developer loop's draw of each kind (`pytest -m "not slow"`); CI draws PER_KIND as well.
+QUICK = settings(PER_KIND, max_examples=10)
 
 
 # -- the oracle ----------------------------------------------------------------------------
@@ -677,9 +679,21 @@ def test_every_kind_has_an_oracle_strategy() -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(set(KINDS) - ELSEWHERE))
+@QUICK
+@given(data=st.data())
+def test_kind_matches_torch_quickly(kind: str, data: st.DataObject) -> None:
+    check_kind(kind, data)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(set(KINDS) - ELSEWHERE))
 @PER_KIND
 @given(data=st.data())
 def test_kind_matches_torch(kind: str, data: st.DataObject) -> None:
+    check_kind(kind, data)
+
+
+def check_kind(kind: str, data: st.DataObject) -> None:
     assert kind in STRATEGIES, f"no oracle strategy for {kind}"
     shape, kwargs = data.draw(STRATEGIES[kind], label="case")
     event(check_single(kind, shape, kwargs))

@@ -15,8 +15,8 @@ import pytest
 from torchvision_models import build, torchvision_models
 
 from explainer import api
-from explainer.deriving.check import check_live
 from explainer.deriving.solve import solve
+from explainer.reading.check import check_live
 from explainer.reading.live import read
 
 models = torchvision_models()

@@ -13,7 +13,7 @@ from explainer.api import solve_spec
 from explainer.cli import main
 from explainer.deriving.unknown import solve_for
 from explainer.errors import ExplainerError
-from explainer.rendering.render import FORMATS
+from explainer.rendering.options import FORMATS
 
 SPECS = [
     "input(d) -> Linear(h) -> ReLU -> Linear(c)",

@@ -8,43 +8,20 @@ counted at its first call only (the solver gives the later calls 0), so sums nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 from .formula import sum_formula
+from .solution import BlockResult, LayerResult
 from .spec import Block
 from .steps import Step, derive
 
-if TYPE_CHECKING:
-    from .solve import LayerResult
-
-
-@dataclass(frozen=True)
-class BlockResult:
-    number: int  # 1-based, in the order printed
-    block: Block
-    depth: int  # 1 for a child of the model itself
-    parent: str  # the path of the block around it; "" for the model
-    steps: tuple[Step, ...]  # one copy = the sum of its children; then times · one copy
-
-    @property
-    def params(self) -> int:
-        return self.steps[-1].value
-
-    @property
-    def path(self) -> str:
-        return self.block.path
-
-    @property
-    def type(self) -> str:
-        return self.block.type
-
 
 def parent_of(path: str, paths: frozenset[str]) -> str:
-    """The nearest enclosing block path ("" for none): module names never hold a dot."""
+    """The nearest enclosing block path ("" for none): module names never hold a dot, and
+    Keras's layer names never a slash (a nested Keras model's layers are ``block/dense``)."""
     head = path
-    while "." in head:
-        head = head.rpartition(".")[0]
+    while "." in head or "/" in head:
+        head = head[: max(head.rfind("."), head.rfind("/"))]
         if head in paths:
             return head
     return ""
@@ -103,7 +80,7 @@ def _terms(
 
 
 def _block(number: int, block: Block, parent: str, terms: Terms) -> BlockResult:
-    depth = block.path.count(".") + 1
+    depth = block.path.count(".") + block.path.count("/") + 1
     one = _sum(f"parameters of one {block.type}" if block.times > 1 else "parameters", terms)
     steps = [one]
     if block.times > 1:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import ArgumentError
-from .solve import Solution
+from ..errors import OptionError
+from .solution import Solution
 
 
 def with_comparison(solution: Solution) -> Solution:
     if not solution.placed:
-        raise ArgumentError(
-            "--compare-frameworks needs every layer's input shape, which a print-out without "
+        raise OptionError(
+            "{compare} needs every layer's input shape, which a print-out without "
             "its forward does not give: paste the forward below it"
         )
     layers = tuple(

@@ -6,12 +6,13 @@ tools and papers often print MACs under the name FLOPs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from ..errors import ArgumentError
+from ..errors import OptionError, literal
 from .formula import sum_formula
-from .solve import LayerResult, Solution
+from .solution import LayerCosts, LayerResult, Solution
 from .steps import Step, derive
+from .symbolic import is_open
 
 SHOW = ("macs", "memory")
 BYTES_PER_VALUE = 4  # float32
@@ -24,26 +25,11 @@ _MEANINGS = {
 }
 
 
-@dataclass(frozen=True)
-class LayerCosts:
-    """The steps for one layer; None where a quantity was not asked for (or is zero MACs)."""
-
-    macs: Step | None = None
-    flops: Step | None = None
-    param_bytes: Step | None = None
-    output_bytes: Step | None = None
-    no_macs_why: str = ""
-
-
 def parse_show(text: str | None) -> tuple[str, ...]:
-    """``"macs,memory"`` -> ("macs", "memory"); unknown names are an error."""
+    """``"macs,memory"`` -> ("macs", "memory"); the options check the names."""
     if not text:
         return ()
-    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
-    for name in names:
-        if name not in SHOW:
-            raise ArgumentError(f"--show {name!r}: choose from {', '.join(SHOW)}")
-    return names
+    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 def with_costs(solution: Solution, show: tuple[str, ...]) -> Solution:
@@ -51,14 +37,25 @@ def with_costs(solution: Solution, show: tuple[str, ...]) -> Solution:
     if not show:
         return solution
     if not solution.placed:  # MACs and activations need shapes; made-up ones would be wrong
-        raise ArgumentError(
-            "--show needs every layer's shape, which a print-out without its forward does not "
+        raise OptionError(
+            "{show} needs every layer's shape, which a print-out without its forward does not "
             "give: paste the forward below it"
         )
     if "macs" in show and solution.framework == "keras":
         _ensure_macs_known(solution)
+    _ensure_closed(solution, show)
     layers = tuple(replace(layer, costs=layer_costs(layer, show)) for layer in solution.layers)
     return replace(solution, layers=layers, cost_totals=_totals(layers, show))
+
+
+def _ensure_closed(solution: Solution, show: tuple[str, ...]) -> None:
+    """MACs and activation memory grow with every size: one Keras leaves None has no number."""
+    for layer in solution.layers:
+        if any(is_open(size) for size in (*layer.input_shape, *layer.output_shape)):
+            raise OptionError(
+                f"{{show}} {literal(','.join(show))}: layer {layer.index} ({layer.type}) works "
+                "on a size that is None, so its costs have no number; give the input a fixed size"
+            )
 
 
 def layer_costs(layer: LayerResult, show: tuple[str, ...]) -> LayerCosts:
@@ -123,7 +120,7 @@ def _ensure_macs_known(solution: Solution) -> None:
     for layer in solution.layers:
         unknown = layer.spec.call == "Counted" or getattr(layer.layer, "multiplies", False)
         if unknown and layer.layer.macs(layer.input_shape, layer.output_shape) is None:
-            raise ArgumentError(
-                f"--show macs: layer {layer.index}, {layer.name} ({layer.type}) multiplies, "
-                "and explainer has no MAC count for it"
+            raise OptionError(
+                f"{{show}} macs: layer {layer.index}, {literal(layer.name)} ({layer.type}) "
+                "multiplies, and explainer has no MAC count for it"
             )

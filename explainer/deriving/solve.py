@@ -6,166 +6,23 @@ The only place formulas are evaluated. Nothing here formats text for people.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
+from ..boundary import MAX_DIMENSIONS, MAX_LAYERS, check_count, check_integer, shorten
 from ..errors import ExplainerError, InputShapeError, ShapeError
-from ..reading.boundary import MAX_DIMENSIONS, MAX_LAYERS, check_count, check_integer, shorten
 from . import symbolic
-from .blocks import BlockResult, block_total, solve_blocks, with_copies
+from .blocks import block_total, solve_blocks, with_copies
 from .formula import sum_formula
-from .layers import ALIASES, Alias, Derivation, Layer, bind, resolve
+from .layers import ALIASES, Derivation, Layer, bind, resolve
 from .layers.merge import Merge
-from .spec import Architecture, LayerSpec, Note, Shape, SizeOf
+from .solution import BlockResult, LayerResult, Solution
+from .spec import Architecture, LayerSpec, Shape, SizeOf
 from .steps import Step, derive
 
+__all__ = ["LayerResult", "Solution", "solve"]  # the engine: its function and what it gives
+
 COURSE_NAMES = frozenset(name.lower() for name in ALIASES)
-_COURSE_ALIASES = {name.lower(): alias for name, alias in ALIASES.items()}
-
-if TYPE_CHECKING:
-    from .costs import LayerCosts
-    from .layers.base import Comparison
-
-
-@dataclass(frozen=True)
-class LayerResult:
-    index: int
-    name: str  # attribute name (cnn_layer_1) or the name as written (FCwB)
-    spec: LayerSpec
-    layer: Layer
-    input_shape: Shape
-    output_shape: Shape
-    params: int
-    trainable_params: int
-    steps: tuple[Step, ...]
-    shape_why: str
-    params_why: str
-    params_step: Step | None = (
-        None  # the step that derives the count; None for layers without weights
-    )
-    # MACs, FLOPs, memory: only when asked for (explainer.deriving.costs)
-    costs: LayerCosts | None = None
-    comparison: Comparison | None = None  # the other framework's count: explainer.deriving.compare
-    # The nodes whose outputs it takes: 0 the input, k layer k (a chain: the layer before).
-    inputs: tuple[int, ...] = ()
-    # False: a print-out's module whose input is unknown (no forward): counted, not shaped.
-    placed: bool = True
-
-    input_shapes: tuple[Shape, ...] = ()  # one per input: a merge has several
-    copies: int = 1  # inside a printed repeat (12 x GPT2Block): the model holds 12 of it
-    course: bool = False  # in a spec of the course notation: named as written (FCwB-1)
-
-    @property
-    def type(self) -> str:
-        return self.layer.type_name()
-
-    @property
-    def shown_type(self) -> str:
-        """What tables and pictures call it: the class (Linear), or in the course notation
-        the name the student wrote (FCwB, Maxpool, tanh)."""
-        return self.name if self.course else self.type
-
-    @property
-    def label(self) -> str:
-        """Its name in the summary table and the pictures: Linear-1, or FCwB-1."""
-        return f"{self.shown_type}-{self.index}"
-
-    @property
-    def course_alias(self) -> bool:
-        """A course name (FCwB, FC, Maxpool) in a course-notation spec: the solution says once,
-        for all such layers, what it stands for in PyTorch."""
-        return self.course and self.spec.call.lower() in COURSE_NAMES
-
-    @property
-    def reads_previous(self) -> bool:
-        """It takes the output of the layer before it and nothing else, as in a chain."""
-        return self.inputs == (self.index - 1,)
-
-    @property
-    def restates_call(self) -> bool:
-        """Whether the row spells out the call it stands for (FCwB(256) means Linear(...)):
-        not for a module a live model's PyTorch counted, which has no call to spell out, nor
-        for a course name, which the solution's list of PyTorch equivalents spells out."""
-        return self.spec.call not in (self.type, "Counted") and not self.course_alias
-
-    @property
-    def non_trainable_params(self) -> int:
-        return self.params - self.trainable_params
-
-    @property
-    def args(self) -> dict[str, Any]:
-        return self.layer.torch_args()
-
-
-@dataclass(frozen=True)
-class Solution:
-    input_shape: Shape
-    layers: tuple[LayerResult, ...]
-    total: Step
-    notation: str
-    notes: tuple[str | Note, ...]  # a Note where a line has counts, which templates group
-    framework: str = "pytorch"
-    title: str = ""  # the bank example's title, when solving one
-    cost_totals: tuple[Step, ...] = ()  # totals of the cost steps, when asked for
-    blocks: tuple[BlockResult, ...] = ()  # a print-out's containers, each counted
-    summary_depth: int | None = None  # --depth: the summary's rows down to this depth
-    # Named sizes (explainer.deriving.symbolic): their names, and the conditions on them assumed
-    # where a check could not be decided for every value (a kernel no larger than the input).
-    size_names: tuple[str, ...] = ()
-    assumptions: tuple[Any, ...] = ()
-
-    @property
-    def course_names(self) -> tuple[tuple[str, Alias], ...]:
-        """The course names the spec uses, as first written, each once, with what they mean."""
-        found: dict[str, tuple[str, Alias]] = {}
-        for layer in self.layers:
-            if layer.course_alias:
-                key = layer.spec.call.lower()
-                found.setdefault(key, (layer.spec.call, _COURSE_ALIASES[key]))
-        return tuple(found.values())
-
-    @property
-    def is_chain(self) -> bool:
-        """Every layer reads the one before: drawn and written as a chain."""
-        return all(layer.inputs == (layer.index - 1,) for layer in self.layers)
-
-    @property
-    def placed(self) -> bool:
-        """Every layer has its shapes (false for a print-out without its forward)."""
-        return all(layer.placed for layer in self.layers)
-
-    def sources(self, layer: LayerResult) -> tuple[LayerResult | None, ...]:
-        """The layers whose outputs ``layer`` takes; None stands for the network's input."""
-        return tuple(None if i == 0 else self.layers[i - 1] for i in layer.inputs)
-
-    @property
-    def total_params(self) -> int:
-        return self.total.value
-
-    @property
-    def trainable_params(self) -> int:
-        return sum(layer.trainable_params * layer.copies for layer in self.layers)
-
-    @property
-    def non_trainable_params(self) -> int:
-        return self.total_params - self.trainable_params
-
-    # Jupyter displays a solution as its worked solution. Rendering is imported on use: render
-    # imports this module, and solving needs neither Jinja nor the templates.
-    def _repr_markdown_(self) -> str:
-        from ..rendering.render import render
-
-        return render(self, "markdown")
-
-    def _repr_latex_(self) -> str:
-        from ..rendering.render import render
-
-        return render(self, "latex")
-
-    def _repr_html_(self) -> str:
-        from ..rendering.render import render_notebook
-
-        return render_notebook(self)
 
 
 def solve(architecture: Architecture, title: str = "") -> Solution:
@@ -173,10 +30,17 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
 
     A spec that names sizes (``Linear(h)``) is solved in them: see explainer.deriving.symbolic."""
     named = symbolic.names(architecture)
-    if not named:
+    if not named and not symbolic.has_open(architecture):
         return _solve(architecture, title)
+    if symbolic.has_open(architecture) and architecture.framework != "keras":
+        raise InputShapeError(
+            "a size is None: only Keras (--framework keras) leaves a size open; "
+            "give every size a number"
+        )
     with symbolic.recording() as assumed:
         solution = _solve(symbolic.symbolic(architecture), title)
+    if not named:  # only Keras's None sizes: every count is a number (see _closed)
+        return solution
     return replace(solution, size_names=named, assumptions=tuple(assumed))
 
 
@@ -249,8 +113,10 @@ class _Graph:
             )
             labels = tuple(self._label(source) for source in sources)
             spec = replace(spec, args=self._sizes(spec.args), kwargs=self._sizes(spec.kwargs))
-            result = _checked(
-                _solve_layer(index, spec, sources, shapes, labels, self.framework, self.live)
+            result = _closed(
+                _checked(
+                    _solve_layer(index, spec, sources, shapes, labels, self.framework, self.live)
+                )
             )
             self.shapes[index] = result.output_shape
         if spec.name is not None and result.params:
@@ -308,7 +174,8 @@ def _solve_layer(
     args = spec.args
     if alias is not None:
         kwargs, args = alias.translate(args, kwargs), ()
-    origin = "the input" if labels[0] == "the input" else f"after {labels[0]} the input"
+    first = labels[0] if labels else "the input"  # a further model input reads nothing
+    origin = "the input" if first == "the input" else f"after {first} the input"
     layer = bind(kind, args, kwargs, shapes[0], origin)
     if isinstance(layer, Merge):
         if len(shapes) < layer.min_inputs:
@@ -357,7 +224,7 @@ def _result(
 
 
 def _checked(result: LayerResult) -> LayerResult:
-    """A result every output can print exactly (explainer.reading.boundary's limits)."""
+    """A result every output can print exactly (explainer.boundary's limits)."""
     check_count(len(result.output_shape), MAX_DIMENSIONS, "sizes in the output shape")
     # The product, not each size: MACs and bytes multiply it by a count, and must print.
     # A formula in named sizes has no digits to count.
@@ -367,6 +234,21 @@ def _checked(result: LayerResult) -> LayerResult:
     if not symbolic.is_symbolic(result.params):
         check_integer(result.params, "the parameter count")
     return result
+
+
+def _closed(result: LayerResult) -> LayerResult:
+    """A count never depends on a size Keras leaves None (Keras cannot build such a layer
+    either: a Dense after a Flatten of any length): refused, naming the open sizes."""
+    if not symbolic.is_open(result.params):
+        return result
+    shown = ", ".join("None" if symbolic.is_open(s) else str(s) for s in result.input_shape)
+    where = " and ".join(
+        f"size {i}" for i, s in enumerate(result.input_shape, 1) if symbolic.is_open(s)
+    )
+    raise ShapeError(
+        f"{result.type}'s parameter count depends on a size that is None: its input is "
+        f"(None, {shown}), and {where} (after the batch) is None; give the input a fixed size"
+    )
 
 
 def _shared(outcome: Derivation, spec: LayerSpec) -> Derivation:

@@ -144,3 +144,21 @@ class SizeName:
 
     def __repr__(self) -> str:  # chain notation, so that format_chain round-trips
         return self.name
+
+
+# The name of every open size starts so: no name a user writes can (it is no identifier).
+OPEN = "None·"
+
+
+@dataclass(frozen=True)
+class OpenSize(SizeName):
+    """A size Keras leaves ``None`` beyond the batch (``keras.Input(shape=(None,))``: any
+    length). Solved as a size of its own, shown as ``None``; a count that depends on it is
+    refused. ``name`` is ``OPEN`` and its place, so that two open sizes stay two sizes."""
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+def open_size(place: str) -> OpenSize:
+    return OpenSize(OPEN + place)

@@ -23,20 +23,49 @@ from typing import Any
 import sympy
 
 from ..errors import ArgumentError, ExplainerError
-from .spec import Architecture, LayerCall, LayerSpec, SizeName
+from .spec import OPEN, Architecture, LayerCall, LayerSpec, OpenSize, SizeName
 
 # The assumptions recorded while one solution is derived; None outside solve().
 _ASSUMED: ContextVar[list[Any] | None] = ContextVar("assumed", default=None)
 
 
+class _OpenSymbol(sympy.Symbol):  # type: ignore[misc]
+    """A size Keras leaves None: in any message that prints it, written as Keras writes it."""
+
+    def _sympystr(self, printer: Any) -> str:
+        return "None"
+
+
 @functools.cache
 def symbol(name: str) -> Any:
     """The sympy symbol of a named size: an integer, positive, as every size is."""
+    if name.startswith(OPEN):
+        return _OpenSymbol(name, integer=True, positive=True)
     return sympy.Symbol(name, integer=True, positive=True)
 
 
 def names(architecture: Architecture) -> tuple[str, ...]:
-    """The named sizes of ``architecture``, in the order they first appear."""
+    """The named sizes of ``architecture``, in the order they first appear (Keras's open
+    sizes, ``None``, are not names: see :func:`has_open`)."""
+    found: list[str] = []
+    for value in _values(architecture):
+        named = isinstance(value, SizeName) and not isinstance(value, OpenSize)
+        if named and value.name not in found:
+            found.append(value.name)
+    return tuple(found)
+
+
+def has_open(architecture: Architecture) -> bool:
+    """Whether a size is Keras's ``None`` beyond the batch (``keras.Input(shape=(None,))``)."""
+    return any(isinstance(value, OpenSize) for value in _values(architecture))
+
+
+def is_open(value: Any) -> bool:
+    """Whether a size or a count depends on an open size (it is shown as ``None``)."""
+    return any(s.name.startswith(OPEN) for s in getattr(value, "free_symbols", ()))
+
+
+def _all_names(architecture: Architecture) -> tuple[str, ...]:
     found: list[str] = []
     for value in _values(architecture):
         if isinstance(value, SizeName) and value.name not in found:
@@ -48,6 +77,7 @@ def _values(architecture: Architecture) -> Iterator[Any]:
     yield from architecture.input_shape or ()
     for spec in architecture.layers:
         yield from _flat((*spec.args, *(v for _, v in spec.kwargs)))
+        yield from _flat((spec.input_shape or (), *spec.other_inputs))
 
 
 def _flat(values: tuple[Any, ...]) -> Iterator[Any]:
@@ -73,7 +103,13 @@ def with_values(architecture: Architecture, values: Mapping[str, Any]) -> Archit
         return value
 
     layers = tuple(
-        replace(spec, args=put(spec.args), kwargs=_put_kwargs(spec.kwargs, put))
+        replace(
+            spec,
+            args=put(spec.args),
+            kwargs=_put_kwargs(spec.kwargs, put),
+            input_shape=put(spec.input_shape) if spec.input_shape else spec.input_shape,
+            other_inputs=put(spec.other_inputs),
+        )
         for spec in architecture.layers
     )
     shape = put(architecture.input_shape) if architecture.input_shape else None
@@ -97,8 +133,8 @@ def let(architecture: Architecture, values: Mapping[str, int]) -> Architecture:
 
 
 def symbolic(architecture: Architecture) -> Architecture:
-    """Every named size as its sympy symbol, ready for the solver."""
-    return with_values(architecture, {name: symbol(name) for name in names(architecture)})
+    """Every named size (and every open one) as its sympy symbol, ready for the solver."""
+    return with_values(architecture, {name: symbol(name) for name in _all_names(architecture)})
 
 
 def is_symbolic(value: Any) -> bool:
@@ -124,6 +160,11 @@ def active() -> bool:
 def undecidable(exc: TypeError) -> ExplainerError:
     """A layer that needs a number where the spec names a size, to decide how it works."""
     detail = str(exc).removeprefix("cannot determine truth value of Relational: ")
+    if OPEN in detail:
+        return ExplainerError(
+            "this layer needs a number where Keras's size is None, to decide how it works: "
+            "give the input a fixed size"
+        )
     return ExplainerError(
         f"this layer needs numbers to decide {detail!r}: give the named sizes numbers with --let"
     )
@@ -164,6 +205,10 @@ def decided(condition: Any, what: str) -> bool:
     """A condition whose two outcomes lead to different formulas: sympy must decide it."""
     if isinstance(condition, bool) or condition in (sympy.true, sympy.false):
         return bool(condition)
+    if is_open(condition):
+        raise ExplainerError(
+            f"{what}: it depends on a size Keras leaves None; give the input a fixed size"
+        )
     raise ExplainerError(
         f"{what}: whether {condition} depends on the named sizes' values; give them numbers"
     )

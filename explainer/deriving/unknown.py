@@ -17,7 +17,7 @@ import sympy
 
 from ..errors import ExplainerError
 from .formula import Formula, evaluate_exact, ordered
-from .solve import Solution
+from .solution import Solution
 from .steps import Step
 from .symbolic import symbol
 

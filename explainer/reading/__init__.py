@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..boundary import check_spec
 from ..deriving.spec import Architecture
-from .boundary import check_spec
 from .chain import format_chain, parse_chain
 from .keras_code import KERAS_CODE, parse_keras_code
 from .pytorch import parse_pytorch_print

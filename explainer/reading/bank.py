@@ -7,11 +7,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..boundary import MAX_FILE_BYTES, MAX_SPEC_CHARS, excerpt, read_file
 from ..deriving.spec import Architecture
 from ..errors import ExplainerError, did_you_mean
 from ..resources import resource_dir
 from . import parse
-from .boundary import MAX_FILE_BYTES, MAX_SPEC_CHARS, excerpt, read_file
 
 
 @dataclass(frozen=True)

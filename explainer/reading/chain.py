@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..boundary import MAX_LAYERS, LimitError
 from ..deriving.spec import Architecture, LayerSpec, Shape, SizeName
 from ..errors import InputShapeError, SpecSyntaxError
-from .boundary import MAX_LAYERS, LimitError
 from .literals import Place, Ref, parse_call
 from .shapes import check_shape
 

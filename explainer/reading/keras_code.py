@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from typing import Any
 
-from ..deriving.spec import Architecture, LayerSpec, Shape
+from ..boundary import check_expression, shorten
+from ..deriving.spec import Architecture, Block, LayerSpec, Shape
 from ..errors import InputShapeError, SpecSyntaxError
-from .boundary import check_expression, shorten
 from .literals import Place, compiler_warnings_as_errors, dotted_name, layer_name, literal
 from .shapes import check_shape
 
-# What marks Keras code rather than a chain: a Sequential model or model.add(...).
-KERAS_CODE = re.compile(r"\bSequential\s*\(|^\s*\w+\.add\s*\(", re.MULTILINE)
+# What marks Keras code rather than a chain: a Sequential model or model.add(...), or the
+# functional API's keras.Model(inputs, outputs).
+KERAS_CODE = re.compile(
+    r"\bSequential\s*\(|^\s*\w+\.add\s*\(|^\s*\w+\s*=\s*(keras\.)?Model\s*\(", re.MULTILINE
+)
 _INPUTS = ("Input", "InputLayer")
 _PLACE = Place()
 
@@ -51,6 +55,12 @@ class _Reader:
         self.model: str | None = None
         self.layers: list[LayerSpec] = []
         self.input_shape: Shape | None = None
+        # The functional API: each tensor variable's node (0: the first keras.Input).
+        self.tensors: dict[str, int] = {}
+        # Nested Sequential models: blocks, and the path of the one being read.
+        self.blocks: list[Block] = []
+        self.prefix = ""
+        self.nested = 0
 
     def statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -60,6 +70,14 @@ class _Reader:
                 assert isinstance(value, ast.Call)
                 self.model = target.id
                 self._sequential_layers(value)
+            elif isinstance(target, ast.Name) and _is_input(value):
+                self.tensors[target.id] = self._functional_input(value)
+            elif isinstance(target, ast.Name) and _applied(value):
+                self.tensors[target.id] = self._apply(value)
+            elif isinstance(target, ast.Name) and _functional_model(value):
+                assert isinstance(value, ast.Call)
+                self.model = target.id
+                self._model_output(value)
             elif isinstance(target, ast.Name):  # a constant, in terms of earlier ones
                 self.constants[target.id] = self._substituted(node.value)
             return
@@ -98,6 +116,9 @@ class _Reader:
                 f"{shorten(ast.unparse(node))!r} is not a layer: write layers.Name(arguments)",
                 _PLACE.of(node),
             )
+        if name == "Sequential":  # a nested Sequential: its layers in place, as a block
+            self._nested(node)
+            return
         kwargs = {str(k.arg): literal(k.value, _PLACE) for k in node.keywords if k.arg}
         args = tuple(literal(a, _PLACE) for a in node.args)
         where = _PLACE.of(node)
@@ -109,11 +130,122 @@ class _Reader:
                 raise SpecSyntaxError("input_shape= belongs on the first layer only", where)
             self._input(kwargs.pop("input_shape"), where)
         text = ast.unparse(node)  # as written, with the constants' values in place
+        path = f"{self.prefix}{name}" if self.prefix else None  # inside a nested Sequential
         self.layers.append(
             LayerSpec(
-                name, args, tuple(kwargs.items()), None, text, node.lineno, node.col_offset + 1
+                name, args, tuple(kwargs.items()), path, text, node.lineno, node.col_offset + 1
             )
         )
+
+    def _nested(self, node: ast.Call) -> None:
+        """keras.Sequential([...]) inside the model: named as Keras names it (its name=, else
+        sequential, sequential_1, ... in the order the models are made: a nested one before
+        the one around it), its layers read in place and counted as one block."""
+        placeholder = f"\0{len(self.blocks)}\0"  # its name is known once its insides are read
+        outer = self.prefix
+        self.prefix = f"{outer}{placeholder}/"
+        start, first_block = len(self.layers), len(self.blocks)
+        self._sequential_layers(node)
+        self.prefix = outer
+        given = _keyword(node, "name")
+        own = (
+            given.value
+            if isinstance(given, ast.Constant) and isinstance(given.value, str)
+            else "sequential" + (f"_{self.nested}" if self.nested else "")
+        )
+        self.nested += 1
+        path = f"{outer}{own}"
+
+        def named(text: str) -> str:
+            return text.replace(f"{outer}{placeholder}", path)
+
+        for i in range(start, len(self.layers)):
+            layer = self.layers[i]
+            self.layers[i] = replace(layer, name=named(layer.name or ""))
+        self.blocks[first_block:] = [
+            replace(block, path=named(block.path)) for block in self.blocks[first_block:]
+        ]
+        self.blocks.insert(first_block, Block(path, "Sequential", line=node.lineno))
+
+    # -- the functional API: inputs = keras.Input(...); x = layers.Dense(8)(inputs) ------------
+
+    def _functional_input(self, node: ast.expr) -> int:
+        """The first keras.Input is node 0; a further one is a node of its own (InputLayer)."""
+        assert isinstance(node, ast.Call)
+        kwargs = {str(k.arg): literal(k.value, _PLACE) for k in node.keywords if k.arg}
+        args = tuple(literal(a, _PLACE) for a in node.args)
+        where = _PLACE.of(node)
+        if self.input_shape is None and not self.layers:
+            self._input(_input_shape(args, kwargs), where)
+            return 0
+        shape = _input_shape(args, kwargs)
+        try:
+            sizes = check_shape(shape if isinstance(shape, tuple) else (shape,))
+        except InputShapeError as exc:
+            raise exc.at(where) from None
+        self.layers.append(
+            LayerSpec(
+                "InputLayer",
+                (),
+                (("shape", sizes),),
+                None,
+                ast.unparse(node),
+                node.lineno,
+                node.col_offset + 1,
+                input_shape=sizes,
+                inputs=(),
+            )
+        )
+        return len(self.layers)
+
+    def _apply(self, node: ast.expr) -> int:
+        """``layers.Conv2D(8, 3)(x)``, ``layers.Add()([x, y])``, ``MultiHeadAttention(2, 4)(q,
+        v)``, nested as ``layers.Dense(2)(layers.Flatten()(x))``: a node reading its operands."""
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Call)
+        sources: list[int] = []
+        for operand in node.args:
+            items = operand.elts if isinstance(operand, ast.List | ast.Tuple) else [operand]
+            sources += [self._operand(item) for item in items]
+        if not sources or node.keywords:
+            raise SpecSyntaxError(
+                "a layer is called on tensors written by name: layers.Dense(8)(x)",
+                _PLACE.of(node),
+            )
+        self._item(node.func)
+        number = len(self.layers)
+        if sources != [number - 1]:
+            self.layers[-1] = replace(self.layers[-1], inputs=tuple(sources))
+        return number
+
+    def _operand(self, node: ast.expr) -> int:
+        if isinstance(node, ast.Name) and node.id in self.tensors:
+            return self.tensors[node.id]
+        if _applied(node):
+            return self._apply(node)
+        raise SpecSyntaxError(
+            f"{shorten(ast.unparse(node))!r} is no tensor made earlier: write keras.Input(...) "
+            "or x = layers.Name(...)(inputs) before it",
+            _PLACE.of(node),
+        )
+
+    def _model_output(self, call: ast.Call) -> None:
+        """keras.Model(inputs, outputs): the output must be the last layer written."""
+        outputs = call.args[1] if len(call.args) > 1 else _keyword(call, "outputs")
+        if outputs is None:
+            raise SpecSyntaxError("keras.Model takes (inputs, outputs)", _PLACE.of(call))
+        if _applied(outputs):
+            self._apply(outputs)
+            return
+        if not isinstance(outputs, ast.Name) or outputs.id not in self.tensors:
+            raise SpecSyntaxError(
+                "keras.Model's outputs must be one tensor made earlier", _PLACE.of(outputs)
+            )
+        if self.tensors[outputs.id] != len(self.layers):
+            raise SpecSyntaxError(
+                f"keras.Model's output {outputs.id} is not the last layer written: explainer "
+                "reads a model whose output is made last",
+                _PLACE.of(outputs),
+            )
 
     def _input(self, shape: Any, where: str) -> None:
         if self.input_shape is not None:
@@ -143,11 +275,34 @@ class _Reader:
             )
         if not self.layers:
             raise SpecSyntaxError("the Sequential model has no layers")
-        return Architecture(tuple(self.layers), self.input_shape, "keras-code", framework="keras")
+        return Architecture(
+            tuple(self.layers),
+            self.input_shape,
+            "keras-code",
+            framework="keras",
+            blocks=tuple(self.blocks),
+        )
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _is_input(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and layer_name(node.func) in _INPUTS
+
+
+def _applied(node: ast.expr) -> bool:
+    """``layers.Dense(8)(x)``: a layer made and called in one expression."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Call)
+        and layer_name(node.func.func) is not None
+    )
+
+
+def _functional_model(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and (dotted_name(node.func) or "").split(".")[-1] == "Model"
 
 
 def _sequential(node: ast.expr) -> bool:

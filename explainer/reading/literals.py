@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..boundary import MAX_TUPLE, LimitError, check_expression, check_integer, excerpt
 from ..deriving.spec import LayerCall, SizeName
 from ..errors import SpecSyntaxError
-from .boundary import MAX_TUPLE, LimitError, check_expression, check_integer, excerpt
 
 _INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
     ast.Add: operator.add,

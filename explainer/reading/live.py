@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..deriving.layers import KINDS
 from ..deriving.spec import Architecture, LayerSpec, Note, Shape
-from ..errors import ExplainerError
+from ..errors import LiveModelError
+from .frameworks import torch_module
 
 if TYPE_CHECKING:
-    from ..deriving.solve import Solution
+    from ..deriving.solution import Solution
 
 # Constructor arguments that a module keeps under another name or form.
 _READERS: dict[tuple[str, str], Callable[[Any], Any]] = {
@@ -52,20 +53,6 @@ _CONTAINERS = frozenset(
 _TOKEN_KINDS = frozenset({"Embedding", "EmbeddingBag"})
 INPUT_DTYPES = ("float", "long")
 _NAMED = 5  # modules named in a note before "and N more"
-
-
-class LiveModelError(ExplainerError):
-    """The model file, class or forward pass could not be used."""
-
-
-def torch_module() -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise LiveModelError(
-            "reading a live model needs PyTorch: pip install 'explainer[torch]'"
-        ) from None
-    return torch
 
 
 # -- loading the user's file ----------------------------------------------------------------

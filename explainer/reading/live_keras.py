@@ -16,16 +16,19 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from ..deriving.check import Row, Total
-from ..deriving.solve import Solution, solve
-from ..deriving.spec import Architecture, LayerCall, LayerSpec, Shape
-from .boundary import shorten
-from .live import LiveModelError, user_object
+from ..boundary import shorten
+from ..deriving.solution import Solution
+from ..deriving.solve import solve
+from ..deriving.spec import Architecture, Block, LayerCall, LayerSpec, Shape, open_size
+from ..deriving.symbolic import is_open
+from ..errors import LiveModelError
+from .check import Row, Total
+from .frameworks import keras_module
+from .live import user_object
 
 # Configuration entries that are no argument of a count: the layer's name; the dtype policy,
 # looked at on its own (a quantized one is refused); what Bidirectional sets on the layers it
@@ -37,17 +40,6 @@ NOTE = (
     "read from the Keras model's layers and their configurations (the model was not run); "
     "every count is checked against Keras's own"
 )
-
-
-def keras_module() -> Any:
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    try:
-        import keras
-    except ImportError:
-        raise LiveModelError(
-            "reading a Keras model needs Keras: pip install 'explainer[keras]'"
-        ) from None
-    return keras
 
 
 def load(target: str) -> Any:
@@ -87,7 +79,8 @@ def check_model(model: Any, input_shape: Shape | None = None) -> tuple[tuple[Row
 def _row(keras: Any, result: Any, layer: Any) -> Row:
     shape = tuple(keras.tree.flatten(layer.output)[0].shape[1:])
     return Row(
-        result.index, result.name, result.type, result.output_shape, shape, result.params,
+        result.index, result.name, result.type, _as_keras(result.output_shape), shape,
+        result.params,
         layer.count_params(), ours_trainable=result.trainable_params,
         real_trainable=_size(layer.trainable_weights),
     )  # fmt: skip
@@ -98,7 +91,7 @@ def _read_and_solve(model: Any, input_shape: Shape | None) -> tuple[Solution, li
     if not isinstance(model, keras.Model):
         raise LiveModelError(f"a {type(model).__name__} is not a Keras model")
     model = _built(keras, model, input_shape)
-    layers = list(_leaves(keras, model, ""))
+    layers = _listed(keras, model)
     solution = solve(_architecture(keras, layers, model))
     return solution, [layer for _, layer in layers], model
 
@@ -107,19 +100,27 @@ def architecture(model: Any, input_shape: Shape | None = None) -> Architecture:
     """The model's layers in order, each with the shapes that reach it (batch excluded)."""
     keras = keras_module()
     model = _built(keras, model, input_shape)
-    return _architecture(keras, list(_leaves(keras, model, "")), model)
+    return _architecture(keras, _listed(keras, model), model)
 
 
 def _architecture(keras: Any, layers: list[tuple[str, Any]], model: Any) -> Architecture:
     specs = tuple(_spec(keras, name, layer) for name, layer in layers)
     if not specs:
         raise LiveModelError("the model has no layers")
-    # Node 0 is one input: a model of several inputs gets no edges that would blur them.
-    starts = {id(_producer(t)) for t in model.inputs} if len(model.inputs) == 1 else set()
-    specs = _with_edges(keras, specs, [layer for _, layer in layers], starts)
-    first = specs[0].input_shape
-    assert first is not None
-    return Architecture(specs, first, "live-keras", (NOTE,), framework="keras")
+    specs = _with_edges(keras, specs, [layer for _, layer in layers], model)
+    first = _shape(keras.tree.flatten(model.inputs)[0].shape, "input", "output")  # node 0
+    blocks = tuple(_blocks(keras, model, ""))
+    return Architecture(specs, first, "live-keras", (NOTE,), framework="keras", blocks=blocks)
+
+
+def _blocks(keras: Any, model: Any, prefix: str) -> Iterator[Block]:
+    """Each nested Sequential or functional model as a block, outermost first, its path the
+    prefix of its layers' names (block, block/inner): it is counted as the sum of its own."""
+    for layer in model.layers:
+        if _is_graph(keras, layer):
+            path = f"{prefix}{layer.name}"
+            yield Block(path, type(layer).__name__)
+            yield from _blocks(keras, layer, f"{path}/")
 
 
 # -- the model and its layers ---------------------------------------------------------------
@@ -145,17 +146,24 @@ def _built(keras: Any, model: Any, input_shape: Shape | None) -> Any:
                 f"{name} has no input shape yet: start it with keras.Input(shape=...) or "
                 'pass --input, e.g. --input "(None, 28, 28, 1)"'
             )
-        model.build((None, *input_shape))
+        model.build((None, *_as_keras(input_shape)))
         return model
     if input_shape is not None:
         own = tuple(model.inputs[0].shape[1:])
-        if len(model.inputs) != 1 or own != tuple(input_shape):
+        if len(model.inputs) != 1 or own != _as_keras(input_shape):
             shapes = [list(t.shape[1:]) for t in model.inputs]
             own_text = shapes[0] if len(shapes) == 1 else shapes
             raise LiveModelError(
-                f"--input {list(input_shape)} is not the model's own input {own_text}"
+                f"--input {list(_as_keras(input_shape))} is not the model's own input {own_text}"
             )
     return model
+
+
+def _listed(keras: Any, model: Any) -> list[tuple[str, Any]]:
+    """The model's nodes in order: its further Inputs (the first is node 0), each a node of
+    its own that reads nothing, then every layer."""
+    further = [_producer(t) for t in keras.tree.flatten(model.inputs)[1:]]
+    return [(layer.name, layer) for layer in further] + list(_leaves(keras, model, ""))
 
 
 def _leaves(keras: Any, model: Any, prefix: str) -> Iterator[tuple[str, Any]]:
@@ -174,7 +182,15 @@ def _spec(keras: Any, name: str, layer: Any) -> LayerSpec:
     from ..deriving.layers import KERAS_KINDS
 
     kind = type(layer).__name__
-    inputs = tuple(_shape(t.shape, name, "input") for t in keras.tree.flatten(layer.input))
+    if kind == "InputLayer":  # a functional model's further input
+        shape = _shape(layer.output.shape, name, "output")
+        return LayerSpec(
+            kind, (), (("shape", shape),), name, f"{name} (InputLayer)", input_shape=shape,
+            inputs=(),
+        )  # fmt: skip
+    inputs = tuple(
+        _shape(t.shape, name, f"input{i}") for i, t in enumerate(keras.tree.flatten(layer.input))
+    )
     text = f"{name} ({kind})"
     if kind in KERAS_KINDS and type(layer).__module__.startswith("keras."):
         _not_quantized(name, layer)
@@ -204,29 +220,64 @@ def _producer(tensor: Any) -> Any:
 
 
 def _with_edges(
-    keras: Any, specs: tuple[LayerSpec, ...], layers: list[Any], starts: set[int]
+    keras: Any, specs: tuple[LayerSpec, ...], layers: list[Any], model: Any
 ) -> tuple[LayerSpec, ...]:
-    """Each node's inputs as node numbers (0: the model's input), where every input tensor
-    comes from a layer listed here or from an Input: a worked solution then names the
-    branches a merge takes. Elsewhere (inside a nested model) the node before, as in a chain."""
-    number = {id(layer): index for index, layer in enumerate(layers, 1)}
+    """Each node's inputs as node numbers (0: the model's first input), the graph as Keras
+    built it: every input tensor is traced back, through the nested models it crosses, to the
+    layer (or Input) that made it, so a merge names the branches it takes and a nested model's
+    first layer reads what the nested model was called on. Where a tensor cannot be traced (a
+    nested model called twice), the layer keeps the node before, as in a chain; its shapes
+    are Keras's own either way."""
+    source = _tracer(keras, model, layers)
     edged = []
     for index, (spec, layer) in enumerate(zip(specs, layers, strict=True), 1):
-        sources = []
-        for tensor in keras.tree.flatten(layer.input):
-            operation = _producer(tensor)
-            if id(operation) in starts:  # the model's own Input, not a nested model's
-                sources.append(0)
-            elif id(operation) in number and number[id(operation)] < index:
-                sources.append(number[id(operation)])
-            else:
-                sources = []
-                break
+        if spec.inputs == ():  # a further Input: it reads nothing
+            edged.append(spec)
+            continue
+        found = [source(tensor) for tensor in keras.tree.flatten(layer.input)]
+        sources = [] if any(s is None or s >= index for s in found) else found
         reads_previous = sources == [index - 1]
         edged.append(
             spec if reads_previous or not sources else replace(spec, inputs=tuple(sources))
         )
     return tuple(edged)
+
+
+def _tracer(keras: Any, model: Any, layers: list[Any]) -> Any:
+    """tensor -> the node that makes it (0: the model's first Input), or None."""
+    number = {id(layer): index for index, layer in enumerate(layers, 1)}
+    number[id(_producer(keras.tree.flatten(model.inputs)[0]))] = 0
+    # A nested model's own Input stands for the tensor it was called on (once).
+    called_on: dict[int, Any] = {}
+    for nested in _nested(keras, model):
+        nodes = getattr(nested, "_inbound_nodes", [])
+        if len(nodes) == 1:
+            inner = keras.tree.flatten(nested.inputs)
+            for own, outer in zip(inner, nodes[0].input_tensors, strict=False):
+                called_on[id(own)] = outer
+
+    def source(tensor: Any) -> int | None:
+        for _ in range(1000):  # each step goes one nested model in or out: never a cycle
+            history = getattr(tensor, "_keras_history", None)
+            operation: Any = getattr(history, "operation", None)
+            if id(tensor) in called_on:
+                tensor = called_on[id(tensor)]
+            elif id(operation) in number:
+                return number[id(operation)]
+            elif history is not None and _is_graph(keras, operation):  # a nested model's output
+                tensor = keras.tree.flatten(operation.outputs)[history.tensor_index]
+            else:
+                return None
+        return None
+
+    return source
+
+
+def _nested(keras: Any, model: Any) -> Iterator[Any]:
+    for layer in model.layers:
+        if _is_graph(keras, layer):
+            yield layer
+            yield from _nested(keras, layer)
 
 
 def _written(kind: Any, kwargs: dict[str, Any]) -> str:
@@ -243,13 +294,17 @@ def _written(kind: Any, kwargs: dict[str, Any]) -> str:
 
 
 def _shape(shape: Any, name: str, which: str) -> Shape:
-    sizes = tuple(shape[1:])
-    if any(size is None for size in sizes):
-        raise LiveModelError(
-            f"layer {name}'s {which} shape {[None, *sizes]} has unknown sizes (None) beyond "
-            "the batch: give the model a fixed input shape"
-        )
-    return tuple(int(size) for size in sizes)
+    """The sizes after the batch; a None (any length) is an open size, shown as None, and a
+    count that depends on it is refused by the solver."""
+    return tuple(
+        open_size(f"{name}.{which}.{position}") if size is None else int(size)  # type: ignore[misc]
+        for position, size in enumerate(shape[1:], 1)
+    )
+
+
+def _as_keras(shape: Any) -> tuple[int | None, ...]:
+    """A derived shape as Keras writes it: None where it follows from an open size."""
+    return tuple(None if is_open(size) else size for size in shape)
 
 
 def _size(weights: Any) -> int:
@@ -333,7 +388,7 @@ def _verify(solution: Solution, layers: list[Any], model: Any) -> None:
     keras = keras_module()
     for result, layer in zip(solution.layers, layers, strict=True):
         shape = tuple(keras.tree.flatten(layer.output)[0].shape[1:])
-        if shape != result.output_shape:
+        if shape != _as_keras(result.output_shape):
             raise LiveModelError(
                 f"layer {result.index}, {result.name} ({result.type}): explainer derives the "
                 f"output shape {list(result.output_shape)} where Keras builds {list(shape)}"

@@ -20,9 +20,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field, replace
 
-from ..deriving.spec import Architecture, Block, LayerSpec, SizeOf
-from ..errors import SpecSyntaxError
-from .boundary import (
+from ..boundary import (
     MAX_DEPTH,
     MAX_LAYERS,
     LimitError,
@@ -30,6 +28,8 @@ from .boundary import (
     check_expression,
     excerpt,
 )
+from ..deriving.spec import Architecture, Block, LayerSpec, SizeOf
+from ..errors import SpecSyntaxError
 from .literals import Place, compiler_warnings_as_errors, dotted_name, literal, parse_call
 
 _MODULE = re.compile(r"^(?P<indent>\s*)\((?P<name>[\w.-]+)\):\s*(?P<rest>.*?)\s*$")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from ..deriving.spec import Shape, SizeName
+from ..boundary import MAX_DIGITS, MAX_DIMENSIONS, excerpt
+from ..deriving.spec import Shape, SizeName, open_size
 from ..errors import InputShapeError
-from .boundary import MAX_DIGITS, MAX_DIMENSIONS, excerpt
 
 _SEPARATOR = re.compile(r"[,x×*]")
 
@@ -24,8 +24,11 @@ def parse_shape(text: str) -> Shape:
         parts = parts[1:]  # Keras's (None, 28, 28, 1): the batch, which shapes here leave out
     if not parts:
         raise InputShapeError(f"input shape {excerpt(text)} is empty: give sizes such as 1,28,28")
-    sizes = []
+    sizes: list[object] = []
     for position, part in enumerate(parts, 1):
+        if part == "None":  # a size Keras leaves open: (None, None, 64), any length
+            sizes.append(None)
+            continue
         if not re.fullmatch(r"[+-]?\d+", part):
             raise InputShapeError(
                 f"input shape {excerpt(text)}: size {position} is {excerpt(part)}, not an integer"
@@ -46,7 +49,12 @@ def check_shape(sizes: tuple[object, ...], text: str | None = None) -> Shape:
         raise InputShapeError(
             f"input shape has {len(sizes):,} sizes; at most {MAX_DIMENSIONS} (without the batch)"
         )
+    found: list[object] = []
     for position, size in enumerate(sizes, 1):
+        if size is None:  # Keras's open size (shape=(None,)): kept as None, see OpenSize
+            found.append(open_size(str(position)))
+            continue
+        found.append(size)
         if isinstance(size, SizeName):  # a named size: the solution is a formula in it
             continue
         if type(size) is not int or size < 1:
@@ -54,7 +62,7 @@ def check_shape(sizes: tuple[object, ...], text: str | None = None) -> Shape:
                 f"input shape ({shown}): size {position} is {excerpt(repr(size))[1:-1]}; "
                 "sizes must be positive integers"
             )
-    return tuple(sizes)  # type: ignore[arg-type]
+    return tuple(found)  # type: ignore[arg-type]
 
 
 _LET = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*([+-]?\d+)\s*")

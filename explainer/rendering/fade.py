@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..deriving.solve import LayerResult, Solution
+from ..deriving.solution import LayerResult, Solution
 from ..deriving.steps import Step
-from ..errors import ExplainerError
+from ..errors import OptionError
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,8 @@ class Fade:
 
 def blank_last(solution: Solution, count: int) -> Fade:
     """The last ``count`` steps of ``solution`` blank (all of them if it has fewer)."""
-    if type(count) is not int or count < 0:
-        raise ExplainerError(f"--fade must be a non-negative integer, got {count!r}")
     if count and (solution.cost_totals or any(layer.costs for layer in solution.layers)):
-        raise ExplainerError("--fade blanks the shape and parameter steps: leave out --show")
+        raise OptionError("{fade} blanks the shape and parameter steps: leave out {show}")
     steps = [Blank(layer, step) for layer in solution.layers for step in layer.steps]
     steps.append(Blank(None, solution.total))
     blanks = tuple(steps[max(0, len(steps) - count) :]) if count else ()

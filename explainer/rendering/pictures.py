@@ -26,7 +26,7 @@ from fractions import Fraction
 from itertools import pairwise
 from math import prod
 
-from ..deriving.solve import LayerResult, Solution
+from ..deriving.solution import LayerResult, Solution
 from ..deriving.spec import Shape
 
 WIDTH = 720  # the widest picture; LaTeX scales this to \linewidth
@@ -300,6 +300,10 @@ def graph_nodes(solution: Solution) -> dict[int, tuple[int, ...]]:
         if not layer.placed:
             continue
         sources = tuple(dict.fromkeys(nearest[i] for i in layer.inputs))
+        if not sources:  # a further model input (Keras): a box of its own, on the first row
+            shown[layer.index] = ()
+            nearest[layer.index] = layer.index
+            continue
         changes = layer.output_shape != layer.input_shape
         if len(layer.inputs) > 1 or changes or layer.params or layer.index == last:
             shown[layer.index] = sources

@@ -14,6 +14,7 @@ from typing import Any
 import sympy
 
 from ..deriving.formula import Path
+from ..deriving.spec import OPEN
 
 NumberFormat = Callable[[int], str]
 
@@ -115,6 +116,8 @@ class UnicodePrinter:
 
     # -- notation hooks ---------------------------------------------------------------------
     def symbol(self, name: str) -> str:
+        if name.startswith(OPEN):  # a size Keras leaves open: written as Keras writes it
+            return "None"
         head, _, sub = name.partition("_")
         if not sub and head[:1].isalpha() and head[1:].isdigit():
             head, sub = head[:1], head[1:]
@@ -146,6 +149,8 @@ class LatexPrinter(UnicodePrinter):
     minus = "-"
 
     def symbol(self, name: str) -> str:
+        if name.startswith(OPEN):
+            return r"\mathrm{None}"
         head, _, sub = name.partition("_")
         if not sub and head[:1].isalpha() and head[1:].isdigit():
             head, sub = head[:1], head[1:]

@@ -22,11 +22,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from ..deriving.solve import LayerResult
+from ..deriving.solution import LayerResult
+from ..reading.roster import Student, variant_code
 from ..resources import resource_dir
-from ..teaching.generate import Choice, Problem, Question, Quiz
+from ..teaching.problems import Choice, Problem, Question, Quiz
 from ..teaching.quizzes import PLATFORMS
-from ..teaching.quizzes.parts import (
+from . import quiz_json
+from .printing import LatexPrinter
+from .quiz_parts import (
     COUNTS,
     Part,
     answer_text,
@@ -35,11 +38,9 @@ from ..teaching.quizzes.parts import (
     parts,
     typed_spellings,
 )
-from ..teaching.quizzes.roster import Student, variant_code
-from . import quiz_json
-from .printing import LatexPrinter
-from .quiz_json import _working_json
-from .render import _environment, group_digits, tex_chain, tex_unicode
+from .render import environment as solution_environment
+from .render import group_digits, tex_chain, tex_unicode
+from .workings import working_json
 
 _EXT = {
     "markdown": "md",
@@ -80,6 +81,7 @@ class Settings:
     difficulty: str
     kinds: tuple[str, ...] | None  # None: every kind of the topic
     points: int = 0  # points per problem on a LaTeX sheet and in a platform's file; 0: none
+    framework: str = "pytorch"  # whose layers the problems write
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,7 @@ def _question_sheet_json(question: Question) -> dict[str, Any]:
 def environment(fmt: str) -> jinja2.Environment:
     """The solution format's environment, looking in templates/<fmt>/ (and templates/html/ for
     the platforms, whose feedback is HTML), with the quiz filters added."""
-    base = _environment(_BASE[fmt], "western")
+    base = solution_environment(_BASE[fmt], "western")
     root = Path(resource_dir("templates"))
     folders = dict.fromkeys([root / fmt, root / _BASE[fmt]])
     env = base.overlay(
@@ -437,7 +439,7 @@ def _working(question: Question) -> dict[str, Any]:
     assert working is not None
     formula = working.formula
     latex = LatexPrinter(tight=formula.tight).doprint(formula.expr)
-    return {**_working_json(working), "formula_latex": latex}
+    return {**working_json(working), "formula_latex": latex}
 
 
 def _option(choice: Choice, question: Question) -> str:

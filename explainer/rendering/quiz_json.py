@@ -21,22 +21,21 @@ from typing import Any
 
 import sympy
 
-from ..deriving.formula import Path
 from ..deriving.layers.base import Misconception
-from ..teaching.generate.model import (
+from ..teaching.problems import (
     Answer,
+    Budget,
     Choice,
     Fault,
+    Growth,
     Problem,
     Question,
     Quiz,
     TableRow,
-    Working,
 )
-from ..teaching.generate.named import Budget, Growth
-from .printing import LatexPrinter, UnicodePrinter
 from .render import step_json
 from .render import to_json as solution_json
+from .workings import working_json
 
 
 def dumps(quiz: Quiz) -> str:
@@ -88,7 +87,7 @@ def _question_json(question: Question) -> dict[str, Any]:
     if question.choices:
         data["choices"] = [_choice_json(choice) for choice in question.choices]
     if question.working is not None:
-        data["working"] = _working_json(question.working)
+        data["working"] = working_json(question.working)
     if question.sizes:
         data["sizes"] = list(question.sizes)
     if question.mistakes:
@@ -160,42 +159,6 @@ def _choice_json(choice: Choice) -> dict[str, Any]:
         "description": mistake.description if mistake else None,
         "step": step_json(mistake.step) if mistake else None,
     }
-
-
-def _working_json(working: Working) -> dict[str, Any]:
-    text = UnicodePrinter(tight=working.tight)
-    latex = LatexPrinter(tight=working.tight)
-    return {
-        "unknown": working.unknown,
-        "meaning": working.meaning,
-        "formula": UnicodePrinter(tight=working.formula.tight).doprint(working.formula.expr),
-        "stated": working.stated,
-        "equation": f"{text.doprint(working.equation)} = {working.stated}",
-        "equation_latex": f"{latex.doprint(working.equation)} = {working.stated}",
-        "isolated": f"{working.unknown} = {_Text().doprint(working.isolated)}",
-        "isolated_latex": f"{working.unknown} = {_Latex().doprint(working.isolated)}",
-        "substituted": f"{working.unknown} = {_Text().doprint(working.substituted)}",
-        "substituted_latex": f"{working.unknown} = {_Latex().doprint(working.substituted)}",
-        "solutions": list(working.solutions),
-        "value": working.value,
-        "notes": list(working.notes),
-    }
-
-
-class _Text(UnicodePrinter):
-    """The ordered printer, plus the square root that isolating a square kernel needs."""
-
-    def _print(self, expr: Any, path: Path) -> str:
-        if expr.is_Pow and expr.exp == sympy.Rational(1, 2):
-            return f"√({self._print(expr.base, (*path, 0))})"
-        return super()._print(expr, path)
-
-
-class _Latex(LatexPrinter):
-    def _print(self, expr: Any, path: Path) -> str:
-        if expr.is_Pow and expr.exp == sympy.Rational(1, 2):
-            return rf"\sqrt{{{self._print(expr.base, (*path, 0))}}}"
-        return super()._print(expr, path)
 
 
 def _fault_json(fault: Fault) -> dict[str, Any]:

@@ -21,29 +21,26 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from ..deriving.blocks import BlockResult, parent_of
+from ..deriving.blocks import parent_of
 from ..deriving.formula import ordered
-from ..deriving.solve import LayerResult, Solution
+from ..deriving.solution import BlockResult, LayerResult, Solution
 from ..deriving.spec import LayerCall, Note
+from ..deriving.symbolic import is_open
 from ..errors import ExplainerError
 from ..resources import resource_dir
 from .fade import blank_last
+from .options import EXTENSIONS, Options
 from .pictures import bar_chart, shape_diagram
 from .printing import LatexPrinter, UnicodePrinter
+from .workings import working_json
 
 if TYPE_CHECKING:
-    from ..deriving.catalogue import Entry
-    from ..deriving.check import Row, Total
     from ..deriving.layers import Alias
     from ..deriving.lm import LMSolution
     from ..deriving.unknown import Unknown
-    from ..teaching.generate.model import Working
+    from ..reading.catalogue import Entry
+    from ..reading.check import Row, Total
 from ..deriving.steps import Step
-
-FORMATS = ("text", "markdown", "latex", "html", "json")
-DIGITS = ("western", "indian", "plain")
-EXTENSIONS = {"text": "txt", "markdown": "md", "latex": "tex", "html": "html", "json": "json"}
-FADED = ("text", "markdown")  # the formats whose templates blank the steps of --fade
 
 
 def group_digits(value: int, digits: str = "western", separator: str = ",") -> str:
@@ -63,11 +60,10 @@ def group_digits(value: int, digits: str = "western", separator: str = ",") -> s
 def render(solution: Solution, fmt: str = "text", digits: str = "western", fade: int = 0) -> str:
     """``fade``: leave the last ``fade`` steps blank, a faded worked example
     (explainer.rendering.fade)."""
-    if fade and fmt not in FADED:
-        raise ExplainerError(f"--fade works with the text and markdown formats, not {fmt}")
+    Options(fmt, digits, fade)  # checked once, there: an unknown format, a fade it cannot show
     if fmt == "json":
         return _json_text(solution)
-    template = _environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
+    template = environment(fmt, digits).get_template("solution." + EXTENSIONS[fmt])
     return template.render(solution=solution, fade=blank_last(solution, fade))
 
 
@@ -75,7 +71,7 @@ def render_lm(solution: LMSolution, fmt: str = "text", digits: str = "western") 
     """`explainer solve --hf`: a transformer counted block by block from its configuration."""
     if fmt == "json":
         return json.dumps(lm_json(solution), indent=2, ensure_ascii=False) + "\n"
-    template = _environment(fmt, digits).get_template("lm." + EXTENSIONS[fmt])
+    template = environment(fmt, digits).get_template("lm." + EXTENSIONS[fmt])
     return template.render(lm=solution)
 
 
@@ -93,7 +89,7 @@ def render_unknown(unknown: Unknown, fmt: str = "text", digits: str = "western")
             "checks": [step_json(step) for step in unknown.checks],
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    template = _environment(fmt, digits).get_template("unknown." + EXTENSIONS[fmt])
+    template = environment(fmt, digits).get_template("unknown." + EXTENSIONS[fmt])
     return template.render(u=unknown)
 
 
@@ -179,10 +175,15 @@ def summary_rows(solution: Solution) -> list[SummaryRow]:
     by_path = {block.path: block for block in solution.blocks}
     rows: list[SummaryRow] = []
     shown: set[str] = set()
-    for layer in solution.layers:
+    keras = solution.framework == "keras"  # rows as model.summary() writes them
+    named = _keras_names(solution) if keras else [layer.name for layer in solution.layers]
+    for layer, name in zip(solution.layers, named, strict=True):
         chain = _enclosing(layer.spec.name or "", paths)
         if len(chain) < depth:
-            rows.append(_layer_row(layer))
+            row = _layer_row(layer)
+            if keras:
+                row = replace(row, label=f"{name} ({layer.type})", keras=True)
+            rows.append(row)
             continue
         block = by_path[chain[depth - 1]]
         if block.path not in shown:
@@ -190,8 +191,10 @@ def summary_rows(solution: Solution) -> list[SummaryRow]:
             around = prod(by_path[p].block.times for p in chain[: depth - 1])
             times = block.block.times * around
             label = f"{block.type} {block.path}" + (f" ×{times}" if times > 1 else "")
+            if keras:
+                label = f"{block.path} ({block.type})"
             shape = _block_shape(solution, block.path, paths)
-            rows.append(SummaryRow(label, shape, block.params * around, None))
+            rows.append(SummaryRow(label, shape, block.params * around, None, keras=keras))
     return rows
 
 
@@ -253,7 +256,7 @@ def _batch_shape(shape: tuple[int, ...]) -> str:
 
 
 def _none_shape(shape: tuple[int | None, ...]) -> str:
-    return "(" + ", ".join(str(s) for s in (None, *shape)) + ")"
+    return "(" + ", ".join(map(_plain_size, (None, *shape))) + ")"
 
 
 def _json_text(solution: Solution) -> str:
@@ -282,12 +285,12 @@ def render_notebook(solution: Solution) -> str:
     """Jupyter's HTML: the page of ``render(solution, "html")`` inside an iframe, where its
     styles (body, h1, table) cannot restyle the notebook around it."""
     page = render(solution, "html")
-    return _environment("html", "western").get_template("notebook.html").render(page=page)
+    return environment("html", "western").get_template("notebook.html").render(page=page)
 
 
 def render_practice(message: str, **context: Any) -> str:
     """One message of `explainer practice`: templates/text/practice/<message>.txt."""
-    template = _environment("text", "western").get_template(f"practice/{message}.txt")
+    template = environment("text", "western").get_template(f"practice/{message}.txt")
     return template.render(**context)
 
 
@@ -296,7 +299,7 @@ def render_catalogue(entries: tuple[Entry, ...], fmt: str = "text", digits: str 
     if fmt == "json":
         data = [_entry_json(entry) for entry in entries]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    template = _environment(fmt, digits).get_template("layers." + EXTENSIONS[fmt])
+    template = environment(fmt, digits).get_template("layers." + EXTENSIONS[fmt])
     return template.render(entries=entries)
 
 
@@ -306,7 +309,7 @@ def render_check(
     """`explainer check`: our shape and count beside the framework's, layer by layer; with
     ``total`` (a live model), the trainable counts and the whole model's too."""
     name = {"pytorch": "PyTorch", "keras": "Keras"}[framework]
-    template = _environment("text", "western").get_template("check.txt")
+    template = environment("text", "western").get_template("check.txt")
     return template.render(rows=rows, framework=name, total=total)
 
 
@@ -325,7 +328,7 @@ def to_json(solution: Solution) -> dict[str, Any]:
     if solution.size_names:
         return _symbolic_json(solution)
     return {
-        "input_shape": list(solution.input_shape) if solution.input_shape else None,
+        "input_shape": _json_shape(solution.input_shape) if solution.input_shape else None,
         "framework": solution.framework,
         "notation": solution.notation,
         "layers": [_layer_json(layer) for layer in solution.layers],
@@ -340,6 +343,11 @@ def to_json(solution: Solution) -> dict[str, Any]:
             for e in equivalents(solution)
         ],
     }
+
+
+def _has_open(solution: Solution) -> bool:
+    """A size Keras leaves None: no picture can be drawn to scale."""
+    return any(is_open(size) for layer in solution.layers for size in layer.output_shape)
 
 
 def _block_json(block: BlockResult) -> dict[str, Any]:
@@ -390,10 +398,17 @@ def _expr(value: Any) -> str:
 
 
 def _json_number(value: Any) -> Any:
-    """An int as it is; a formula in named sizes as sympy's str of it."""
+    """An int as it is; a formula in named sizes as sympy's str of it; what follows from a
+    size Keras leaves None, null (as Keras's own shapes write it)."""
     if isinstance(value, int) or getattr(value, "is_Integer", False):
         return int(value)
+    if is_open(value):
+        return None
     return str(value)
+
+
+def _json_shape(shape: tuple[Any, ...]) -> list[Any]:
+    return [_json_number(size) for size in shape]
 
 
 def _layer_json(layer: LayerResult) -> dict[str, Any]:
@@ -406,8 +421,8 @@ def _layer_json(layer: LayerResult) -> dict[str, Any]:
         "args": {key: _jsonable(value) for key, value in layer.args.items()},
         "inputs": list(layer.inputs),
         "copies": layer.copies,
-        "input_shape": list(layer.input_shape) if layer.placed else None,
-        "output_shape": list(layer.output_shape) if layer.placed else None,
+        "input_shape": _json_shape(layer.input_shape) if layer.placed else None,
+        "output_shape": _json_shape(layer.output_shape) if layer.placed else None,
         "params": layer.params,
         "trainable_params": layer.trainable_params,
         "non_trainable_params": layer.non_trainable_params,
@@ -453,7 +468,9 @@ def _jsonable(value: Any) -> Any:
 
 
 @functools.cache
-def _environment(fmt: str, digits: str) -> jinja2.Environment:
+def environment(fmt: str, digits: str) -> jinja2.Environment:
+    """The Jinja environment of a solution format (templates/<fmt>/), its filters grouping
+    digits as ``digits`` says; the quiz and self-study environments extend it."""
     options: dict[str, Any] = {}
     if fmt == "latex":
         # LaTeX is full of braces and percent signs: use delimiters that cannot clash.
@@ -541,19 +558,15 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "md": _markdown_escape,
         "code": _code_span,
         # Pictures: their geometry as data (explainer.rendering.pictures), and its numbers as text.
-        "shape_diagram": lambda solution: None if solution.size_names else shape_diagram(solution),
+        "shape_diagram": lambda solution: (
+            None if solution.size_names or _has_open(solution) else shape_diagram(solution)
+        ),
         "bar_chart": lambda solution: None if solution.size_names else bar_chart(solution),
         "coord": _coordinate,
         # An inverse problem's working (explainer.generate.inverse) as its printed parts.
-        "working": _working,
+        "working": working_json,
         "percent": _percent,
     }
-
-
-def _working(working: Working) -> dict[str, Any]:
-    from .quiz_json import _working_json  # on use: only practice hints print one
-
-    return _working_json(working)
 
 
 def _worded(note: str | Note, number: Callable[[int], str]) -> str:
@@ -568,6 +581,8 @@ def _or_formula(plain: Callable[[int], str], fmt: str, context: str) -> Callable
     def show(value: Any) -> str:
         if isinstance(value, int) or getattr(value, "is_Integer", False):
             return plain(int(value))
+        if is_open(value):  # what follows from a size Keras leaves None is None
+            return r"\mathrm{None}" if fmt == "latex" and context == "math" else "None"
         if fmt == "latex" or (fmt == "markdown" and context == "math"):
             grouped = (
                 (lambda n: plain(n).replace(",", "{,}")) if "{,}" not in plain(1000) else plain
@@ -598,7 +613,11 @@ def _unicode_root(root: Any) -> str:
 
 
 def _plain_size(size: Any) -> str:
-    return str(size) if isinstance(size, int) else UnicodePrinter().doprint(ordered(size))
+    if isinstance(size, int):
+        return str(size)
+    if size is None or is_open(size):  # Keras's None: any size, so whatever follows from it
+        return "None"
+    return UnicodePrinter().doprint(ordered(size))
 
 
 def _condition(printer: UnicodePrinter, condition: Any) -> str:
@@ -639,6 +658,8 @@ def _sources(sources: tuple[LayerResult | None, ...]) -> str:
         "the input" if source is None else f"layer {source.index} ({source.type})"
         for source in sources
     ]
+    if not names:
+        return "none: a further input of the model"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

@@ -92,6 +92,8 @@ _KERAS_WHERE = {
     "Concatenate": "keras.merging",
     # wrappers
     "TimeDistributed": "keras.wrappers",
+    # a functional model's further inputs (a live model's: each reads nothing)
+    "InputLayer": "keras.core",
 }  # fmt: skip
 
 

@@ -8,12 +8,20 @@ the same length L). The number of heads splits E and changes no count.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ...errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import Step, derive
-from .base import Derivation, Layer, boolean, one_of, positive_int, probability
+from .base import (
+    Derivation,
+    Layer,
+    boolean,
+    one_of,
+    positive_int,
+    positive_number,
+    probability,
+)
 
 MEANINGS = {
     "E": "embedding dimension (embed_dim)",
@@ -45,11 +53,6 @@ def _heads_divide(width_name: str, width: int, heads_name: str, heads: int) -> N
             f"{heads_name}={heads} does not divide {width_name}={width}: "
             f"each head takes an equal share of the {width} features"
         )
-
-
-def _positive_number(name: str, value: Any) -> None:
-    if type(value) not in (int, float) or value <= 0:
-        raise ArgumentError(f"{name} must be a positive number, got {value!r}")
 
 
 def _sum(parts: list[Step], meanings: dict[str, str], why: str) -> Step:
@@ -197,7 +200,7 @@ class TransformerEncoderLayer(Layer):
         positive_int("dim_feedforward", self.dim_feedforward)
         probability("dropout", self.dropout)
         one_of("activation", self.activation, ("relu", "gelu"))
-        _positive_number("layer_norm_eps", self.layer_norm_eps)
+        positive_number("layer_norm_eps", self.layer_norm_eps)
         for name in ("batch_first", "norm_first", "bias"):
             boolean(name, getattr(self, name))
         _heads_divide("d_model", self.d_model, "nhead", self.nhead)

@@ -264,6 +264,11 @@ def positive_int(name: str, value: Any) -> int:
     return value
 
 
+def positive_number(name: str, value: Any) -> None:
+    if type(value) not in (int, float) or value <= 0:
+        raise ArgumentError(f"{name} must be a positive number, got {value!r}")
+
+
 def nonnegative_int(name: str, value: Any) -> int:
     if size_at_least(name, value, 0):
         return value  # type: ignore[no-any-return]

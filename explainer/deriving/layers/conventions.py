@@ -47,6 +47,27 @@ class Recurrent:
         words = f"two bias vectors{self.per} instead of one"
         return words + (" (as Keras's default, reset_after=True, does)" if self.gates == 3 else "")
 
+    def keras_stack(self, num_layers: int, bidirectional: bool) -> str:
+        """How PyTorch's num_layers and bidirectional are written in Keras, for the note."""
+        words = ""
+        if num_layers > 1:
+            words += (
+                f"; Keras has no num_layers: a stack of {num_layers} {self.keras} layers "
+                "(return_sequences=True), each reading the outputs of the one below"
+            )
+        if bidirectional:
+            words += f"; bidirectional=True is Bidirectional({self.keras}(...)) in Keras"
+        return words
+
+    def pytorch_bidirectional(self) -> str:
+        """How Keras's Bidirectional is written in PyTorch, for its why line."""
+        return f"PyTorch writes this as {self.pytorch}(..., bidirectional=True)"
+
+    def pytorch_biases(self, x_h_formula: str) -> str:
+        """PyTorch's two bias vectors, for the why line of a Keras layer that keeps one."""
+        keeps = f"PyTorch's {self.pytorch} keeps two bias vectors{self.per} (b_ih and b_hh)"
+        return f"{keeps}: {x_h_formula}"
+
     def two_biases_slip(self) -> str:
         """The named slip of PyTorch's count taken for a Keras layer that keeps one."""
         return f"two bias vectors{self.per} (PyTorch's count) instead of Keras's one"

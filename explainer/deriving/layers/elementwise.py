@@ -12,7 +12,7 @@ from .base import Derivation, Layer, boolean, one_of, positive_int, probability
 
 
 @dataclass(frozen=True)
-class _Elementwise(Layer):
+class Elementwise(Layer):
     """Applied value by value: the output shape is the input shape, and nothing is learnt."""
 
     what: ClassVar[str] = "applied to each value separately"
@@ -28,7 +28,7 @@ class _Elementwise(Layer):
 
 
 @dataclass(frozen=True)
-class ReLU(_Elementwise):
+class ReLU(Elementwise):
     """max(0, x)."""
 
     inplace: bool = False
@@ -40,7 +40,7 @@ class ReLU(_Elementwise):
 
 
 @dataclass(frozen=True)
-class Sigmoid(_Elementwise):
+class Sigmoid(Elementwise):
     """1 / (1 + e^(−x))."""
 
     summary: ClassVar[str] = "1/(1 + e^(−x)): no parameters, shape unchanged"
@@ -48,7 +48,7 @@ class Sigmoid(_Elementwise):
 
 
 @dataclass(frozen=True)
-class Tanh(_Elementwise):
+class Tanh(Elementwise):
     """tanh(x)."""
 
     summary: ClassVar[str] = "tanh(x): no parameters, shape unchanged"
@@ -56,7 +56,7 @@ class Tanh(_Elementwise):
 
 
 @dataclass(frozen=True)
-class Softmax(_Elementwise):
+class Softmax(Elementwise):
     """Normalises along ``dim`` into probabilities."""
 
     dim: int | None = None
@@ -79,7 +79,7 @@ class Softmax(_Elementwise):
 
 
 @dataclass(frozen=True)
-class Dropout(_Elementwise):
+class Dropout(Elementwise):
     """Zeroes a fraction p of the values while training."""
 
     p: float = 0.5
@@ -125,7 +125,7 @@ def _number(name: str, value: object) -> None:
 
 
 @dataclass(frozen=True)
-class LeakyReLU(_Elementwise):
+class LeakyReLU(Elementwise):
     """max(0, x) + negative_slope·min(0, x); the slope is fixed, not learnt."""
 
     negative_slope: float = 0.01
@@ -139,7 +139,7 @@ class LeakyReLU(_Elementwise):
 
 
 @dataclass(frozen=True)
-class ELU(_Elementwise):
+class ELU(Elementwise):
     """x for x > 0, alpha·(eˣ − 1) otherwise."""
 
     alpha: float = 1.0
@@ -153,7 +153,7 @@ class ELU(_Elementwise):
 
 
 @dataclass(frozen=True)
-class GELU(_Elementwise):
+class GELU(Elementwise):
     """x·Φ(x), exactly or with the tanh approximation."""
 
     approximate: str = "none"
@@ -165,7 +165,7 @@ class GELU(_Elementwise):
 
 
 @dataclass(frozen=True)
-class SiLU(_Elementwise):
+class SiLU(Elementwise):
     """x·sigmoid(x), also called swish."""
 
     inplace: bool = False
@@ -185,7 +185,7 @@ class ReLU6(SiLU):
 
 
 @dataclass(frozen=True)
-class Hardtanh(_Elementwise):
+class Hardtanh(Elementwise):
     """x clipped to [min_val, max_val]."""
 
     min_val: float = -1.0
@@ -205,7 +205,7 @@ class Hardtanh(_Elementwise):
 
 
 @dataclass(frozen=True)
-class Identity(_Elementwise):
+class Identity(Elementwise):
     """Passes its input through unchanged (a placeholder)."""
 
     what: ClassVar[str] = "passes the input through"
@@ -214,7 +214,7 @@ class Identity(_Elementwise):
 
 
 @dataclass(frozen=True)
-class PReLU(_Elementwise):
+class PReLU(Elementwise):
     """Leaky ReLU whose negative slope is learnt: one slope, or one per channel."""
 
     num_parameters: int = 1

@@ -14,16 +14,11 @@ from ...errors import ArgumentError, ShapeError
 from ..spec import Note, Shape
 from ..steps import Step, derive
 from ..symbolic import differ, same, size_at_least
-from .base import Comparison, Derivation, Layer, boolean, positive_int
+from .base import Comparison, Derivation, Layer, boolean, positive_int, positive_number
 from .conventions import BATCH_NORM
 
 AFFINE = "2*C"
 MEANINGS = {"C": "normalised features (channels)", "N": "normalised values per sample"}
-
-
-def _positive_number(name: str, value: Any) -> None:
-    if type(value) not in (int, float) or value <= 0:
-        raise ArgumentError(f"{name} must be a positive number, got {value!r}")
 
 
 def _momentum(value: Any) -> None:
@@ -58,7 +53,7 @@ class _BatchNorm(Layer):
 
     def __post_init__(self) -> None:
         positive_int("num_features", self.num_features)
-        _positive_number("eps", self.eps)
+        positive_number("eps", self.eps)
         _momentum(self.momentum)
         boolean("affine", self.affine)
         boolean("track_running_stats", self.track_running_stats)
@@ -178,7 +173,7 @@ class GroupNorm(Layer):
     def __post_init__(self) -> None:
         positive_int("num_groups", self.num_groups)
         positive_int("num_channels", self.num_channels)
-        _positive_number("eps", self.eps)
+        positive_number("eps", self.eps)
         boolean("affine", self.affine)
         boolean("bias", self.bias)
         if self.num_channels % self.num_groups:
@@ -219,7 +214,7 @@ class LayerNorm(Layer):
 
     def __post_init__(self) -> None:
         self._dims()
-        _positive_number("eps", self.eps)
+        positive_number("eps", self.eps)
         boolean("elementwise_affine", self.elementwise_affine)
         boolean("bias", self.bias)
 

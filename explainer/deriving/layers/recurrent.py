@@ -116,7 +116,7 @@ class _Recurrent(Layer):
             return self._gru_comparison()
         name = convention.keras
         steps = self._keras_steps(1, f"Keras's {name} has {convention.one_bias_words()}")
-        words = convention.keras_note + self._stack_words(name)
+        words = convention.keras_note + convention.keras_stack(self.num_layers, self.bidirectional)
         return Comparison("keras", steps, 0, Note(words, (("count", steps[-1].value),)))
 
     def _gru_comparison(self) -> Comparison:
@@ -126,19 +126,9 @@ class _Recurrent(Layer):
         renamed = tuple(replace(s, quantity=f"{s.quantity}, reset_after=False") for s in one)
         convention = BY_GATES[self.gates]
         numbers = (("count", two[-1].value), ("other", one[-1].value))
-        words = Note(convention.keras_note + self._stack_words(convention.keras), numbers)
+        stack = convention.keras_stack(self.num_layers, self.bidirectional)
+        words = Note(convention.keras_note + stack, numbers)
         return Comparison("keras", (*renamed, *two), 0, words)
-
-    def _stack_words(self, name: str) -> str:
-        words = ""
-        if self.num_layers > 1:
-            words += (
-                f"; Keras has no num_layers: a stack of {self.num_layers} {name} layers "
-                "(return_sequences=True), each reading the outputs of the one below"
-            )
-        if self.bidirectional:
-            words += f"; bidirectional=True is Bidirectional({name}(...)) in Keras"
-        return words
 
     def _keras_steps(self, biases: int, why: str) -> tuple[Step, ...]:
         """Keras's count of the same stack: each layer and direction with ``biases`` vectors

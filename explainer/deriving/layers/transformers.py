@@ -9,7 +9,7 @@ from ...errors import ShapeError
 from ..spec import Shape
 from ..steps import derive
 from .base import Derivation, Layer, positive_int
-from .elementwise import _Elementwise
+from .elementwise import Elementwise
 
 MEANINGS = {"i": "input features (nx)", "o": "output features (nf)"}
 
@@ -49,7 +49,7 @@ class Conv1D(Layer):
 
 
 @dataclass(frozen=True)
-class NewGELUActivation(_Elementwise):
+class NewGELUActivation(Elementwise):
     """GPT-2's GELU, the tanh approximation: no parameters."""
 
     source: ClassVar[str] = ""  # transformers' own: explainer check builds torch.nn only

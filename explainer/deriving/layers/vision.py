@@ -13,8 +13,16 @@ from ...errors import ArgumentError, ShapeError
 from ..spec import Shape
 from ..steps import derive
 from ..symbolic import differ, size_at_least
-from .base import Derivation, Layer, boolean, one_of, positive_int, probability
-from .norm import MEANINGS, _positive_number
+from .base import (
+    Derivation,
+    Layer,
+    boolean,
+    one_of,
+    positive_int,
+    positive_number,
+    probability,
+)
+from .norm import MEANINGS
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class LayerNorm2d(Layer):
 
     def __post_init__(self) -> None:
         self._channels()
-        _positive_number("eps", self.eps)
+        positive_number("eps", self.eps)
         boolean("elementwise_affine", self.elementwise_affine)
         boolean("bias", self.bias)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ...errors import ArgumentError, UnknownLayerError
-from ...reading.hf import HFConfig
+from .config import HFConfig
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...reading.hf import HFConfig
 from ..formula import sum_formula
 from ..steps import Step, derive
+from .config import HFConfig
 from .families import Part, Size, plan
 
 

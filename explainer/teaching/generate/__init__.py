@@ -1,7 +1,7 @@
 """Exercise generator: random valid architectures and questions about them, each with its
 answer and its worked solution from the engine.
 
-Data model (``explainer/teaching/generate/model.py``, all frozen dataclasses, pure data)
+Data model (``explainer/teaching/problems.py``, all frozen dataclasses, pure data)
 ------------------------------------------------------------------------------
 
 ``Quiz``      seed, topic (one, or several joined by commas: ``mlp,cnn``), difficulty, kinds
@@ -53,8 +53,11 @@ import dataclasses
 import random
 from collections.abc import Sequence
 
-from ...deriving.solve import solve
+from ...deriving.solve import Solution, solve
+from ...deriving.spec import Architecture
+from ...errors import ExplainerError
 from ...reading import parse
+from ..problems import Choice, Fault, Problem, Question, Quiz, TableRow, Working
 from . import named
 from .architectures import build, write
 from .ids import (
@@ -70,12 +73,14 @@ from .ids import (
     parse_id,
     plan,
 )
-from .model import Choice, Fault, Problem, Question, Quiz, TableRow, Working
+from .keras import keras_chain, to_keras
 from .posing import Stacked
 from .questions import POSERS
 
 MAX_SKIPS = 50  # repeated problems skipped in a row before giving up
 _ATTEMPTS = 20  # stacks tried for one problem before a kind is declared impossible
+# A Keras problem skips the stacks with no Keras form (about three in four at cnn hard).
+_KERAS_ATTEMPTS = 200
 
 
 def generate(
@@ -84,19 +89,22 @@ def generate(
     topic: str = "cnn",
     difficulty: str = "easy",
     kinds: Sequence[str] | None = None,
+    framework: str = "pytorch",
 ) -> Quiz:
-    """``count`` different problems; the same arguments give the same quiz in any process."""
+    """``count`` different problems; the same arguments give the same quiz in any process.
+    ``framework="keras"``: each problem written in Keras (explainer.generate.keras)."""
     check_seed(seed)
     check_count(count)
     if isinstance(kinds, str):
         raise GenerateError(f"kinds must be a list of kind names, got the string {kinds!r}")
-    planned = plan(topic, difficulty, None if kinds is None else tuple(kinds))
+    planned = plan(topic, difficulty, None if kinds is None else tuple(kinds), framework)
     problems: list[Problem] = []
     seen: set[tuple[object, ...]] = set()
     index = 0
     for position in range(count):
         each, kind = _slot(planned, position)
-        problem, index, new = draw(ProblemId(seed, index, each, difficulty, kind), seen)
+        pid = ProblemId(seed, index, each, difficulty, kind, framework)
+        problem, index, new = draw(pid, seen)
         if not new:
             raise GenerateError(
                 f"could not make {count} different {difficulty} {topic} problems: "
@@ -104,7 +112,8 @@ def generate(
             )
         problems.append(problem)
     chosen = kinds_in_turn(planned)
-    return Quiz(seed, ",".join(each for each, _ in planned), difficulty, chosen, tuple(problems))
+    topics = ",".join(each for each, _ in planned)
+    return Quiz(seed, topics, difficulty, chosen, tuple(problems), framework)
 
 
 def draw(first: ProblemId, seen: set[tuple[object, ...]]) -> tuple[Problem, int, bool]:
@@ -159,13 +168,20 @@ def problem_from_id(problem_id: str) -> Problem:
 
 def make(pid: ProblemId) -> Problem:
     rng = random.Random(str(pid))
-    for _ in range(_ATTEMPTS):
+    attempts = _ATTEMPTS if pid.framework == "pytorch" else _KERAS_ATTEMPTS
+    for _ in range(attempts):
         if pid.topic == SYMBOLIC:
             spec = named.build(rng, pid.difficulty)
         else:
             spec = write(build(rng, pid.topic, pid.difficulty), pid.topic)
         architecture = parse(spec)
-        stacked = Stacked(pid.topic, architecture, spec, solve(architecture))
+        solution = solve(architecture)
+        if pid.framework == "keras":
+            found = _in_keras(solution)
+            if found is None:
+                continue
+            spec, architecture, solution = found
+        stacked = Stacked(pid.topic, architecture, spec, solution)
         posed = POSERS[pid.kind](rng, stacked)
         if posed is None:
             continue
@@ -176,7 +192,9 @@ def make(pid: ProblemId) -> Problem:
             topic=pid.topic,
             difficulty=pid.difficulty,
             spec=faulty if faulty is not None else spec,
-            architecture=parse(faulty) if faulty is not None else architecture,
+            architecture=parse(faulty).with_framework(pid.framework)
+            if faulty is not None
+            else architecture,
             statement=posed.statement,
             shown_spec=posed.shown_spec or faulty or spec,
             questions=posed.questions,
@@ -184,7 +202,21 @@ def make(pid: ProblemId) -> Problem:
             corrected_spec=spec if faulty is not None else None,
             fault=posed.fault,
         )
-    raise RuntimeError(f"generator bug: no {pid.kind} question fits {_ATTEMPTS} stacks for {pid}")
+    raise RuntimeError(f"generator bug: no {pid.kind} question fits {attempts} stacks for {pid}")
+
+
+def _in_keras(solution: Solution) -> tuple[str, Architecture, Solution] | None:
+    """The stack written in Keras, parsed back and solved as Keras; None where it has no
+    Keras form (or Keras's rules leave no valid stack: a window larger than its input)."""
+    written = to_keras(solution)
+    if written is None:
+        return None
+    spec = keras_chain(written)
+    architecture = parse(spec).with_framework("keras")
+    try:
+        return spec, architecture, solve(architecture)
+    except ExplainerError:
+        return None
 
 
 __all__ = [

@@ -15,8 +15,8 @@ from ...deriving.solve import LayerResult, solve
 from ...deriving.spec import Architecture, Shape
 from ...errors import ExplainerError
 from ...reading import parse
+from ..problems import Fault, Question
 from .architectures import write
-from .model import Fault, Question
 from .posing import Posed, Stacked, is_written, replace_argument, shape_text
 
 MISTAKES = {

@@ -2,7 +2,8 @@
 
 A problem id names everything that regenerates the problem::
 
-    s7-i3-cnn-easy-table
+    s7-i3-cnn-easy-table          s7-i3-cnn-easy-table-keras
+    │  │  │   │    │                                 └ framework: keras (PyTorch unsaid)
     │  │  │   │    └ kind: table | params | shape | inverse | choice | error
     │  │  │   │          (topic symbolic: formula | budget | growth)
     │  │  │   └ difficulty: easy | medium | hard
@@ -19,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ...boundary import excerpt
 from ...errors import ExplainerError, did_you_mean
-from ...reading.boundary import excerpt
 
 TOPICS = ("mlp", "cnn", "course", "rnn", "norm", "attention")
 PLANNED_TOPICS: tuple[str, ...] = ()  # topics named before their layers exist: none now
@@ -62,7 +63,10 @@ _NOT_FOR[SYMBOLIC] = dict.fromkeys(KINDS, _NUMBERS)
 
 MAX_COUNT = 1000
 MAX_SEED = 10**18 - 1  # the id's seed field holds 18 digits: every accepted seed round-trips
-_ID = re.compile(r"s(0|[1-9][0-9]{0,17})-i(0|[1-9][0-9]{0,8})-([a-z]+)-([a-z]+)-([a-z]+)")
+_ID = re.compile(
+    r"s(0|[1-9][0-9]{0,17})-i(0|[1-9][0-9]{0,8})-([a-z]+)-([a-z]+)-([a-z]+)(?:-(keras))?"
+)
+FRAMEWORKS = ("pytorch", "keras")
 
 
 class GenerateError(ExplainerError):
@@ -76,15 +80,17 @@ class ProblemId:
     topic: str
     difficulty: str
     kind: str
+    framework: str = "pytorch"  # whose layers the problem writes (explainer.generate.keras)
 
     def __post_init__(self) -> None:
         check_seed(self.seed)
         if type(self.index) is not int or self.index < 0:
             raise GenerateError(f"problem index must be a non-negative integer, got {self.index!r}")
-        check_options(self.topic, self.difficulty, (self.kind,))
+        check_options(self.topic, self.difficulty, (self.kind,), self.framework)
 
     def __str__(self) -> str:
-        return f"s{self.seed}-i{self.index}-{self.topic}-{self.difficulty}-{self.kind}"
+        own = f"s{self.seed}-i{self.index}-{self.topic}-{self.difficulty}-{self.kind}"
+        return own if self.framework == "pytorch" else f"{own}-{self.framework}"
 
 
 def parse_id(text: str) -> ProblemId:
@@ -94,8 +100,8 @@ def parse_id(text: str) -> ProblemId:
             f"bad problem id {excerpt(str(text))}: expected "
             "s<seed>-i<index>-<topic>-<difficulty>-<kind>, e.g. s7-i3-cnn-easy-table"
         )
-    seed, index, topic, difficulty, kind = match.groups()
-    return ProblemId(int(seed), int(index), topic, difficulty, kind)
+    seed, index, topic, difficulty, kind, framework = match.groups()
+    return ProblemId(int(seed), int(index), topic, difficulty, kind, framework or "pytorch")
 
 
 def check_seed(seed: object) -> int:
@@ -114,8 +120,11 @@ def check_count(count: object) -> int:
     return count
 
 
-def check_options(topic: str, difficulty: str, kinds: tuple[str, ...]) -> None:
+def check_options(
+    topic: str, difficulty: str, kinds: tuple[str, ...], framework: str = "pytorch"
+) -> None:
     _check_topic(topic)
+    _check_framework(topic, kinds, framework)
     _one_of("difficulty", difficulty, DIFFICULTIES)
     if not kinds:
         raise GenerateError(f"no question kinds given; kinds: {', '.join(ALL_KINDS)}")
@@ -139,7 +148,7 @@ def split_topics(topic: str) -> tuple[str, ...]:
 
 
 def plan(
-    topic: str, difficulty: str, kinds: tuple[str, ...] | None
+    topic: str, difficulty: str, kinds: tuple[str, ...] | None, framework: str = "pytorch"
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Each topic of ``topic`` with the kinds it is asked in: every kind that applies to it,
     or those of ``kinds`` that do. One topic keeps the strict check (a kind that does not
@@ -148,8 +157,13 @@ def plan(
     topics = split_topics(topic)
     if len(topics) == 1 or kinds is None:
         for each in topics:
-            check_options(each, difficulty, kinds if kinds is not None else kinds_for(each))
-        return tuple((each, kinds if kinds is not None else kinds_for(each)) for each in topics)
+            own = kinds if kinds is not None else kinds_for(each, framework)
+            check_options(each, difficulty, own, framework)
+        return tuple(
+            (each, kinds if kinds is not None else kinds_for(each, framework)) for each in topics
+        )
+    for each in topics:
+        _check_framework(each, kinds, framework)
     _one_of("difficulty", difficulty, DIFFICULTIES)
     if not kinds:
         raise GenerateError(f"no question kinds given; kinds: {', '.join(ALL_KINDS)}")
@@ -168,10 +182,33 @@ def plan(
     return tuple(planned)
 
 
-def kinds_for(topic: str) -> tuple[str, ...]:
+def kinds_for(topic: str, framework: str = "pytorch") -> tuple[str, ...]:
     """Every kind that applies to ``topic``, in the order of KINDS."""
+    from .keras import KERAS_KINDS
+
     _check_topic(topic)
-    return tuple(kind for kind in ALL_KINDS if kind not in _NOT_FOR.get(topic, {}))
+    own = tuple(kind for kind in ALL_KINDS if kind not in _NOT_FOR.get(topic, {}))
+    return own if framework == "pytorch" else tuple(k for k in own if k in KERAS_KINDS)
+
+
+def _check_framework(topic: str, kinds: tuple[str, ...], framework: str) -> None:
+    """Keras problems: the topics whose layers all have a Keras form, and the kinds that ask
+    about the solution alone (explainer.generate.keras says why)."""
+    from .keras import KERAS_KINDS, KERAS_TOPICS
+
+    _one_of("framework", framework, FRAMEWORKS)
+    if framework != "keras":
+        return
+    if topic not in KERAS_TOPICS:
+        raise GenerateError(
+            f"topic {topic!r} has no Keras problems yet; Keras topics: {', '.join(KERAS_TOPICS)}"
+        )
+    for kind in kinds:
+        if kind not in KERAS_KINDS:
+            raise GenerateError(
+                f"question kind {kind!r} has no Keras problems yet (it turns on PyTorch's "
+                f"arguments); Keras kinds: {', '.join(KERAS_KINDS)}"
+            )
 
 
 def _check_topic(topic: str) -> None:

@@ -28,8 +28,8 @@ from ...deriving.formula import evaluate_exact
 from ...deriving.solve import LayerResult, Solution
 from ...deriving.spec import Architecture
 from ...deriving.steps import Step
+from ..problems import Question, Working
 from .architectures import write
-from .model import Question, Working
 from .posing import BLANK, Posed, Stacked, count_text, replace_argument, shape_text
 
 # symbol -> (what it means, the argument it fills)

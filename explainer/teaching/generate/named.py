@@ -18,7 +18,6 @@ count taken as proportional to the size (or to its square).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from typing import Any
 
 import sympy
@@ -30,7 +29,7 @@ from ...deriving.spec import Architecture
 from ...deriving.steps import Step
 from ...deriving.symbolic import let, symbol
 from ...deriving.unknown import Unknown, solve_for
-from .model import Choice, Question
+from ..problems import Budget, Choice, Growth, Question
 from .posing import Posed, Stacked, count_text, replace_argument
 
 LETTERS = "ABCD"
@@ -48,32 +47,6 @@ BUDGETS = tuple(m * 10**e for e in range(4, 8) for m in (1, 2, 5))
 SCALES = (2, 3, 4)
 SCALE = "what the size is multiplied by"
 _BIASED = ("Linear", "Conv2d")  # the layers whose bias the "bias forgotten" mistake drops
-
-
-@dataclass(frozen=True)
-class Budget:
-    """The working of a budget question: explainer.deriving.unknown's, for the given numbers."""
-
-    name: str
-    given: tuple[tuple[str, int], ...]  # the other sizes' numbers
-    unknown: Unknown
-    total: Step  # the total with the other sizes' numbers in place: a formula in the unknown
-
-
-@dataclass(frozen=True)
-class Growth:
-    """``T(s·h)/T(h)``: the formula, the scaled formula, their ratio, then the numbers."""
-
-    name: str
-    scale: int
-    given: tuple[tuple[str, int], ...]  # every size's number, the scaled one included
-    total: Any  # T, expanded, in the named sizes
-    scaled: Any  # T with name -> scale·name, expanded
-    ratio: Any  # scaled / total, as sympy cancels it
-    before: int  # T at the numbers
-    after: int  # T at the numbers with the size scaled
-    factor: Any  # after / before: an exact sympy Rational
-    steps: tuple[Step, ...]  # T, then T' at the numbers, then the ratio of the formulas
 
 
 # -- the stacks -------------------------------------------------------------------------------

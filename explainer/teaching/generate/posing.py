@@ -10,8 +10,8 @@ from ...deriving.solve import LayerResult, Solution, solve
 from ...deriving.spec import Architecture, LayerSpec, Shape
 from ...errors import ExplainerError
 from ...rendering.render import group_digits
+from ..problems import Fault, Question
 from .architectures import write
-from .model import Fault, Question
 
 
 @dataclass(frozen=True)
@@ -77,18 +77,21 @@ def hide_after(stacked: Stacked, index: int) -> str | None:
     without the input sizes it restates (``Linear(7200, 10)`` would print a flattened size),
     as the course notation writes FC(10). None where the engine cannot infer one of them."""
     layers = list(stacked.architecture.layers)
+    framework = stacked.architecture.framework
     for position in range(index, len(layers)):
         layer = layers[position]
-        kind, _ = resolve(layer.call)
+        kind, _ = resolve(layer.call, framework)
         for argument in getattr(kind, "inferred", {}):
             if is_written(layer, argument):
                 layer = drop_argument(layer, argument)
         layers[position] = layer
-    hidden = Architecture(tuple(layers), stacked.architecture.input_shape)
+    hidden = Architecture(tuple(layers), stacked.architecture.input_shape, framework=framework)
     try:
         same = solve(hidden).total_params == stacked.solution.total_params
     except ExplainerError:
         return None
+    if framework == "keras":  # Keras infers every input size: nothing to hide
+        return stacked.spec if same else None
     return write(hidden, stacked.topic) if same else None
 
 

@@ -9,12 +9,18 @@ from collections.abc import Callable
 from ...deriving.layers.base import Misconception
 from ...deriving.layers.sizes import AXES
 from ...deriving.solve import LayerResult
+from ..problems import Choice, Question, TableRow
 from . import faults, inverse, named
-from .model import Choice, Question, TableRow
 from .posing import Posed, Stacked, hide_after, label, shape_text
 
 LETTERS = "ABCD"
 SHAPE_HINT = "(without the batch dimension, e.g. 16×14×14 or 128)"
+# Keras's shapes are channels-last: the channels come last.
+KERAS_SHAPE_HINT = "(without the batch dimension, channels last, e.g. 14×14×16 or 128)"
+
+
+def _hint(stacked: Stacked) -> str:
+    return KERAS_SHAPE_HINT if stacked.architecture.framework == "keras" else SHAPE_HINT
 
 
 def table(rng: random.Random, stacked: Stacked) -> Posed:
@@ -63,10 +69,10 @@ def shape(rng: random.Random, stacked: Stacked) -> Posed | None:
         return None
     if last is not None and (not changing or rng.random() < 0.3):
         result = last
-        prompt = f"What is the output shape of the whole stack? {SHAPE_HINT}"
+        prompt = f"What is the output shape of the whole stack? {_hint(stacked)}"
     else:
         result = rng.choice(changing)
-        prompt = f"What is the output shape after {label(result)}? {SHAPE_HINT}"
+        prompt = f"What is the output shape after {label(result)}? {_hint(stacked)}"
     shown = hide_after(stacked, result.index)
     if shown is None:
         return None

@@ -15,9 +15,9 @@ from ...deriving.steps import Step
 from ...errors import ExplainerError
 from ...rendering.fade import Blank, blank_last
 from ..generate import Choice, Fault, Problem, Question, Working
-from ..generate.named import Budget, Growth
 from ..generate.posing import Stacked
 from ..generate.questions import table
+from ..problems import Budget, Growth
 from .answers import Answer
 from .mistakes import (
     Mistake,

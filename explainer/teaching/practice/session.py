@@ -63,14 +63,22 @@ class Session:
     again = "explainer solve --problem ID"  # what works a played problem out again
 
     def __init__(
-        self, seed: int, topic: str = "cnn", difficulty: str = "easy", count: int = 5, fade: int = 0
+        self,
+        seed: int,
+        topic: str = "cnn",
+        difficulty: str = "easy",
+        count: int = 5,
+        fade: int = 0,
+        framework: str = "pytorch",
     ) -> None:
         check_seed(seed)
         check_count(count)
         if type(fade) is not int or fade < 0:
             raise ExplainerError(f"--fade must be a non-negative integer, got {fade!r}")
-        self.kinds = ("table",) if fade else tuple(k for k in kinds_for(topic) if k != "table")
-        check_options(topic, difficulty, self.kinds)
+        own = kinds_for(topic, framework)
+        self.kinds = ("table",) if fade else tuple(k for k in own if k != "table")
+        check_options(topic, difficulty, self.kinds, framework)
+        self.framework = framework
         self.seed, self.topic, self.count, self.fade = seed, topic, count, fade
         self.start_level = difficulty
         self._level = DIFFICULTIES.index(difficulty)
@@ -209,7 +217,7 @@ class Session:
     def _make(self) -> Problem:
         kind = self.kinds[len(self.played) % len(self.kinds)]
         level = DIFFICULTIES[self._level]
-        first = ProblemId(self.seed, self._index, self.topic, level, kind)
+        first = ProblemId(self.seed, self._index, self.topic, level, kind, self.framework)
         # A problem that repeats an earlier one is skipped, as in a quiz; after MAX_SKIPS
         # repeats the session goes on with the last one rather than stop.
         problem, self._index, _ = draw(first, self._seen)

@@ -35,7 +35,7 @@ FORMATS = ("markdown", "latex", "html", "json", "moodle", "gift", "qti", "anki")
 PLATFORMS = ("moodle", "gift", "qti")  # one import file that carries the answers as feedback
 INLINE = ("markdown", "html")  # formats that can fold the answers into the sheet
 ANSWERS = ("separate", "inline")
-FRAMEWORKS = ("pytorch",)
-PLANNED_FRAMEWORKS = ("keras",)  # the generator writes PyTorch layers only, for now
+FRAMEWORKS = ("pytorch", "keras")  # keras: explainer.generate.keras writes the problems
+PLANNED_FRAMEWORKS: tuple[str, ...] = ()
 
 __all__ = ["ANSWERS", "FORMATS", "FRAMEWORKS", "INLINE", "PLANNED_FRAMEWORKS", "PLATFORMS"]

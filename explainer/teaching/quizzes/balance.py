@@ -17,12 +17,12 @@ measure of the work, not of the luck of the numbers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ...rendering.quiz_parts import parts
 from ..generate import Problem, ProblemId, Quiz, problem_key
 from ..generate import make as make_problem
 from ..practice import items, table_items
-from .parts import parts
 
 TRIES = 60  # candidates per problem before the closest one is taken
 TOLERANCE = 0.15  # a score within 15 % of the reference's (at least 2 steps either way)
@@ -61,15 +61,20 @@ def balanced_quizzes(
     taken: set[tuple[object, ...]] = set()  # every problem some student already has
     made = []
     for seed in seeds:
-        problems = _variant(seed, reference.difficulty, wanted, taken)
-        made.append(Quiz(seed, reference.topic, reference.difficulty, reference.kinds, problems))
+        problems = _variant(seed, reference.difficulty, wanted, taken, reference.framework)
+        quiz = Quiz(seed, reference.topic, reference.difficulty, reference.kinds, problems)
+        made.append(replace(quiz, framework=reference.framework))
         if tick is not None:
             tick(len(problems))
     return tuple(made)
 
 
 def _variant(
-    seed: int, difficulty: str, wanted: tuple[Target, ...], taken: set[tuple[object, ...]]
+    seed: int,
+    difficulty: str,
+    wanted: tuple[Target, ...],
+    taken: set[tuple[object, ...]],
+    framework: str = "pytorch",
 ) -> tuple[Problem, ...]:
     own: set[tuple[object, ...]] = set()
     chosen: list[Problem] = []
@@ -77,7 +82,8 @@ def _variant(
     for target in wanted:
         best: tuple[tuple[bool, bool, bool, int], Problem] | None = None
         for _ in range(TRIES):
-            problem = make_problem(ProblemId(seed, index, target.topic, difficulty, target.kind))
+            pid = ProblemId(seed, index, target.topic, difficulty, target.kind, framework)
+            problem = make_problem(pid)
             index += 1
             key = problem_key(problem)
             if key in own:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ...errors import ExplainerError
+from ...reading.roster import Student
 from ...rendering.quiz_documents import (
     KEY,
     LATEXMKRC,
@@ -19,8 +20,7 @@ from ...rendering.quiz_documents import (
 )
 from ..generate import generate
 from ..generate.ids import check_count, check_seed, plan
-from . import ANSWERS, FORMATS, FRAMEWORKS, INLINE, PLANNED_FRAMEWORKS, PLATFORMS
-from .roster import Student
+from . import ANSWERS, FORMATS, FRAMEWORKS, INLINE, PLATFORMS
 
 Progress = Callable[[int], None]  # told how many more problems are done
 
@@ -39,19 +39,14 @@ def settings(
     points: int = 0,
 ) -> Settings:
     """Checked options: every mistake is found before anything is generated."""
-    if framework in PLANNED_FRAMEWORKS:
-        raise QuizError(
-            f"framework {framework!r} is not available for quizzes yet: the generator writes "
-            "PyTorch layers only; use --framework pytorch"
-        )
     if framework not in FRAMEWORKS:
         raise QuizError(f"unknown framework {framework!r}; frameworks: {', '.join(FRAMEWORKS)}")
     check_seed(seed)
     check_count(count)
-    plan(topic, difficulty, kinds)
+    plan(topic, difficulty, kinds, framework)
     if type(points) is not int or not 0 <= points <= 1000:
         raise QuizError(f"--points must be a whole number from 0 to 1000, got {points!r}")
-    return Settings(seed, count, topic, difficulty, kinds, points)
+    return Settings(seed, count, topic, difficulty, kinds, points, framework)
 
 
 def check_format(fmt: str, answers: str, points: int = 0) -> None:
@@ -108,7 +103,9 @@ def variants(
 ) -> tuple[Variant, ...]:
     """The quiz of the seed, or one per student: each seeded from the student's id, and
     balanced against the seed's own quiz (see :mod:`.balance`)."""
-    reference = generate(chosen.seed, chosen.count, chosen.topic, chosen.difficulty, chosen.kinds)
+    reference = generate(
+        chosen.seed, chosen.count, chosen.topic, chosen.difficulty, chosen.kinds, chosen.framework
+    )
     if not students:
         if progress is not None:
             progress(chosen.count)
@@ -155,6 +152,8 @@ def command(chosen: Settings, seed: int) -> str:
     words += ["--topic", chosen.topic, "--difficulty", chosen.difficulty]
     if chosen.kinds is not None:
         words += ["--kinds", ",".join(chosen.kinds)]
+    if chosen.framework != "pytorch":
+        words += ["--framework", chosen.framework]
     return shlex.join(words)
 
 

@@ -38,13 +38,13 @@ from ...deriving.formula import ordered
 from ...deriving.solve import solve
 from ...deriving.symbolic import symbol
 from ...reading import bank
+from ...reading.roster import Student
 from ...rendering.printing import UnicodePrinter
 from ...rendering.quiz_documents import Settings, Variant, environment
 from ...rendering.render import group_digits
 from ..generate import Problem, Question, TableRow
 from ..practice import READ_AS_FORMULA, Answer, Item, fractional, items, row_items, table_problem
 from . import make
-from .roster import Student
 
 PAGE = "selfstudy.html"
 TEMPLATE = "selfstudy.html"

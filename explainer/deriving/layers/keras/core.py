@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from ....errors import ArgumentError, ShapeError
 from ...spec import Note, Shape
 from ...steps import Step, derive
-from ..base import Comparison, Derivation, boolean, positive_int
+from ..base import Comparison, Derivation, boolean, positive_int, positive_number
 from ..conventions import BATCH_NORM
 from ..linear import Linear
 from ..norm import AFFINE
@@ -173,7 +173,7 @@ class BatchNormalization(KerasLayer):
         if type(self.axis) is not int:
             raise ArgumentError(f"axis must be an integer, got {self.axis!r}")
         rate("momentum", self.momentum)
-        _positive_number("epsilon", self.epsilon)
+        positive_number("epsilon", self.epsilon)
         boolean("center", self.center)
         boolean("scale", self.scale)
 
@@ -245,7 +245,7 @@ class LayerNormalization(KerasLayer):
 
     def _check(self) -> None:
         self._axes()
-        _positive_number("epsilon", self.epsilon)
+        positive_number("epsilon", self.epsilon)
         boolean("center", self.center)
         boolean("scale", self.scale)
         boolean("rms_scaling", self.rms_scaling)
@@ -275,11 +275,6 @@ class LayerNormalization(KerasLayer):
         why += f" values along axis {self.axis!r}, as PyTorch's LayerNorm over those dimensions"
         step = derive("parameters", formula, {"N": size}, NORM_MEANINGS, why)
         return Derivation(shape, step.value, (step,), keep, step.why)
-
-
-def _positive_number(name: str, value: Any) -> None:
-    if type(value) not in (int, float) or value <= 0:
-        raise ArgumentError(f"{name} must be a positive number, got {value!r}")
 
 
 def _unchanged(layer: KerasLayer, shape: Shape, what: str, why: str = "") -> Derivation:
@@ -364,3 +359,23 @@ class Flatten(KerasLayer):
             )
         no = f"{self.type_name()} has no weights: 0"
         return Derivation((step.value,), 0, (step,), shape_why, no)
+
+
+@dataclass(frozen=True)
+class InputLayer(KerasLayer):
+    """A functional model's further input (``keras.Input``), beside the first one (node 0):
+    a node that reads nothing and gives its own shape, as model.summary() lists it."""
+
+    shape: Any
+    dtype: str | None = passive(None)
+
+    summary: ClassVar[str] = "a further input of a functional model: its own shape, no parameters"
+    example: ClassVar[str] = "input(7, 6) -> InputLayer(shape=(7, 6))"
+
+    def _check(self) -> None:
+        if not isinstance(self.shape, tuple) or not self.shape:
+            raise ArgumentError(f"shape must be a tuple of sizes, got {self.shape!r}")
+
+    def _derive(self, shape: Shape) -> Derivation:
+        why = "a model input: the shape it is given (without the batch)"
+        return Derivation(tuple(self.shape), 0, (), why, "InputLayer has no weights: 0")

@@ -10,8 +10,16 @@ from typing import Any, ClassVar
 from ....errors import ArgumentError, ShapeError
 from ...spec import Shape
 from ...steps import derive
+from ...symbolic import is_open
 from ..base import Derivation
 from .base import KerasLayer
+
+
+def _agree(shapes: tuple[Shape, ...]) -> bool:
+    """Keras's check: size by size, the sizes not left None are one size."""
+    return all(
+        len({s for s in sizes if not is_open(s)}) <= 1 for sizes in zip(*shapes, strict=True)
+    )
 
 
 def _listed(shapes: tuple[Shape, ...]) -> str:
@@ -47,17 +55,22 @@ class _ValueByValue(_Merge):
             raise ShapeError(
                 f"{self.type_name()} needs inputs of the same rank, got {_listed(shapes)}"
             )
-        output = []
-        for sizes in zip(*shapes, strict=True):
-            wide = {s for s in sizes if s != 1}
-            if len(wide) > 1:
-                raise ShapeError(
-                    f"{self.type_name()} needs inputs of the same shape (or sizes of 1 that "
-                    f"broadcast), got {_listed(shapes)}"
-                )
-            output.append(wide.pop() if wide else 1)
+        output = list(shapes[0])
+        for shape in shapes[1:]:  # input by input, as Keras reduces them
+            output = [self._size(a, b, shapes) for a, b in zip(output, shape, strict=True)]
         why = f"the {self.operation} of the {len(shapes)} inputs, value by value"
         return Derivation(tuple(output), 0, (), why, f"{self.type_name()} has no weights: 0")
+
+    def _size(self, a: Any, b: Any, shapes: tuple[Shape, ...]) -> Any:
+        """Keras's rule: a size left None gives None (checked when run); a 1 broadcasts."""
+        if is_open(a) or is_open(b):
+            return a if is_open(a) else b
+        if a != b and 1 not in (a, b):
+            raise ShapeError(
+                f"{self.type_name()} needs inputs of the same shape (or sizes of 1 that "
+                f"broadcast), got {_listed(shapes)}"
+            )
+        return b if a == 1 else a
 
 
 @dataclass(frozen=True)
@@ -130,7 +143,7 @@ class Concatenate(_Merge):
     def _merge(self, shapes: tuple[Shape, ...]) -> Derivation:
         rank = len(shapes[0]) + 1
         index = self.axis + rank if self.axis < 0 else self.axis
-        if index == 0 and len(set(shapes)) == 1:
+        if index == 0 and len({len(s) for s in shapes}) == 1 and _agree(shapes):
             why = "joined along the batch axis: more samples, each of the same shape"
             return Derivation(shapes[0], 0, (), why, "Concatenate has no weights: 0")
         if len({len(s) for s in shapes}) != 1 or not 1 <= index < rank:
@@ -139,8 +152,7 @@ class Concatenate(_Merge):
                 f"{_listed(shapes)}"
             )
         axis = index - 1
-        rest = {shape[:axis] + shape[axis + 1 :] for shape in shapes}
-        if len(rest) != 1:
+        if not _agree(tuple(shape[:axis] + shape[axis + 1 :] for shape in shapes)):
             raise ShapeError(
                 f"Concatenate(axis={self.axis}) needs the other sizes equal, got {_listed(shapes)}"
             )

@@ -144,10 +144,8 @@ class _Recurrent(KerasLayer):
         if self.biases == 1:
             # Its count is --compare-frameworks' to show, grouped as --digits says: a why line
             # is words, and the solver writes no count into words.
-            formula, per = "h·(x + h) + 2h", ""
-            if g > 1:
-                formula, per = f"{g}·({formula})", " per gate"
-            why += f"; PyTorch's {torch} keeps two bias vectors{per} (b_ih and b_hh): {formula}"
+            formula = "h·(x + h) + 2h" if g == 1 else f"{g}·(h·(x + h) + 2h)"
+            why += "; " + self.convention.pytorch_biases(formula)
         elif self.biases == 2:
             why += f", as PyTorch's {torch} keeps them"
         return why
@@ -402,8 +400,8 @@ class Bidirectional(KerasLayer):
             mode = f"merge_mode={self.merge_mode!r}"
             shape_why = f"{one.shape_why}; {mode} combines the 2 directions value by value"
         why = (
-            f"a forward and a backward {name}, each with its own weights; PyTorch writes "
-            f"this as {inner.convention.pytorch}(..., bidirectional=True)"
+            f"a forward and a backward {name}, each with its own weights; "
+            + inner.convention.pytorch_bidirectional()
         )
         params = derive("parameters", "2*p", {"p": one.params}, MEANINGS, why, counts=True)
         return Derivation(

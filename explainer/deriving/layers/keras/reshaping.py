@@ -9,9 +9,10 @@ from math import prod
 from typing import Any, ClassVar
 
 from ....errors import ArgumentError, ShapeError
-from ...spec import Shape
+from ... import symbolic
+from ...spec import OPEN, Shape
 from ...steps import Step, derive
-from ...symbolic import differ
+from ...symbolic import differ, fails, is_open
 from ..base import Derivation, boolean
 from .base import KerasLayer, channels_last
 
@@ -102,7 +103,7 @@ class Cropping2D(KerasLayer):
     def _derive(self, shape: Shape) -> Derivation:
         pairs = _pairs("cropping", self.cropping, False)
         for axis, size, (a, b) in zip(("height", "width"), shape[:2], pairs, strict=True):
-            if a + b >= size:
+            if fails(a + b >= size):  # a size left None: assumed large enough, as Keras does
                 raise ShapeError(
                     f"cropping {a} + {b} = {a + b} leaves nothing of the input {axis} {size}"
                 )
@@ -135,6 +136,11 @@ class Reshape(KerasLayer):
         target = tuple(self.target_shape)
         total, known = prod(shape), prod(s for s in target if s != -1)
         steps: tuple[Step, ...] = ()
+        if -1 in target and is_open(total):  # Keras's -1 on a size left None: None
+            why = "the same values, rearranged; -1 stands for what the None size holds"
+            size = symbolic.symbol(f"{OPEN}reshape{target}")
+            target = tuple(size if s == -1 else s for s in target)
+            return Derivation(target, 0, (), why, "Reshape has no weights: 0")
         if -1 in target:
             if differ(total % known, 0):  # a named size (explainer.symbolic): as sympy decides
                 raise ShapeError(
@@ -222,6 +228,11 @@ class Normalization(KerasLayer):
                     "(axis 0 is the batch)"
                 )
             kept.append(shape[index - 1])
+            if is_open(kept[-1]):  # Keras refuses it too: the statistics need a known size
+                raise ShapeError(
+                    f"axis={axis} is None in {[-1, *shape]}: Normalization keeps a mean and a "
+                    "variance per feature along it, so its size must be known"
+                )
         keep = "normalising keeps the shape"
         if self.mean is not None:
             why = "Normalization has no weights: 0 (mean and variance are given as fixed numbers)"

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, cast
 from ....errors import ArgumentError, ShapeError
 from ...spec import LayerCall, Shape
 from ...steps import Step, derive
+from ...symbolic import is_open
 from ..base import Derivation, bind, positive_int
 from .base import KerasLayer
 
@@ -100,7 +101,12 @@ class LayerScale(KerasLayer):
         positive_int("projection_dim", self.projection_dim)
 
     def _derive(self, shape: Shape) -> Derivation:
-        if shape[-1] != self.projection_dim:
+        if is_open(shape[-1]) and self.projection_dim != 1:
+            raise ShapeError(
+                f"the input's channels are None: Keras cannot multiply them by "
+                f"projection_dim={self.projection_dim} scales (only 1 broadcasts)"
+            )
+        if not is_open(shape[-1]) and shape[-1] != self.projection_dim:
             raise ShapeError(
                 f"projection_dim={self.projection_dim} is not the input's {shape[-1]} channels"
             )

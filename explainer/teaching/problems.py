@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ...deriving.formula import Formula, Path
-from ...deriving.layers.base import Misconception
-from ...deriving.solve import Solution
-from ...deriving.spec import Architecture, Shape
+from ..deriving.formula import Formula, Path
+from ..deriving.layers.base import Misconception
+from ..deriving.solve import Solution
+from ..deriving.spec import Architecture, Shape
+from ..deriving.steps import Step
+from ..deriving.unknown import Unknown
 
 
 @dataclass(frozen=True)
@@ -139,3 +141,30 @@ class Quiz:
     difficulty: str
     kinds: tuple[str, ...]
     problems: tuple[Problem, ...]
+    framework: str = "pytorch"  # whose layers the problems write
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The working of a budget question: explainer.deriving.unknown's, for the given numbers."""
+
+    name: str
+    given: tuple[tuple[str, int], ...]  # the other sizes' numbers
+    unknown: Unknown
+    total: Step  # the total with the other sizes' numbers in place: a formula in the unknown
+
+
+@dataclass(frozen=True)
+class Growth:
+    """``T(s·h)/T(h)``: the formula, the scaled formula, their ratio, then the numbers."""
+
+    name: str
+    scale: int
+    given: tuple[tuple[str, int], ...]  # every size's number, the scaled one included
+    total: Any  # T, expanded, in the named sizes
+    scaled: Any  # T with name -> scale·name, expanded
+    ratio: Any  # scaled / total, as sympy cancels it
+    before: int  # T at the numbers
+    after: int  # T at the numbers with the size scaled
+    factor: Any  # after / before: an exact sympy Rational
+    steps: tuple[Step, ...]  # T, then T' at the numbers, then the ratio of the formulas

@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import ExplainerError
-from ...reading.boundary import (
+from ..boundary import (
     MAX_FIELD_CHARS,
     MAX_FILE_BYTES,
     MAX_ROSTER_ROWS,
@@ -25,6 +24,7 @@ from ...reading.boundary import (
     excerpt,
     read_file,
 )
+from ..errors import ExplainerError
 
 ID_COLUMNS = ("id", "student_id")
 # A student's files go into students/<id>/: no separators, no leading dot, no spaces.

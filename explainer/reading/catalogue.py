@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..api import solve_spec
-from .layers import registry
-from .solve import LayerResult, solve
-from .spec import Architecture, LayerSpec
+from ..deriving.layers import registry
+from ..deriving.solution import LayerResult
+from ..deriving.solve import solve
+from ..deriving.spec import Architecture, LayerSpec
+from . import parse
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def catalogue(framework: str = "pytorch") -> tuple[Entry, ...]:
 def _solved(name: str, kind: Any, framework: str) -> LayerResult:
     """The example's last layer; a merge's example is the layer on its example inputs."""
     if not kind.example_inputs:
-        return solve_spec(kind.example, framework=framework).layers[-1]
+        return solve(parse(kind.example).with_framework(framework)).layers[-1]
     first, *others = kind.example_inputs
     spec = LayerSpec(name, text=kind.example, input_shape=first, other_inputs=tuple(others))
     return solve(Architecture((spec,), first, framework=framework)).layers[-1]

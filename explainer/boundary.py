@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import ExplainerError
+from .errors import ExplainerError
 
 # The documented limits (README, "Limits and exit codes").
 MAX_SPEC_CHARS = 1_000_000  # a spec: argument, file or standard input

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...deriving.formula import ordered
-from ...deriving.spec import Shape
-from ...rendering.printing import UnicodePrinter
-from ...rendering.render import group_digits
-from ..generate import Choice, Problem, Question, TableRow
+from ..deriving.formula import ordered
+from ..deriving.spec import Shape
+from ..teaching.problems import Choice, Problem, Question, TableRow
+from .printing import UnicodePrinter
+from .render import group_digits
 
 COUNTS = ("total", "params")  # answers that are parameter counts: grouped like every count
 SYMBOLIC = ("formula", "growth")  # answers that are sympy values (topic symbolic)

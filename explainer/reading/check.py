@@ -15,14 +15,14 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..deriving.layers import Layer
+from ..deriving.solution import LayerResult, Solution
+from ..deriving.spec import LayerCall
 from ..errors import ExplainerError
-from ..reading.live import torch_module
-from .layers import Layer
-from .solve import LayerResult, Solution
-from .spec import LayerCall
+from .frameworks import keras_module, torch_module
 
 if TYPE_CHECKING:
-    from ..reading.live import Reading
+    from .live import Reading
 
 DEFAULT_MAX_MEMORY = "1GB"
 BATCH = 2  # batch normalisation without running statistics needs more than one value
@@ -35,8 +35,8 @@ class Row:
     index: int
     name: str
     type: str
-    ours_shape: tuple[int, ...]
-    real_shape: tuple[int, ...] | None
+    ours_shape: tuple[int | None, ...]  # None: a size Keras leaves open
+    real_shape: tuple[int | None, ...] | None
     ours_params: int
     real_params: int | None
     error: str = ""
@@ -138,8 +138,6 @@ def check(solution: Solution) -> tuple[Row, ...]:
 
 def _keras_row(layer: LayerResult) -> Row:
     """Built symbolically (no weights allocated): Keras's own output shape and counts."""
-    from ..reading.live_keras import keras_module
-
     keras = keras_module()
     base = (layer.index, layer.name, layer.type, layer.output_shape)
     try:
