@@ -244,3 +244,13 @@ def test_a_roster_needs_a_directory(tmp_path: Path) -> None:
     result = run("quiz", *SMALL, "--format", "html", "--self-study", "--students", str(roster))
     assert (result.exit_code, result.stdout) == (2, "")
     assert "give -o DIR" in result.stderr
+
+
+def test_an_inverse_problems_hints_print_its_working(generated: str) -> None:
+    """Seed 7's cnn quiz holds an inverse problem: its working hints are printed math, never
+    the data object they come from (the page once showed ``Formula(text=...)``)."""
+    hints = Page(generated).unsealed("li", "data-sealed")
+    working = [hint for hint in hints if hint.startswith(("The unknown", "With the numbers"))]
+    assert working, "the quiz lost its inverse problem: pick a seed that has one"
+    assert not [hint for hint in hints if "Formula(" in hint or "Working(" in hint]
+    assert any('<span class="math">' in hint for hint in working)

@@ -14,6 +14,7 @@ import importlib
 import inspect
 import json
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -63,12 +64,16 @@ def named_by_value(architecture: Architecture, only: int | None = None) -> Archi
 
 
 def variants(kind: str) -> list[Architecture]:
-    plain = parse(KINDS[kind].example)
-    values = sorted({v for v in _ints(plain) if v > 0})
+    return named_variants(parse(KINDS[kind].example))
+
+
+def named_variants(plain: Architecture) -> list[Architecture]:
+    """``plain`` with every size named, and with each size alone named."""
+    values = sorted({v for v in ints(plain) if v > 0})
     return [named_by_value(plain), *(named_by_value(plain, only=v) for v in values)]
 
 
-def _ints(architecture: Architecture) -> list[int]:
+def ints(architecture: Architecture) -> list[int]:
     found: list[int] = []
 
     def walk(value: Any) -> None:
@@ -85,9 +90,11 @@ def _ints(architecture: Architecture) -> list[int]:
     return found
 
 
-def solvable(kind: str) -> list[tuple[Architecture, Solution]]:
+def solvable(
+    kind: str, variants_of: Callable[[str], list[Architecture]] = variants
+) -> list[tuple[Architecture, Solution]]:
     found = []
-    for architecture in variants(kind):
+    for architecture in variants_of(kind):
         try:
             found.append((architecture, solve(architecture)))
         except ExplainerError:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_keras_oracle import keras, keras_run  # noqa: F401 (keras: skips without it)
-from test_symbolic import named_by_value, substituted
+from test_keras_oracle import keras, keras_run  # keras: a skip without it, a failure in CI
+from test_symbolic import named_variants, solvable, substituted
 
 from explainer.deriving.layers import KERAS_KINDS
 from explainer.deriving.solve import LayerResult, Solution, solve
@@ -33,41 +33,12 @@ MERGE_SPEC = (
 
 def keras_variants(kind: str) -> list[Architecture]:
     example = MERGE_SPEC.format(kind) if kind in MERGES else KERAS_KINDS[kind].example
-    plain = parse(example).with_framework("keras")
-    values = sorted({v for v in _ints(plain) if v > 0})
-    return [named_by_value(plain), *(named_by_value(plain, only=v) for v in values)]
-
-
-def _ints(architecture: Architecture) -> list[int]:
-    found: list[int] = []
-
-    def walk(value: Any) -> None:
-        if type(value) is int:
-            found.append(value)
-        elif isinstance(value, tuple):
-            for item in value:
-                walk(item)
-
-    walk(architecture.input_shape)
-    for spec in architecture.layers:
-        walk(spec.args)
-        walk(tuple(v for _, v in spec.kwargs))
-    return found
-
-
-def solvable(kind: str) -> list[tuple[Architecture, Solution]]:
-    found = []
-    for architecture in keras_variants(kind):
-        try:
-            found.append((architecture, solve(architecture)))
-        except ExplainerError:
-            continue  # refused cleanly: a layer that needs a number here
-    return found
+    return named_variants(parse(example).with_framework("keras"))
 
 
 @pytest.mark.parametrize("kind", list(KERAS_KINDS))
 def test_every_keras_kind_is_worked_out_with_a_named_size(kind: str) -> None:
-    found = solvable(kind)
+    found = solvable(kind, keras_variants)
     assert found, f"{kind}: no size of its example can be named"
     assert any(solution.size_names for _, solution in found)
 
@@ -83,6 +54,8 @@ def keras_count(result: LayerResult, solution: Solution) -> int:
             layer = getattr(k.layers, result.type)(**result.args)
             layer(inputs)
             return int(layer.count_params())
+    if result.type == "InputLayer":  # the model's input itself: Keras counts it on its own
+        return int(keras.layers.InputLayer(**result.args).count_params())
     return keras_run(result.type, result.input_shape, result.args)[1]
 
 
@@ -92,7 +65,7 @@ def keras_count(result: LayerResult, solution: Solution) -> int:
 def test_the_keras_formula_given_numbers_is_the_plain_derivation_and_keras(
     kind: str, data: Any
 ) -> None:
-    for architecture, symbolic_solution in solvable(kind):
+    for architecture, symbolic_solution in solvable(kind, keras_variants):
         names = symbolic_solution.size_names
         values = {n: data.draw(st.integers(1, 24), label=n) for n in names}
         assumptions = [

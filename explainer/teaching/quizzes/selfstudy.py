@@ -42,6 +42,7 @@ from ...reading.roster import Student
 from ...rendering.printing import UnicodePrinter
 from ...rendering.quiz_documents import Settings, Variant, environment
 from ...rendering.render import group_digits
+from ...rendering.workings import working_json
 from ..generate import Problem, Question, TableRow
 from ..practice import READ_AS_FORMULA, Answer, Item, fractional, items, row_items, table_problem
 from . import make
@@ -273,10 +274,12 @@ def _render(**context: Any) -> str:
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    """The quiz's HTML environment, with ``seal`` and ``key``."""
+    """The quiz's HTML environment, with ``seal`` and ``key``, and ``hint_working``: a hint's
+    inverse working printed in parts, as practice's terminal hints print it (the quiz's own
+    ``working`` filter takes a whole question)."""
     base = environment("html")
     env = base.overlay()
-    env.filters = {**base.filters, "seal": seal, "key": key}
+    env.filters = {**base.filters, "seal": seal, "key": key, "hint_working": working_json}
     return env
 
 
