@@ -75,10 +75,15 @@ def test_a_blank_shape_step_blanks_every_shape_after_it() -> None:
 
 
 def test_the_written_call_is_hidden_where_it_would_give_the_shape_away() -> None:
-    solution = solve_spec(SMALL.replace("Linear(3136, 10)", "FCwB(10)"))  # means Linear(...)
+    solution = solve_spec(SMALL.replace("Linear(3136, 10)", "linear(10)"))  # means Linear(...)
     out = render(solution, "text", fade=3)
     assert "in_features=3136" not in out
     assert "in_features=3136" in render(solution, "text")
+    # In the course notation the call is short, and hidden all the same; a course name's
+    # PyTorch equivalent is said once, in letters (Linear(in_features, x, bias=True)).
+    course = solve_spec(SMALL.replace("Linear(3136, 10)", "linear(10) -> FCwB(5)"))
+    assert "(means Linear(3136, 10))" in render(course, "text")
+    assert "3136" not in render(course, "text", fade=4).split("Layer 5")[1]
 
 
 def test_markdown_blanks() -> None:

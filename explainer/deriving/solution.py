@@ -11,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .layers import ALIASES, Alias
 from .layers.base import Comparison, Layer
 from .spec import Block, LayerSpec, Note, Shape
 from .steps import Step
+
+_COURSE_ALIASES = {name.lower(): alias for name, alias in ALIASES.items()}  # any case: fcwb
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,28 @@ class LayerResult:
 
     input_shapes: tuple[Shape, ...] = ()  # one per input: a merge has several
     copies: int = 1  # inside a printed repeat (12 x GPT2Block): the model holds 12 of it
+    course: bool = False  # in a spec of the course notation: named as written (FCwB-1)
 
     @property
     def type(self) -> str:
         return self.layer.type_name()
+
+    @property
+    def shown_type(self) -> str:
+        """What tables and pictures call it: the class (Linear), or in the course notation
+        the name the student wrote (FCwB, Maxpool, tanh)."""
+        return self.name if self.course else self.type
+
+    @property
+    def label(self) -> str:
+        """Its name in the summary table and the pictures: Linear-1, or FCwB-1."""
+        return f"{self.shown_type}-{self.index}"
+
+    @property
+    def course_alias(self) -> bool:
+        """A course name (FCwB, FC, Maxpool) in a course-notation spec: the solution says once,
+        for all such layers, what it stands for in PyTorch."""
+        return self.course and self.spec.call.lower() in _COURSE_ALIASES
 
     @property
     def reads_previous(self) -> bool:
@@ -87,8 +108,9 @@ class LayerResult:
     @property
     def restates_call(self) -> bool:
         """Whether the row spells out the call it stands for (FCwB(256) means Linear(...)):
-        not for a module a live model's PyTorch counted, which has no call to spell out."""
-        return self.spec.call != self.type and self.spec.call != "Counted"
+        not for a module a live model's PyTorch counted, which has no call to spell out, nor
+        for a course name, which the solution's list of PyTorch equivalents spells out."""
+        return self.spec.call not in (self.type, "Counted") and not self.course_alias
 
     @property
     def non_trainable_params(self) -> int:
@@ -115,6 +137,16 @@ class Solution:
     # where a check could not be decided for every value (a kernel no larger than the input).
     size_names: tuple[str, ...] = ()
     assumptions: tuple[Any, ...] = ()
+
+    @property
+    def course_names(self) -> tuple[tuple[str, Alias], ...]:
+        """The course names the spec uses, as first written, each once, with what they mean."""
+        found: dict[str, tuple[str, Alias]] = {}
+        for layer in self.layers:
+            if layer.course_alias:
+                key = layer.spec.call.lower()
+                found.setdefault(key, (layer.spec.call, _COURSE_ALIASES[key]))
+        return tuple(found.values())
 
     @property
     def is_chain(self) -> bool:

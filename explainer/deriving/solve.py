@@ -74,11 +74,14 @@ def _solve(architecture: Architecture, title: str) -> Solution:
             raise symbolic.undecidable(exc).at(where) from None
     blocks = solve_blocks(architecture.blocks, graph.results)
     results = with_copies(graph.results, blocks)
+    notation = _notation(architecture, results)
+    if notation == "course":
+        results = [replace(result, course=True) for result in results]
     return Solution(
         input_shape=architecture.input_shape or (),
         layers=tuple(results),
         total=_total(results, blocks),
-        notation=_notation(architecture, results),
+        notation=notation,
         notes=architecture.notes,
         framework=architecture.framework,
         title=title,

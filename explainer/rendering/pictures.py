@@ -199,7 +199,7 @@ def _room(shape: Shape, layer: LayerResult | None) -> int:
 
 def _layer_chars(layer: LayerResult) -> int:
     """The length of the label Conv2d-1."""
-    return len(layer.type) + 1 + len(str(layer.index))
+    return len(layer.label)
 
 
 def _box(
@@ -260,7 +260,7 @@ def bar_chart(solution: Solution) -> BarChart | None:
 
 def _bar_label(layer: LayerResult) -> str:
     """Conv2d-1; a layer of a printed repeat says how many copies its bar stands for."""
-    label = f"{layer.type}-{layer.index}"
+    label = layer.label
     return label + (f" ×{layer.copies}" if layer.copies > 1 else "")
 
 

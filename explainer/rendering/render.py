@@ -6,6 +6,7 @@ no arithmetic. Every environment uses ``StrictUndefined``: a misspelt name fails
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -34,6 +35,7 @@ from .printing import LatexPrinter, UnicodePrinter
 from .workings import working_json
 
 if TYPE_CHECKING:
+    from ..deriving.layers import Alias
     from ..deriving.lm import LMSolution
     from ..deriving.unknown import Unknown
     from ..reading.catalogue import Entry
@@ -199,7 +201,7 @@ def summary_rows(solution: Solution) -> list[SummaryRow]:
 def _layer_row(layer: LayerResult) -> SummaryRow:
     """A layer of a repeated block is one row for all its copies: the rows add up."""
     shape = layer.output_shape if layer.placed else None
-    label = f"{layer.type}-{layer.index}" + (f" ×{layer.copies}" if layer.copies > 1 else "")
+    label = layer.label + (f" ×{layer.copies}" if layer.copies > 1 else "")
     return SummaryRow(label, shape, layer.params * layer.copies, layer.index)
 
 
@@ -336,6 +338,10 @@ def to_json(solution: Solution) -> dict[str, Any]:
         "total": step_json(solution.total),
         "notes": [_worded(note, group_digits) for note in solution.notes],
         "blocks": [_block_json(block) for block in solution.blocks],
+        "pytorch_equivalents": [
+            {"name": e.name, "written": e.written, "pytorch": e.pytorch, "meaning": e.meaning}
+            for e in equivalents(solution)
+        ],
     }
 
 
@@ -411,6 +417,7 @@ def _layer_json(layer: LayerResult) -> dict[str, Any]:
         "name": layer.name,
         "written": layer.spec.text,
         "type": layer.type,
+        "label": layer.label,  # as the summary names it: Linear-1, or FCwB-1 (course notation)
         "args": {key: _jsonable(value) for key, value in layer.args.items()},
         "inputs": list(layer.inputs),
         "copies": layer.copies,
@@ -546,6 +553,7 @@ def _filters(fmt: str, digits: str) -> dict[str, Callable[..., Any]]:
         "root": _latex_root if latex else _unicode_root,
         "condition": functools.partial(_condition, LatexPrinter() if latex else UnicodePrinter()),
         "call": _call,
+        "equivalents": equivalents,
         "tex": _tex_escape,
         "md": _markdown_escape,
         "code": _code_span,
@@ -656,9 +664,67 @@ def _sources(sources: tuple[LayerResult | None, ...]) -> str:
 
 
 def _call(layer: LayerResult) -> str:
-    """The PyTorch constructor call the layer amounts to: Linear(in_features=1024, ...)."""
+    """The PyTorch constructor call the layer amounts to: Linear(in_features=1024, ...); in
+    the course notation short, as a student would write it: Tanh(), MaxPool1d(3, stride=3)."""
+    if layer.course:
+        return _short_call(layer)
     args = ", ".join(f"{key}={value!r}" for key, value in layer.args.items())
     return f"{layer.type}({args})"
+
+
+def _short_call(layer: LayerResult) -> str:
+    """The required arguments by position, then only those that differ from the default."""
+    words = []
+    for field in dataclasses.fields(layer.layer):
+        value = getattr(layer.layer, field.name)
+        if _required(field):
+            words.append(repr(value))
+        elif value != field.default:
+            words.append(f"{field.name}={value!r}")
+    return f"{layer.type}({', '.join(words)})"
+
+
+def _required(field: dataclasses.Field[Any]) -> bool:
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """A course name and the PyTorch call it stands for, with its sizes as letters."""
+
+    name: str  # as first written: FCwB
+    written: str  # FCwB(x)
+    pytorch: str  # Linear(in_features, x, bias=True)
+    meaning: str  # fully connected layer of x neurons with bias
+
+
+def equivalents(solution: Solution) -> list[Equivalent]:
+    """Each course name the spec uses, once: what it means in PyTorch, only the arguments the
+    name fixes (its own letters, bias=True); an argument the incoming shape gives is named."""
+    found = []
+    for name, alias in solution.course_names:
+        letters = dict(zip(alias.positional, "xyzw", strict=False))
+        written = f"{name}({', '.join(letters.values())})" if letters else name
+        words = []
+        for field in dataclasses.fields(alias.kind):
+            word = _generic_argument(field.name, alias, letters)
+            if word is None and _required(field):
+                word = field.name  # read off the input: in_features
+            if word is not None:
+                words.append(word if _required(field) else f"{field.name}={word}")
+        pytorch = f"{alias.kind.type_name()}({', '.join(words)})"
+        found.append(Equivalent(name, written, pytorch, alias.meaning))
+    return found
+
+
+def _generic_argument(name: str, alias: Alias, letters: dict[str, str]) -> str | None:
+    if name in letters:
+        return letters[name]
+    if alias.copies.get(name) in letters:
+        return letters[alias.copies[name]]
+    if name in alias.fixed:
+        return repr(alias.fixed[name])
+    return None
 
 
 _TEX_SPECIAL = {

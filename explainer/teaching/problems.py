@@ -57,7 +57,7 @@ class Working:
     tight: frozenset[Path]  # how the equation's sums are spaced (the formula's, see formula.py)
     isolated: Any  # unknown = this, in symbols (sympy)
     substituted: Any  # the same with the numbers in place (unevaluated sympy)
-    solutions: tuple[int, ...]  # sympy.solveset over the integers the unknown may take
+    solutions: tuple[int, ...]  # every whole number the unknown may take that solves it
     value: int
     notes: tuple[str, ...]  # "the kernel is square: n = m", "the floor is dropped: ..."
 

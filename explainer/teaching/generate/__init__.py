@@ -31,7 +31,7 @@ Data model (``explainer/teaching/problems.py``, all frozen dataclasses, pure dat
 ``Working``   an inverse problem solved with sympy: unknown (the formula's symbol), meaning,
               formula, stated number, equation (left side with numbers, unknown kept), tight,
               isolated (unknown = ..., in symbols), substituted (the same with numbers),
-              solutions (sympy.solveset over the integers), value, notes.
+              solutions (the whole numbers that solve it), value, notes.
 
 Kinds: ``table`` (the handout's exam table and total), ``params`` (one layer's parameters),
 ``shape`` (the output shape after a layer or the whole stack), ``inverse`` (filters, kernel

@@ -2,19 +2,27 @@
 a stated count or shape, solved with sympy over the engine's own formula.
 
 The layer's derivation step names the formula and every symbol's value. The unknown's symbol
-stays a symbol, the others become numbers, and ``sympy.solveset`` over the integers the
-unknown may take must give exactly the value the stack was built with; the isolated form
-(``k = N/(d·m·n + 1)``) comes from ``sympy.solve``. Nothing here trusts its own algebra: a
-candidate whose solution is not unique, or not the built value, is not asked.
+stays a symbol, the others become numbers, and the whole numbers the unknown may take that
+solve the equation must be exactly the value the stack was built with. Every formula asked about
+is a polynomial of degree 1 or 2 in its unknown, so those roots come from integer arithmetic on
+its coefficients (the rational root of a line, the integer square root of a discriminant), each
+checked by substitution; any other equation goes to ``sympy.solveset``. The isolated form
+(``k = N/(d·m·n + 1)``) comes from ``sympy.solve``, once per formula and unknown: it holds no
+number. Nothing here trusts its own algebra: a candidate whose solution is not unique, or not
+the built value, is not asked.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import random
+from fractions import Fraction
 from typing import Any
 
 import sympy
 from sympy.core.parameters import evaluate
+from sympy.polys.polyerrors import BasePolynomialError
 
 from ...deriving.formula import evaluate_exact
 from ...deriving.solve import LayerResult, Solution
@@ -79,9 +87,8 @@ def work(step: Step, unknown: str) -> Working | None:
     x = sympy.Symbol(unknown)
     with evaluate(False):
         equation = expr.xreplace(_numbers(known) | ({sympy.Symbol(tie): x} if tie else {}))
-    domain = sympy.S.Naturals0 if unknown in _NONNEGATIVE else sympy.S.Naturals
-    found = sympy.solveset(sympy.Eq(equation.doit(), step.value), x, domain)
-    if not isinstance(found, sympy.FiniteSet) or set(found) != {answer}:
+    found = _whole_roots(equation.doit(), step.value, x, 0 if unknown in _NONNEGATIVE else 1)
+    if found is None or set(found) != {answer}:
         return None
     if any(
         _gives(step, unknown, tie, other) == step.value
@@ -105,7 +112,7 @@ def work(step: Step, unknown: str) -> Working | None:
         tight,
         isolated,
         substituted,
-        tuple(int(v) for v in found),
+        found,
         answer,
         tuple(notes),
     )
@@ -160,8 +167,59 @@ def _stated_symbol(step: Step) -> str:
     return "N" if step.quantity == "parameters" else "O"
 
 
+def _whole_roots(lhs: Any, stated: int, x: Any, least: int) -> tuple[int, ...] | None:
+    """The whole numbers x >= ``least`` with ``lhs`` = ``stated``, or None if every one does.
+
+    A polynomial of degree 1 or 2 in x is solved in integers: its coefficients made whole by
+    their common denominator, then the one rational root of a line, or the two of a quadratic
+    whose discriminant is a perfect square (none otherwise). Each root is checked by putting it
+    back. Anything else is left to ``sympy.solveset`` over the same integers.
+    """
+    try:
+        poly = sympy.Poly(lhs - stated, x, domain=sympy.QQ)
+    except BasePolynomialError:  # x in a denominator or a root, or another symbol left
+        poly = None
+    if poly is None or poly.degree() > 2:
+        domain = sympy.S.Naturals0 if least == 0 else sympy.S.Naturals
+        found = sympy.solveset(sympy.Eq(lhs, stated), x, domain)
+        if found is sympy.S.EmptySet:
+            return ()
+        return tuple(sorted(int(v) for v in found)) if isinstance(found, sympy.FiniteSet) else None
+    fractions = [Fraction(int(c.p), int(c.q)) for c in poly.all_coeffs()]  # highest power first
+    scale = math.lcm(*(f.denominator for f in fractions))
+    whole = [int(f * scale) for f in fractions]
+    if poly.degree() <= 0:
+        return None if whole[0] == 0 else ()  # 0 = 0 holds for every x; 5 = 0 for none
+    roots = sorted({r for r in _integer_roots(whole) if r >= least and _value(whole, r) == 0})
+    return tuple(roots)
+
+
+def _integer_roots(coefficients: list[int]) -> list[int]:
+    """The integer roots candidates of a x + b or a x² + b x + c (exact, no floats)."""
+    if len(coefficients) == 2:
+        a, b = coefficients
+        return [-b // a] if b % a == 0 else []
+    a, b, c = coefficients
+    discriminant = b * b - 4 * a * c
+    if discriminant < 0 or math.isqrt(discriminant) ** 2 != discriminant:
+        return []
+    root = math.isqrt(discriminant)
+    return [top // (2 * a) for top in (-b + root, -b - root) if top % (2 * a) == 0]
+
+
+def _value(coefficients: list[int], x: int) -> int:
+    total = 0
+    for coefficient in coefficients:  # Horner's rule, in integers
+        total = total * x + coefficient
+    return total
+
+
+@functools.lru_cache(maxsize=256)
 def _isolate(expr: Any, unknown: str, tie: str | None, stated: str) -> Any:
-    """``unknown`` alone on one side, in symbols; None unless sympy finds exactly one form."""
+    """``unknown`` alone on one side, in symbols; None unless sympy finds exactly one form.
+
+    Cached: the form depends only on the formula and the unknown, never on a number, and
+    ``sympy.solve`` is most of an inverse problem's time."""
     names = [s.name for s in expr.free_symbols] + [stated]
     positive = {
         sympy.Symbol(name): sympy.Symbol(name, nonnegative=True)
