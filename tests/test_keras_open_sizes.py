@@ -22,18 +22,18 @@ with warnings.catch_warnings():
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-
-from explainer.deriving.solve import Solution, solve
-from explainer.deriving.symbolic import is_open
-from explainer.errors import ExplainerError
-from explainer.reading import parse
-from tests.test_keras_oracle import (
+from test_keras_oracle import (
     KERAS_REFUSALS,
     STRATEGIES,
     call,
     keras_layer,
     merge_cases,
 )
+
+from explainer.deriving.solve import Solution, solve
+from explainer.deriving.symbolic import is_open
+from explainer.errors import ExplainerError
+from explainer.reading import parse
 
 OpenShape = tuple[int | None, ...]
 
