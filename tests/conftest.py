@@ -16,6 +16,8 @@ import difflib
 import os
 import re
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -105,6 +107,19 @@ class Golden:
                 + "".join(diff),
                 pytrace=False,
             )
+
+
+@pytest.fixture(autouse=True)
+def _keras_starts_clean() -> Iterator[None]:
+    """After a test that used Keras, a clean Keras for the next one. A layer built in a
+    StatelessScope(initialize_variables=False) (the oracles build them so: shapes only) stays on
+    Keras's list of variables to initialise, and the next real build in the process initialises
+    the whole pile, a JAX compilation per shape: minutes, in whichever test comes next. Without
+    Keras's gc.collect(), which walks the whole heap after every test."""
+    yield
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session(free_memory=False)
 
 
 @pytest.fixture

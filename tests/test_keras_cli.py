@@ -335,7 +335,8 @@ model = keras.Sequential([
 """
     solution = solve(parse(code))
     keras = real_keras()
-    keras.backend.clear_session()  # Keras numbers its names per session: start from sequential
+    # Keras numbers its names per session: start from sequential
+    keras.backend.clear_session(free_memory=False)
     scope: dict[str, object] = {}
     exec(code, scope)  # the test's own code: Keras builds the model explainer read
     model: Any = scope["model"]

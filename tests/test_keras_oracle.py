@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -52,13 +52,6 @@ KERAS_REFUSALS = (ValueError, TypeError, IndexError)
 PER_KIND = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # The developer loop's draw of each kind (`pytest -m "not slow"`); CI draws PER_KIND as well.
 QUICK = settings(PER_KIND, max_examples=5)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_keras() -> Iterator[None]:
-    """Each test starts from a clean Keras: uninitialised variables do not pile up."""
-    yield
-    keras.backend.clear_session()
 
 
 # -- the oracle ----------------------------------------------------------------------------
