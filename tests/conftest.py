@@ -36,6 +36,19 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("dev")
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+# Keras runs on JAX, and each real Keras build or forward pass is an XLA compilation per shape.
+# The oracles read shapes and counts, never the speed of the compiled code: LLVM's optimisation
+# passes (most of a compilation's time) are left out, which makes the Keras tests twice as fast
+# or more. Set before any test imports jax; the explainer processes the tests start inherit it.
+os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")
+
+# Under pytest-xdist (`-n 2`) each worker gets its share of the cores for torch's (OpenMP's)
+# threads: two workers of two threads each on two cores spend more time spinning for one another
+# than computing (the torch tests take 2.5 times the CPU). A plain `pytest` keeps torch's own.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+if _WORKERS:
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
+
 GOLDEN_DIR = Path(__file__).parent / "golden"
 # One picture: an inline SVG (HTML, Markdown), or the TikZ rows of one picture (LaTeX).
 PICTURE = re.compile(r"<svg\b.*?</svg>|\\begin\{picturerows\}.*?\\end\{picturerows\}", re.S)

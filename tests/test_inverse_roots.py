@@ -4,6 +4,7 @@ or a quadratic in the unknown, rational coefficients), and for the generator's o
 
 from __future__ import annotations
 
+import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,13 +68,16 @@ def test_a_constant_equation() -> None:
     assert inverse._whole_roots(sympy.Integer(5), 6, x, 1) == ()
 
 
-def test_every_generated_inverse_working_checks_out() -> None:
+@pytest.mark.parametrize(
+    "seeds", [range(10), pytest.param(range(10, 60), marks=pytest.mark.slow)], ids=["0-9", "10-59"]
+)
+def test_every_generated_inverse_working_checks_out(seeds: range) -> None:
     """Over many stacks: each posed unknown is the only whole number that gives the stated
     count, as solveset confirms, and the isolated form gives it back."""
     import random
 
     asked = 0
-    for seed in range(60):
+    for seed in seeds:
         rng = random.Random(seed)
         for topic in ("cnn", "mlp", "course"):
             stacked = build(rng, topic, "medium")
@@ -90,4 +94,4 @@ def test_every_generated_inverse_working_checks_out() -> None:
                 assert solveset_roots(lhs.xreplace({unknown_symbol: x}), working.stated, least) == (
                     working.value,
                 )
-    assert asked > 50
+    assert asked > 10 * len(seeds)  # some seventeen a seed

@@ -76,10 +76,27 @@ def open_cases(draw: st.DrawFn, kind: str) -> tuple[OpenShape, dict[str, Any]]:
     return opened, kwargs
 
 
+PER_KIND = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The developer loop's draw of each kind (`pytest -m "not slow"`); CI draws PER_KIND as well.
+QUICK = settings(PER_KIND, max_examples=3)
+
+
 @pytest.mark.parametrize("kind", sorted(STRATEGIES))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@QUICK
+@given(data=st.data())
+def test_open_sizes_match_keras_quickly(kind: str, data: st.DataObject) -> None:
+    check_open_sizes(kind, data)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(STRATEGIES))
+@PER_KIND
 @given(data=st.data())
 def test_open_sizes_match_keras(kind: str, data: st.DataObject) -> None:
+    check_open_sizes(kind, data)
+
+
+def check_open_sizes(kind: str, data: st.DataObject) -> None:
     shape, kwargs = data.draw(open_cases(kind), label="case")
     try:
         solution = solve_open(shape, call(kind, kwargs))
