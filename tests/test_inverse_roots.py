@@ -28,18 +28,34 @@ coefficient = st.integers(-50, 50)
 divisor = st.integers(1, 6)
 
 
+EQUATIONS = {
+    "a": coefficient,
+    "b": coefficient,
+    "c": coefficient,
+    "d": divisor,
+    "stated": st.integers(-2000, 2000),
+    "least": st.sampled_from([0, 1]),
+}
+
+
+@settings(max_examples=30, deadline=None)  # the developer loop; CI draws the 150 below too
+@given(**EQUATIONS)
+def test_whole_roots_agree_with_solveset_quickly(
+    a: int, b: int, c: int, d: int, stated: int, least: int
+) -> None:
+    check_whole_roots(a, b, c, d, stated, least)
+
+
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
-@given(
-    a=coefficient,
-    b=coefficient,
-    c=coefficient,
-    d=divisor,
-    stated=st.integers(-2000, 2000),
-    least=st.sampled_from([0, 1]),
-)
+@given(**EQUATIONS)
 def test_whole_roots_agree_with_solveset(
     a: int, b: int, c: int, d: int, stated: int, least: int
 ) -> None:
+    check_whole_roots(a, b, c, d, stated, least)
+
+
+def check_whole_roots(a: int, b: int, c: int, d: int, stated: int, least: int) -> None:
     lhs = (a * x**2 + b * x + c) / sympy.Integer(d)
     assert inverse._whole_roots(lhs, stated, x, least) == solveset_roots(lhs, stated, least)
 

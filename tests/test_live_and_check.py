@@ -137,8 +137,13 @@ def test_unknown_module_is_counted_by_pytorch_and_named() -> None:
     assert "explainer has no formula for PixelShuffle" in " ".join(solution.notes)
 
 
+# VGG-16 (138 million weights drawn in torch: seconds) is CI's; the developer loop checks the rest.
 @pytest.mark.parametrize(
-    "name", sorted(n for n, e in examples().items() if e.framework == "pytorch")
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.slow) if n == "vgg-16" else n
+        for n in sorted(n for n, e in examples().items() if e.framework == "pytorch")
+    ],
 )
 def test_check_agrees_on_every_bundled_example(name: str) -> None:
     rows = check(api.solve_example(name))
