@@ -145,7 +145,6 @@ def test_a_roster_of_40_names_compiles(tools: dict[str, str], tmp_path: Path) ->
         assert plain(name) in grader, name
 
 
-@pytest.mark.slow
 def test_course_chains_wrap_on_a_hard_quiz(tools: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "q"
     quiz(folder, "--seed", "3", "--count", "6", "--topic", "course", "--difficulty", "hard")

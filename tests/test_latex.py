@@ -61,14 +61,12 @@ def test_tex_filter_escapes_every_special_character() -> None:
     assert tex("{a}^~\\") == r"\{a\}\textasciicircum{}\textasciitilde{}\textbackslash{}"
 
 
-@pytest.mark.slow
 def test_a_printout_name_with_underscores_compiles(pdflatex: str, tmp_path: Path) -> None:
     source = explain("Net(\n  (my_layer_x): Linear(4, 2)\n)", input_shape="4", fmt="latex")
     assert r"(my\_layer\_x): Linear(4, 2)" in source
     compile_latex(pdflatex, source, tmp_path)
 
 
-@pytest.mark.slow
 def test_every_special_character_in_user_text_survives(pdflatex: str, tmp_path: Path) -> None:
     """The print-out parser only takes identifiers as names; the renderer must not rely on it."""
     solution = solve_example("handout-mlp")

@@ -29,7 +29,6 @@ from explainer.rendering.render import render
 from explainer.teaching.quizzes import make, selfstudy
 
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.slow  # a real browser: seconds a page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -100,7 +99,14 @@ class Phone:
         return self.page.evaluate(script)
 
 
-@pytest.fixture(params=sorted(PAGES))
+# The developer loop checks the handout CNN's worked solution; the other pages (seconds each) are
+# CI's.
+@pytest.fixture(
+    params=[
+        name if name == "solution-handout-cnn" else pytest.param(name, marks=pytest.mark.slow)
+        for name in sorted(PAGES)
+    ]
+)
 def phone(request: pytest.FixtureRequest, browser: Any, tmp_path: Path) -> Iterator[Phone]:
     """The page at 375 px, every solution of a self-study page revealed; a screenshot taken."""
     name: str = request.param

@@ -31,7 +31,6 @@ from explainer.teaching.practice import parse_answer
 from explainer.teaching.quizzes import make, selfstudy
 
 sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.slow  # a real browser: seconds a page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -204,6 +203,7 @@ def test_a_hint_click_shows_exactly_one_more_step(handout: Opened) -> None:
     assert handout.hints_shown("p1-L5-params") == 0  # the other boxes keep theirs
 
 
+@pytest.mark.slow  # screenshots for review
 def test_screenshots_of_the_course_cnn_page(handout: Opened) -> None:
     """For review: tests/artifacts/selfstudy-handout-cnn.png (answers, a mistake named, hints)
     and the revealed solution's shape diagram and parameter chart."""
@@ -227,6 +227,7 @@ def test_screenshots_of_the_course_cnn_page(handout: Opened) -> None:
         assert (ARTIFACTS / f"selfstudy-{name}.png").stat().st_size > 1000
 
 
+@pytest.mark.slow  # a box of every kind, each mistake of each: 14 s
 def test_every_box_of_a_generated_quiz(generated: Opened) -> None:
     """Each box takes its own answer, and each of its named mistakes gets named; every hint
     opens; every solution opens. One problem of each kind."""
