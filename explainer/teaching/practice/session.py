@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from ...errors import ExplainerError
+from ...errors import OptionError, literal
 from ...rendering.render import render, render_practice
 from ..generate import DIFFICULTIES, Problem, ProblemId, draw
 from ..generate.expression import FormulaError, equivalent
@@ -74,7 +74,8 @@ class Session:
         check_seed(seed)
         check_count(count)
         if type(fade) is not int or fade < 0:
-            raise ExplainerError(f"--fade must be a non-negative integer, got {fade!r}")
+            given = literal(repr(fade))
+            raise OptionError(f"{{fade}} must be a non-negative integer, got {given}")
         own = kinds_for(topic, framework)
         self.kinds = ("table",) if fade else tuple(k for k in own if k != "table")
         check_options(topic, difficulty, self.kinds, framework)
