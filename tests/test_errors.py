@@ -547,3 +547,22 @@ def test_a_user_s_braces_are_text_not_options() -> None:
 
 class ShapeErrorLike(ArgumentError):
     """Any error raised with plain text (the default): nothing in it is a placeholder."""
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"fmt": "{0}"}, "fmt must be one of text, markdown, latex, html, json, got '{0}'"),
+        ({"digits": "{x}"}, "digits must be one of western, indian, plain, got '{x}'"),
+        ({"show": ("{",)}, "show '{': choose from macs, memory"),
+        ({"fade": "{0}"}, "fade must be a non-negative integer, got '{0}'"),
+        ({"depth": "}"}, "depth must be a positive integer, got '}'"),
+    ],
+)
+def test_an_option_s_value_is_quoted_as_given(given: dict[str, object], message: str) -> None:
+    """A value with braces, through the API: quoted, not read as a placeholder."""
+    from explainer.rendering.options import Options
+
+    with pytest.raises(OptionError) as caught:
+        Options(**given)  # type: ignore[arg-type]
+    assert str(caught.value) == message
