@@ -150,7 +150,6 @@ class SizeName:
 OPEN = "None·"
 
 
-@dataclass(frozen=True)
 class OpenSize(SizeName):
     """A size Keras leaves ``None`` beyond the batch (``keras.Input(shape=(None,))``: any
     length). Solved as a size of its own, shown as ``None``; a count that depends on it is

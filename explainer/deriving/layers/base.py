@@ -4,6 +4,12 @@ A layer kind is a frozen dataclass whose fields are the framework's own construc
 arguments, in the framework's order, with its defaults. Binding a written layer to a kind
 follows the framework's rules for positional and keyword arguments, so a line pasted from
 ``print(model)`` binds exactly as PyTorch would bind it.
+
+A kind that adds no field of its own (Conv2d over _ConvNd, Sigmoid over Elementwise) is a plain
+subclass, not decorated again: it inherits the generated __init__, __repr__ (which names
+``self.__class__``), __eq__ (which compares only objects of the same class) and __hash__, and
+re-decorating would only generate the same methods once more, which is most of what a cold
+start pays for its layer kinds (tests/test_startup.py).
 """
 
 from __future__ import annotations

@@ -244,7 +244,6 @@ OUT_MEANINGS = {
 }
 
 
-@dataclass(frozen=True)
 class Conv1d(_ConvNd):
     """1-D convolution over a (C, L) input."""
 
@@ -254,7 +253,6 @@ class Conv1d(_ConvNd):
     example: ClassVar[str] = "input(3, 32) -> Conv1d(3, 8, kernel_size=5, padding=2)"
 
 
-@dataclass(frozen=True)
 class Conv2d(_ConvNd):
     """2-D convolution over a (C, H, W) input."""
 
@@ -264,7 +262,6 @@ class Conv2d(_ConvNd):
     example: ClassVar[str] = "input(1, 28, 28) -> Conv2d(1, 16, kernel_size=5, padding=2)"
 
 
-@dataclass(frozen=True)
 class Conv3d(_ConvNd):
     """3-D convolution over a (C, D, H, W) input."""
 
@@ -353,7 +350,6 @@ class _ConvTransposeNd(Layer):
         return derive(f"output {axis}", TRANSPOSED_SIZE, values, TRANSPOSED_MEANINGS, why)
 
 
-@dataclass(frozen=True)
 class ConvTranspose1d(_ConvTransposeNd):
     """1-D transposed convolution over (C, L)."""
 
@@ -367,7 +363,6 @@ class ConvTranspose1d(_ConvTransposeNd):
     )
 
 
-@dataclass(frozen=True)
 class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution over (C, H, W)."""
 

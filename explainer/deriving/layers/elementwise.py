@@ -11,7 +11,6 @@ from ..steps import derive
 from .base import Derivation, Layer, boolean, one_of, positive_int, probability
 
 
-@dataclass(frozen=True)
 class Elementwise(Layer):
     """Applied value by value: the output shape is the input shape, and nothing is learnt."""
 
@@ -39,7 +38,6 @@ class ReLU(Elementwise):
         boolean("inplace", self.inplace)
 
 
-@dataclass(frozen=True)
 class Sigmoid(Elementwise):
     """1 / (1 + e^(−x))."""
 
@@ -47,7 +45,6 @@ class Sigmoid(Elementwise):
     example: ClassVar[str] = "input(10) -> Sigmoid()"
 
 
-@dataclass(frozen=True)
 class Tanh(Elementwise):
     """tanh(x)."""
 
@@ -101,7 +98,6 @@ class Dropout(Elementwise):
         return Derivation(base.output_shape, 0, (), base.shape_why, why)
 
 
-@dataclass(frozen=True)
 class Dropout2d(Dropout):
     """Zeroes whole channels of a (C, H, W) input at random while training."""
 
@@ -111,7 +107,6 @@ class Dropout2d(Dropout):
     example: ClassVar[str] = "input(64, 28, 28) -> Dropout2d(0.2)"
 
 
-@dataclass(frozen=True)
 class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``."""
 
@@ -176,7 +171,6 @@ class SiLU(Elementwise):
         boolean("inplace", self.inplace)
 
 
-@dataclass(frozen=True)
 class ReLU6(SiLU):
     """min(max(0, x), 6)."""
 
@@ -204,7 +198,6 @@ class Hardtanh(Elementwise):
             )
 
 
-@dataclass(frozen=True)
 class Identity(Elementwise):
     """Passes its input through unchanged (a placeholder)."""
 
@@ -244,7 +237,6 @@ class PReLU(Elementwise):
         )
 
 
-@dataclass(frozen=True)
 class Hardswish(SiLU):
     """x·ReLU6(x + 3)/6: MobileNetV3's cheap swish."""
 
@@ -252,7 +244,6 @@ class Hardswish(SiLU):
     example: ClassVar[str] = "input(16, 112, 112) -> Hardswish()"
 
 
-@dataclass(frozen=True)
 class Hardsigmoid(SiLU):
     """ReLU6(x + 3)/6: MobileNetV3's cheap sigmoid, in its squeeze-and-excitation gates."""
 

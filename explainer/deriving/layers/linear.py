@@ -77,7 +77,6 @@ class Linear(Layer):
         return derive("multiply-accumulates (MACs)", text, values, meanings, why)
 
 
-@dataclass(frozen=True)
 class NonDynamicallyQuantizableLinear(Linear):
     """The out_proj that every printed MultiheadAttention shows: a Linear under another name."""
 

@@ -20,7 +20,6 @@ def _shape(shape: Shape) -> str:
     return "×".join(map(str, shape))
 
 
-@dataclass(frozen=True)
 class Merge(Layer):
     """Base of the kinds that take several inputs: :meth:`merge` replaces :meth:`derive`."""
 

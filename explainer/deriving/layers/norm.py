@@ -102,7 +102,6 @@ class _BatchNorm(Layer):
         )
 
 
-@dataclass(frozen=True)
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (C,) or (C, L)."""
 
@@ -113,7 +112,6 @@ class BatchNorm1d(_BatchNorm):
     example: ClassVar[str] = "input(512) -> BatchNorm1d(512)"
 
 
-@dataclass(frozen=True)
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (C, H, W)."""
 
@@ -138,7 +136,6 @@ class _InstanceNorm(_BatchNorm):
         return super().derive(shape)
 
 
-@dataclass(frozen=True)
 class InstanceNorm1d(_InstanceNorm):
     """Instance normalisation of (C, L)."""
 
@@ -147,7 +144,6 @@ class InstanceNorm1d(_InstanceNorm):
     example: ClassVar[str] = "input(16, 100) -> InstanceNorm1d(16, affine=True)"
 
 
-@dataclass(frozen=True)
 class InstanceNorm2d(_InstanceNorm):
     """Instance normalisation of (C, H, W)."""
 
@@ -262,7 +258,6 @@ class LayerNorm(Layer):
         return Derivation(shape, step.value, (step,), keep, step.why)
 
 
-@dataclass(frozen=True)
 class BatchNorm3d(_BatchNorm):
     """Batch normalisation of (C, D, H, W)."""
 

@@ -12,7 +12,6 @@ from .base import Derivation, Layer, Misconception, boolean, int_tuple
 from .sizes import AXES, Window, window_slips, window_steps
 
 
-@dataclass(frozen=True)
 class _Pool(Layer):
     """Shared by every pooling kind; subclasses fix the number of spatial axes."""
 
@@ -90,7 +89,6 @@ class MaxPool2d(_Pool):
         self._check()
 
 
-@dataclass(frozen=True)
 class MaxPool1d(MaxPool2d):
     """1-D max pooling over (C, L) or a flat vector (L,): the course's Maxpool(x)."""
 
@@ -149,7 +147,6 @@ class AvgPool1d(_Pool):
         self._check()
 
 
-@dataclass(frozen=True)
 class MaxPool3d(MaxPool2d):
     """3-D max pooling over (C, D, H, W) or (D, H, W)."""
 
@@ -159,7 +156,6 @@ class MaxPool3d(MaxPool2d):
     example: ClassVar[str] = "input(8, 8, 32, 32) -> MaxPool3d(2)"
 
 
-@dataclass(frozen=True)
 class AvgPool3d(AvgPool2d):
     """3-D average pooling over (C, D, H, W) or (D, H, W)."""
 
@@ -226,7 +222,6 @@ class _AdaptivePool(Layer):
         )
 
 
-@dataclass(frozen=True)
 class AdaptiveAvgPool2d(_AdaptivePool):
     """AdaptiveAvgPool2d(1) is global average pooling."""
 
@@ -237,7 +232,6 @@ class AdaptiveAvgPool2d(_AdaptivePool):
     example: ClassVar[str] = "input(256, 13, 13) -> AdaptiveAvgPool2d((6, 6))"
 
 
-@dataclass(frozen=True)
 class AdaptiveAvgPool1d(_AdaptivePool):
     """Average pooling of (C, L) to a fixed length."""
 
@@ -262,7 +256,6 @@ class AdaptiveMaxPool2d(_AdaptivePool):
         super().__post_init__()
 
 
-@dataclass(frozen=True)
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     """Max pooling of (C, L) to a fixed length."""
 
@@ -272,7 +265,6 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     example: ClassVar[str] = "input(64, 50) -> AdaptiveMaxPool1d(10)"
 
 
-@dataclass(frozen=True)
 class AdaptiveAvgPool3d(_AdaptivePool):
     """Average pooling of (C, D, H, W) to a fixed size."""
 

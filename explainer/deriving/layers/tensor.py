@@ -38,7 +38,6 @@ def _axis(dim: Any, shape: Shape, what: str) -> int:
     return index - 1
 
 
-@dataclass(frozen=True)
 class _Operation(Layer):
     """A tensor operation, no torch.nn module: explainer check cannot build it alone."""
 
@@ -83,7 +82,6 @@ class Mean(_Operation):
         )
 
 
-@dataclass(frozen=True)
 class Sum(Mean):
     """``x.sum(dim)``: the sum over one or more dimensions, which disappear."""
 

@@ -48,7 +48,6 @@ class Conv1D(Layer):
         )
 
 
-@dataclass(frozen=True)
 class NewGELUActivation(Elementwise):
     """GPT-2's GELU, the tanh approximation: no parameters."""
 

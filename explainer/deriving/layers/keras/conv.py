@@ -148,7 +148,6 @@ class _Conv(KerasLayer):
         return derive(MACS, text, values, MEANINGS | OUT_MEANINGS, MACS_WHY)
 
 
-@dataclass(frozen=True)
 class Conv1D(_Conv):
     """1-D convolution over an (L, C) sequence."""
 

@@ -44,7 +44,6 @@ class _Merge(KerasLayer):
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
 class _ValueByValue(_Merge):
     """Add, Subtract, Multiply, Average, Maximum, Minimum: value by value, sizes broadcast."""
 
@@ -73,7 +72,6 @@ class _ValueByValue(_Merge):
         return b if a == 1 else a
 
 
-@dataclass(frozen=True)
 class Add(_ValueByValue):
     """The sum of its inputs, value by value (a residual connection)."""
 
@@ -82,7 +80,6 @@ class Add(_ValueByValue):
     example_inputs: ClassVar = ((8, 8, 16), (8, 8, 16))
 
 
-@dataclass(frozen=True)
 class Subtract(_ValueByValue):
     """The first input minus the second, value by value."""
 
@@ -92,7 +89,6 @@ class Subtract(_ValueByValue):
     example_inputs: ClassVar = ((16,), (16,))
 
 
-@dataclass(frozen=True)
 class Multiply(_ValueByValue):
     """The product of its inputs, value by value (a gate, squeeze-and-excitation)."""
 
@@ -102,7 +98,6 @@ class Multiply(_ValueByValue):
     example_inputs: ClassVar = ((8, 8, 16), (1, 1, 16))
 
 
-@dataclass(frozen=True)
 class Average(_ValueByValue):
     operation: ClassVar[str] = "mean"
     summary: ClassVar[str] = "mean of two or more inputs, value by value: no parameters"
@@ -110,7 +105,6 @@ class Average(_ValueByValue):
     example_inputs: ClassVar = ((16,), (16,))
 
 
-@dataclass(frozen=True)
 class Maximum(_ValueByValue):
     operation: ClassVar[str] = "maximum"
     summary: ClassVar[str] = "maximum of two or more inputs, value by value: no parameters"
@@ -118,7 +112,6 @@ class Maximum(_ValueByValue):
     example_inputs: ClassVar = ((16,), (16,))
 
 
-@dataclass(frozen=True)
 class Minimum(_ValueByValue):
     operation: ClassVar[str] = "minimum"
     summary: ClassVar[str] = "minimum of two or more inputs, value by value: no parameters"

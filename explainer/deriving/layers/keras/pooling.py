@@ -181,7 +181,6 @@ class _GlobalPooling(KerasLayer):
         return Derivation(output, 0, (), why, f"{self.type_name()} has no weights: 0")
 
 
-@dataclass(frozen=True)
 class GlobalAveragePooling1D(_GlobalPooling):
     """(L, C) -> (C,)."""
 
@@ -191,7 +190,6 @@ class GlobalAveragePooling1D(_GlobalPooling):
     example: ClassVar[str] = "input(100, 64) -> GlobalAveragePooling1D()"
 
 
-@dataclass(frozen=True)
 class GlobalAveragePooling2D(_GlobalPooling):
     """(H, W, C) -> (C,)."""
 
@@ -200,7 +198,6 @@ class GlobalAveragePooling2D(_GlobalPooling):
     example: ClassVar[str] = "input(7, 7, 512) -> GlobalAveragePooling2D()"
 
 
-@dataclass(frozen=True)
 class GlobalAveragePooling3D(_GlobalPooling):
     """(D, H, W, C) -> (C,)."""
 
@@ -210,7 +207,6 @@ class GlobalAveragePooling3D(_GlobalPooling):
     example: ClassVar[str] = "input(4, 7, 7, 64) -> GlobalAveragePooling3D()"
 
 
-@dataclass(frozen=True)
 class GlobalMaxPooling1D(_GlobalPooling):
     """(L, C) -> (C,): the maximum of each channel."""
 
@@ -221,7 +217,6 @@ class GlobalMaxPooling1D(_GlobalPooling):
     example: ClassVar[str] = "input(100, 64) -> GlobalMaxPooling1D()"
 
 
-@dataclass(frozen=True)
 class GlobalMaxPooling2D(_GlobalPooling):
     """(H, W, C) -> (C,): the maximum of each channel."""
 
@@ -231,7 +226,6 @@ class GlobalMaxPooling2D(_GlobalPooling):
     example: ClassVar[str] = "input(7, 7, 512) -> GlobalMaxPooling2D()"
 
 
-@dataclass(frozen=True)
 class GlobalMaxPooling3D(_GlobalPooling):
     """(D, H, W, C) -> (C,): the maximum of each channel."""
 
