@@ -222,9 +222,9 @@ CASES = [
         "torch-not-a-module",
         lambda: api.solve_live("model.py:three", "4"),
         LiveModelError,
-        "torch_model 'model.py:three': three is a int, not a torch.nn.Module class",
+        "torch_model 'model.py:three': three is an int, not a torch.nn.Module class",
         ("solve", "--torch", "model.py:three", "--input", "4"),
-        "--torch 'model.py:three': three is a int, not a torch.nn.Module class",
+        "--torch 'model.py:three': three is an int, not a torch.nn.Module class",
         "torch",
     ),
     Case(

@@ -191,7 +191,12 @@ def _what(found: Any) -> str:
         return f"a class that is not a module ({found.__name__})"
     if callable(found):
         return "a function"
-    return f"a {type(found).__name__}"
+    return a_or_an(type(found).__name__)
+
+
+def a_or_an(name: str) -> str:
+    """'an int', 'a list': the article a type's name takes."""
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def first_line(exc: BaseException) -> str:

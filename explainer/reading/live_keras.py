@@ -28,7 +28,7 @@ from ..deriving.symbolic import is_open
 from ..errors import LiveModelError, literal
 from .check import Row, Total
 from .frameworks import keras_module
-from .live import first_line, refusal, user_object
+from .live import a_or_an, first_line, refusal, user_object
 
 # Configuration entries that are no argument of a count: the layer's name; the dtype policy,
 # looked at on its own (a quantized one is refused); what Bidirectional sets on the layers it
@@ -97,7 +97,7 @@ def _row(keras: Any, result: Any, layer: Any) -> Row:
 def _read_and_solve(model: Any, input_shape: Shape | None) -> tuple[Solution, list[Any], Any]:
     keras = keras_module()
     if not isinstance(model, keras.Model):
-        raise LiveModelError(f"a {type(model).__name__} is not a Keras model")
+        raise LiveModelError(f"{a_or_an(type(model).__name__)} is not a Keras model")
     model = _built(keras, model, input_shape)
     layers = _listed(keras, model)
     solution = solve(_architecture(keras, layers, model))
