@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .boundary import argument, read_file, shorten
+from .boundary import argument, invocation, read_file, shorten
 from .deriving.solve import Solution, solve
-from .errors import InputShapeError
+from .errors import InputShapeError, literal
 from .reading import parse, parse_shape
 from .reading.bank import Example, HFExample, example, examples
 from .rendering.options import Options
@@ -34,14 +34,9 @@ def solve_spec(
     architecture = parse(text)
     if framework is not None:
         architecture = architecture.with_framework(framework)
-    if isinstance(input_shape, str):
-        try:
-            shape = parse_shape(argument(input_shape, "--input"))
-        except InputShapeError as exc:
-            raise exc.at("--input") from None
+    shape = _shape(input_shape)
+    if shape is not None:
         architecture = architecture.with_input(shape)
-    elif input_shape is not None:
-        architecture = architecture.with_input(tuple(input_shape))
     if let:
         from .deriving.symbolic import let as put_numbers
 
@@ -115,7 +110,9 @@ def read_live(
     from .reading import live
 
     if input_shape is None:
-        raise InputShapeError("--torch needs --input: the shape of one sample, e.g. 1,28,28")
+        raise InputShapeError(
+            "{torch_model} needs {input_shape}: the shape of one sample, e.g. 1,28,28", named=True
+        )
     shape = parse_shape(input_shape) if isinstance(input_shape, str) else tuple(input_shape)
     reading = live.read_target(target, shape, input_dtype)
     return solve(reading.architecture), reading
@@ -173,9 +170,9 @@ def _shape(input_shape: str | tuple[int, ...] | None) -> tuple[int, ...] | None:
     if input_shape is None or not isinstance(input_shape, str):
         return None if input_shape is None else tuple(input_shape)
     try:
-        return parse_shape(argument(input_shape, "--input"))
+        return parse_shape(argument(input_shape, "{input_shape}"))
     except InputShapeError as exc:
-        raise exc.at("--input") from None
+        raise exc.at_option("{input_shape}") from None
 
 
 def solve_example(
@@ -204,20 +201,23 @@ def solve_hf(target: str) -> LMSolution:
     from pathlib import Path
 
     from .deriving.lm import solve_config
-    from .errors import ExplainerError, did_you_mean
+    from .errors import UnknownNameError, did_you_mean
     from .reading.bank import hf_examples
     from .reading.hf import read_config
 
     path = Path(target)
     if path.is_file():
-        text = read_file(path, f"--hf {shorten(target)}")
-        return solve_config(read_config(text, path.name))
+        with invocation():  # the file's text is not quoted, in this call only
+            text = read_file(path, "{hf_config} " + literal(shorten(target)))
+            return solve_config(read_config(text, path.name))
     bundled = hf_examples()
     if target not in bundled:
         names = ", ".join(bundled)
-        raise ExplainerError(
-            f"--hf {target}: no such file, nor a bundled configuration"
-            f"{did_you_mean(target, bundled)} (bundled: {names})"
+        raise UnknownNameError(
+            "{hf_config} "
+            + literal(f"{target}: no such file, nor a bundled configuration")
+            + literal(f"{did_you_mean(target, bundled)} (bundled: {names})"),
+            named=True,
         )
     return solve_config(read_config(bundled[target].config, f"{target}.json"))
 
@@ -225,10 +225,10 @@ def solve_hf(target: str) -> LMSolution:
 def require_numbers(solution: Solution, why: str) -> None:
     """Refuse a solution in named sizes where only numbers will do."""
     if solution.size_names:
-        from .errors import ExplainerError
+        from .errors import UndecidedError
 
         names = ", ".join(solution.size_names)
-        raise ExplainerError(f"{why}: the spec names sizes ({names}); solve it for the formula")
+        raise UndecidedError(f"{why}: the spec names sizes ({names}); solve it for the formula")
 
 
 def render_unknown(

@@ -21,7 +21,10 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import ExplainerError
+from .errors import EncodingError as EncodingError  # raised here, so also named from here
+from .errors import FileReadError as FileReadError
+from .errors import LimitError as LimitError
+from .errors import literal
 
 # The documented limits (README, "Limits and exit codes").
 MAX_SPEC_CHARS = 1_000_000  # a spec: argument, file or standard input
@@ -46,14 +49,6 @@ _BOM = b"\xef\xbb\xbf"
 _OPERATORS = frozenset("+-*/")
 _OPEN = frozenset("([{")
 _CLOSE = frozenset(")]}")
-
-
-class LimitError(ExplainerError):
-    """An input beyond one of the documented limits."""
-
-
-class EncodingError(ExplainerError):
-    """Bytes that are not UTF-8 text."""
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -91,7 +86,10 @@ def invocation() -> Iterator[None]:
 
 def decode(data: bytes, what: str) -> str:
     """UTF-8 bytes as text; a leading byte-order mark (spreadsheets, Windows editors) dropped.
-    A byte that is not UTF-8 is refused with its line and column."""
+    A byte that is not UTF-8 is refused with its line and column.
+
+    ``what`` (here and below) names the input in messages, options as ``{name}`` (see
+    errors.OptionError): ``{input_shape}``, or ``literal(path)`` for a file."""
     data = data.removeprefix(_BOM)
     try:
         return data.decode("utf-8")
@@ -100,7 +98,9 @@ def decode(data: bytes, what: str) -> str:
         line = before.count(b"\n") + 1
         col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise EncodingError(
-            f"byte 0x{data[exc.start]:02x} is not UTF-8 text", f"{what}, line {line}, col {col}"
+            f"byte 0x{data[exc.start]:02x} is not UTF-8 text",
+            f"{what}, line {line}, col {col}",
+            named=True,
         ) from None
 
 
@@ -117,7 +117,7 @@ def read_stream(stream: BinaryIO, what: str, limit: int = MAX_SPEC_CHARS) -> str
     """At most ``limit`` bytes of a stream (one more is read to know it was too long)."""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise LimitError(f"{what} is longer than {limit:,} bytes")
+        raise LimitError(f"{what} is longer than {limit:,} bytes", named=True)
     return decode(data, what)
 
 
@@ -129,10 +129,11 @@ def read_file(path: Path, what: str, limit: int = MAX_SPEC_CHARS, private: bool 
     try:
         with path.open("rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise LimitError(f"{what} is not a regular file")
+                raise FileReadError(f"{what} is not a regular file", named=True)
             return read_stream(handle, what, limit)
     except OSError as exc:
-        raise ExplainerError(f"cannot read {what}: {exc.strerror or exc}") from None
+        reason = literal(str(exc.strerror or exc))
+        raise FileReadError(f"cannot read {what}: {reason}", named=True) from None
 
 
 def stdin(what: str = "standard input", limit: int = MAX_SPEC_CHARS) -> str:

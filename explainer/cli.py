@@ -18,7 +18,7 @@ import click
 from . import api, boundary
 from .deriving.costs import parse_show
 from .deriving.layers import FRAMEWORKS
-from .errors import ExplainerError, OptionError
+from .errors import ExplainerError, OptionError, literal
 from .reading.shapes import parse_let
 from .rendering.options import DIGITS, EXTENSIONS, FORMATS, Options
 from .teaching.quizzes import ANSWERS as QUIZ_ANSWERS
@@ -52,11 +52,15 @@ class _Group(click.Group):
     def _worded(self, exc: ExplainerError, ctx: click.Context) -> str:
         """The message, an option named by its flag (--fade) or argument (SPEC)."""
         command = self.commands.get(ctx.invoked_subcommand or "")
-        if not isinstance(exc, OptionError) or command is None:
+        if command is None:
             return str(exc)
-        names = {param.name: _flag(param) for param in command.params if param.name}
-        message = exc.worded(names)
-        return f"{exc.where}: {message}" if exc.where else message
+        flags = {param.name: _flag(param) for param in command.params if param.name}
+        names = flags | {name: flags[param] for name, param in _LIBRARY_NAMES if param in flags}
+        return exc.worded(names)
+
+
+# The library's names of options whose parameter here is named otherwise: (library, click).
+_LIBRARY_NAMES = (("let", "let_values"), ("example", "example_name"))
 
 
 def _flag(param: click.Parameter) -> str:
@@ -793,7 +797,7 @@ def _spec_text(spec: str | None) -> str:
     if spec == "-":
         return boundary.stdin()
     if "\n" not in spec and len(spec) < 4096 and _is_file(spec):
-        return boundary.read_file(Path(spec), boundary.shorten(spec))
+        return boundary.read_file(Path(spec), literal(boundary.shorten(spec)))
     return boundary.argument(spec, "SPEC")
 
 

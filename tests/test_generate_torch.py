@@ -92,6 +92,8 @@ def test_every_combination_matches_torch(pid: ProblemId) -> None:
 # A GroupNorm(affine=False) with a wrong num_channels once posed as the error: torch never
 # notices it (nothing is sized by it), so weightless layers are no longer chosen.
 @example(pid=ProblemId(2285, 0, "norm", "hard", "error"))
+# An affine InstanceNorm2d with a wrong num_features: torch refuses it with a ValueError.
+@example(pid=ProblemId(50, 115, "norm", "hard", "error"))
 def test_random_problems_match_torch(pid: ProblemId) -> None:
     check_answers(pid)
 
@@ -140,8 +142,10 @@ def check_error(problem: Problem) -> None:
     with torch.no_grad():
         for index, layer in enumerate(parse(problem.spec).layers, 1):
             m = module(layer.call, layer.args, dict(layer.kwargs), tuple(x.shape[1:])).eval()
-            if index == fault.layer:  # attention checks its embedding width with an assert
-                with pytest.raises((RuntimeError, AssertionError)):
+            # Attention checks its embedding width with an assert; an affine InstanceNorm its
+            # channels with a ValueError.
+            if index == fault.layer:
+                with pytest.raises((RuntimeError, AssertionError, ValueError)):
                     forward(m, layer.call, x)
                 return
             x = forward(m, layer.call, x)

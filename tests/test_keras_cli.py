@@ -233,8 +233,9 @@ def test_every_keras_only_name_gets_the_hint() -> None:
     keras_only = [name for name in KERAS_KINDS if name not in KINDS]
     assert "Conv2D" in keras_only and "ReLU" not in keras_only
     for name in keras_only:
-        with pytest.raises(UnknownLayerError, match="is a Keras layer: use --framework keras"):
+        with pytest.raises(UnknownLayerError, match="is a Keras layer: use framework keras") as e:
             resolve(name, "pytorch")
+        assert "use --framework keras" in e.value.worded({"framework": "--framework"})
 
 
 def test_a_none_in_inputs_shape_is_a_size_not_the_batch() -> None:

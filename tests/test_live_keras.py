@@ -204,7 +204,7 @@ def test_unbuilt_and_subclassed_models_give_one_line_errors() -> None:
 def test_input_must_agree_with_the_models_own() -> None:
     model = sequential((28, 28, 1), keras.layers.Flatten(), keras.layers.Dense(2))
     assert solved_counts(model, (28, 28, 1)) == (1570, 1570, 0)
-    with pytest.raises(LiveModelError, match=r"--input \[1, 28, 28\] is not the model's own"):
+    with pytest.raises(LiveModelError, match=r"^input_shape \[1, 28, 28\] is not the model's own"):
         api.solve_model(model, (1, 28, 28))
 
 

@@ -617,3 +617,10 @@ def test_practice_on_a_spec_refuses_what_it_cannot_do() -> None:
         result = run(*args, input="")
         assert result.exit_code == 2 and result.stdout == "", args
         assert message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_total_of_one_term_is_said_once() -> None:
+    """One counted layer: its count is the total, said once (not '= 416 = 416')."""
+    result = run("input(1, 8, 8) -> Conv2d(1, 16, 5)", input="s\ns\ns\n")
+    assert result.exit_code == 0, result.output
+    assert "The solution:\nTotal parameters = p₁ = 416\n    the total is the sum" in result.stdout

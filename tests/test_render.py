@@ -228,3 +228,41 @@ def test_summary_columns_stay_aligned_for_long_type_names() -> None:
     assert len({row.index("(None") for row in rows[1:]}) == 1, rows
     assert rows[0].index("Output Shape") == rows[1].index("(None"), rows
     assert " global_average_pooling2d (GlobalAveragePooling2D)" in text
+
+
+# -- an equation says each number once ------------------------------------------------------
+
+# A number as the formats write it: 4096, 4,096, 4{,}096, 4,\!096, 4 096.
+_NUMBER = r"\d[\d,{}\\! ]*"
+_TWICE = re.compile(rf"=\s*({_NUMBER})\s*=\s*({_NUMBER})(?![\d,{{}}\\!])")
+
+
+def _plain(number: str) -> str:
+    return re.sub(r"\D", "", number)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "html"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "input(1, 8, 8) -> Conv2d(1, 16, 5)",  # one counted layer: the total is its count
+        "input(10) -> Sigmoid",  # no weights: the total is 0
+        "input(64, 8, 8) -> PReLU(64)",  # a count that is one argument
+        "input(10) -> Linear(4) -> ReLU -> Linear(2)",  # a real sum
+    ],
+)
+def test_no_step_writes_its_value_twice(spec: str, fmt: str) -> None:
+    """``= 416 = 416`` (one term) or ``= 0 = 0`` (none): the sum is the value, said once."""
+    text = re.sub(r"<[^>]+>", "", explain(spec, fmt=fmt))
+    doubled = [m[0] for m in _TWICE.finditer(text) if _plain(m[1]) == _plain(m[2])]
+    assert doubled == []
+
+
+def test_a_total_of_one_term_or_none_is_said_once() -> None:
+    one = explain("input(1, 8, 8) -> Conv2d(1, 16, 5)", fmt="markdown")
+    assert "**Total parameters** $= p_{1}$\n\nwhere $p_{1} = 416$" in one
+    assert "(parameters of layer 1, Conv2d)\n\n$= 416$\n" in one
+    none = explain("input(10) -> Sigmoid", fmt="text")
+    assert "Total parameters = 0\n    no layer has weights\n" in none
+    two = explain("input(10) -> Linear(4) -> ReLU -> Linear(2)", fmt="text")
+    assert "Total parameters = p₁ + p₃\n    = 44 + 10 = 54\n" in two

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..boundary import MAX_DIMENSIONS, MAX_LAYERS, check_count, check_integer, shorten
-from ..errors import ExplainerError, InputShapeError, ShapeError
+from ..errors import ExplainerError, InputShapeError, ShapeError, literal
 from . import symbolic
 from .blocks import block_total, solve_blocks, with_copies
 from .formula import sum_formula
@@ -34,8 +34,9 @@ def solve(architecture: Architecture, title: str = "") -> Solution:
         return _solve(architecture, title)
     if symbolic.has_open(architecture) and architecture.framework != "keras":
         raise InputShapeError(
-            "a size is None: only Keras (--framework keras) leaves a size open; "
-            "give every size a number"
+            "a size is None: only Keras ({framework} keras) leaves a size open; "
+            "give every size a number",
+            named=True,
         )
     with symbolic.recording() as assumed:
         solution = _solve(symbolic.symbolic(architecture), title)
@@ -48,13 +49,13 @@ def _solve(architecture: Architecture, title: str) -> Solution:
     if architecture.input_shape is None and any(spec.placed for spec in architecture.layers):
         first = architecture.layers[0] if architecture.layers else None
         hint = (
-            'input(28, 28, 1) (channels last) or pass --input "(None, 28, 28, 1)"'
+            'input(28, 28, 1) (channels last) or pass {input_shape} "(None, 28, 28, 1)"'
             if architecture.framework == "keras"
-            else "input(1, 28, 28) or pass --input 1,28,28"
+            else "input(1, 28, 28) or pass {input_shape} 1,28,28"
         )
+        where = f"{first.where}: layer 1, {shorten(first.text)}" if first else ""
         raise InputShapeError(
-            f"no input shape: start the spec with {hint}",
-            f"{first.where}: layer 1, {shorten(first.text)}" if first else "",
+            f"no input shape: start the spec with {hint}", literal(where), named=True
         )
     check_count(len(architecture.layers), MAX_LAYERS, "layers")
     if architecture.input_shape is not None:

@@ -27,6 +27,18 @@ class Step:
     counts: bool = False
 
     @property
+    def substitution_is_value(self) -> bool:
+        """Whether the formula with its numbers in is already the value: one term (``p_1``
+        -> 416), which ``= 416 = 416`` would say twice. Templates then write ``= 416``."""
+        return bool(self.substituted.is_Atom)
+
+    @property
+    def formula_is_value(self) -> bool:
+        """Whether the formula is a number itself (a total of no terms: 0): nothing to put
+        in, and nothing to work out. Templates then write the formula alone."""
+        return bool(self.formula.expr.is_Atom) and not self.formula.symbols
+
+    @property
     def legend(self) -> tuple[tuple[str, str, int], ...]:
         """(symbol, meaning, value) in the order the symbols appear in the formula; a symbol
         left without a value (the unknown of a budget question) is not in it."""

@@ -22,7 +22,7 @@ from typing import Any
 
 import sympy
 
-from ..errors import ArgumentError, ExplainerError
+from ..errors import ArgumentError, UndecidedError, literal
 from .spec import OPEN, Architecture, LayerCall, LayerSpec, OpenSize, SizeName
 
 # The assumptions recorded while one solution is derived; None outside solve().
@@ -126,9 +126,8 @@ def let(architecture: Architecture, values: Mapping[str, int]) -> Architecture:
     for name in values:
         if name not in known:
             listed = ", ".join(known) or "none"
-            raise ArgumentError(
-                f"--let {name}: the spec names no size {name!r} (it names {listed})"
-            )
+            why = f"{name}: the spec names no size {name!r} (it names {listed})"
+            raise ArgumentError("{let} " + literal(why), named=True)
     return with_values(architecture, values)
 
 
@@ -157,16 +156,18 @@ def active() -> bool:
     return _ASSUMED.get() is not None
 
 
-def undecidable(exc: TypeError) -> ExplainerError:
+def undecidable(exc: TypeError) -> UndecidedError:
     """A layer that needs a number where the spec names a size, to decide how it works."""
     detail = str(exc).removeprefix("cannot determine truth value of Relational: ")
     if OPEN in detail:
-        return ExplainerError(
+        return UndecidedError(
             "this layer needs a number where Keras's size is None, to decide how it works: "
             "give the input a fixed size"
         )
-    return ExplainerError(
-        f"this layer needs numbers to decide {detail!r}: give the named sizes numbers with --let"
+    return UndecidedError(
+        literal(f"this layer needs numbers to decide {detail!r}: ")
+        + "give the named sizes numbers with {let}",
+        named=True,
     )
 
 
@@ -179,7 +180,7 @@ def fails(condition: Any) -> bool:
         return bool(condition)
     assumed = _ASSUMED.get()
     if assumed is None:  # a symbolic check outside a symbolic solve is a bug
-        raise ExplainerError(f"cannot decide {condition} without the named sizes' values")
+        raise UndecidedError(f"cannot decide {condition} without the named sizes' values")
     negation = sympy.Not(condition)
     if negation not in assumed:
         assumed.append(negation)
@@ -206,10 +207,10 @@ def decided(condition: Any, what: str) -> bool:
     if isinstance(condition, bool) or condition in (sympy.true, sympy.false):
         return bool(condition)
     if is_open(condition):
-        raise ExplainerError(
+        raise UndecidedError(
             f"{what}: it depends on a size Keras leaves None; give the input a fixed size"
         )
-    raise ExplainerError(
+    raise UndecidedError(
         f"{what}: whether {condition} depends on the named sizes' values; give them numbers"
     )
 
@@ -228,7 +229,7 @@ def size_at_least(name: str, value: Any, minimum: int) -> bool:
 def exact(value: Any) -> Any:
     """A symbolic count in its expanded form: ``d·h + h + h·c + c``."""
     if value.is_integer is not True:
-        raise ExplainerError(f"{value} cannot be shown to be an integer for every size")
+        raise UndecidedError(f"{value} cannot be shown to be an integer for every size")
     return sympy.expand(value)
 
 

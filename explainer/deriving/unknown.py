@@ -58,7 +58,7 @@ def solve_for(solution: Solution, name: str, target: int, *, exact: bool) -> Unk
         given = ",".join(f"{n}=..." for n in others)
         raise OptionError(
             f"{{solve_for}} {literal(name)}: {', '.join(others)} still unknown: give them with "
-            f"{{let_values}} {given}"
+            f"{{let}} {given}"
         )
     if target < 1:
         raise OptionError(f"the total must be a positive integer, got {target}")

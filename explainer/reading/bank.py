@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..boundary import MAX_FILE_BYTES, MAX_SPEC_CHARS, excerpt, read_file
 from ..deriving.spec import Architecture
-from ..errors import ExplainerError, did_you_mean
+from ..errors import ExplainerError, UnknownNameError, did_you_mean, literal
 from ..resources import resource_dir
 from . import parse
 
@@ -54,7 +54,7 @@ def example(name: str, folder: Path | None = None) -> Example:
     """One example, reading its own file only: a broken neighbour does not stop it."""
     paths = {path.stem: path for path in _paths(folder)}
     if name not in paths:
-        raise ExplainerError(
+        raise UnknownNameError(
             f"no example named {excerpt(name)}{did_you_mean(name, paths)}; see 'explainer examples'"
         )
     return load(paths[name])
@@ -66,7 +66,7 @@ def _paths(folder: Path | None) -> list[Path]:
 
 def load(path: Path) -> Example:
     where = f"bank file {path.name}"
-    text = read_file(path, where, MAX_FILE_BYTES, private=False)
+    text = read_file(path, literal(where), MAX_FILE_BYTES, private=False)
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:

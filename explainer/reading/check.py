@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..deriving.layers import Layer
 from ..deriving.solution import LayerResult, Solution
 from ..deriving.spec import LayerCall
-from ..errors import ExplainerError
+from ..errors import LimitError, LiveModelError, OptionError, literal
 from .frameworks import keras_module, torch_module
 
 if TYPE_CHECKING:
@@ -94,7 +94,8 @@ def parse_memory(text: str) -> int:
     """``500MB``, ``2GB``, ``1GiB`` or a number of bytes."""
     match = _SIZE.fullmatch(text)
     if match is None:
-        raise ExplainerError(f"--max-memory {text[:20]!r}: give a size such as 500MB, 2GB or 1GiB")
+        given = literal(repr(text[:20]))
+        raise OptionError(f"{{max_memory}} {given}: give a size such as 500MB, 2GB or 1GiB")
     number, unit, binary = match.groups()
     scale = 1024 ** "KMGT".index(unit.upper()) * 1024 if binary and unit else _UNITS[unit.upper()]
     return int(number) * scale
@@ -114,10 +115,11 @@ def check_memory(solution: Solution, limit: int) -> None:
     layer = max(solution.layers, key=memory_needed)
     needed = memory_needed(layer)
     if needed > limit:
-        raise ExplainerError(
+        raise LimitError(
             f"checking it needs about {needed:,} bytes (its {layer.params:,} parameters as "
-            f"float32 and a batch of {BATCH} in and out), above --max-memory {limit:,} bytes",
-            f"layer {layer.index}, {layer.type}",
+            f"float32 and a batch of {BATCH} in and out), above {{max_memory}} {limit:,} bytes",
+            literal(f"layer {layer.index}, {layer.type}"),
+            named=True,
         )
 
 
@@ -127,7 +129,7 @@ def check(solution: Solution) -> tuple[Row, ...]:
         return tuple(_keras_row(layer) for layer in solution.layers)
     alone = next((layer for layer in solution.layers if not layer.layer.source), None)
     if alone is not None:  # Add, Concat, x.mean(...), Hugging Face's Conv1D: no torch.nn class
-        raise ExplainerError(
+        raise LiveModelError(
             f"{alone.type} is no module PyTorch can build on its own (a merge, a tensor "
             "operation or a Hugging Face module), and check builds the layers one by one",
             f"layer {alone.index}, {alone.type}",

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..deriving.layers import KINDS
 from ..deriving.spec import Architecture, LayerSpec, Note, Shape
-from ..errors import LiveModelError
+from ..errors import LiveModelError, literal
 from .frameworks import torch_module
 
 if TYPE_CHECKING:
@@ -67,18 +67,22 @@ def model_class(target: str) -> Any:
     """``path/to/model.py:Net`` -> the class Net, checked to be a module built without
     arguments."""
     torch = torch_module()
-    found = user_object("--torch", target, "ClassName")
+    found = user_object("torch_model", target, "ClassName")
     name = target.rpartition(":")[2]
-    where = f"--torch {target!r}"
     if not (isinstance(found, type) and issubclass(found, torch.nn.Module)):
-        raise LiveModelError(f"{where}: {name} is {_what(found)}, not a torch.nn.Module class")
+        why = f"{name} is {_what(found)}, not a torch.nn.Module class"
+        raise refusal("torch_model", target, why)
     needed = _required_arguments(found)
     if needed:
-        raise LiveModelError(
-            f"{where}: {name}() cannot be built without arguments: __init__ needs "
-            f"{', '.join(needed)}"
-        )
+        why = f"{name}() cannot be built without arguments: __init__ needs {', '.join(needed)}"
+        raise refusal("torch_model", target, why)
     return found
+
+
+def refusal(option: str, target: str, why: str) -> LiveModelError:
+    """A live model refused: the option (``torch_model``, named by the caller's words), the
+    target it was given, and why."""
+    return LiveModelError(f"{{{option}}} " + literal(f"{target!r}: {why}"), named=True)
 
 
 def _build(cls: Any, target: str) -> Any:
@@ -86,10 +90,8 @@ def _build(cls: Any, target: str) -> Any:
         return cls()
     # The user's own __init__: whatever it raises is theirs to fix, said in one line.
     except Exception as exc:
-        where = f"--torch {target!r}"
-        raise LiveModelError(
-            f"{where}: building {cls.__name__}() failed: {_first_line(exc)}"
-        ) from None
+        why = f"building {cls.__name__}() failed: {first_line(exc)}"
+        raise refusal("torch_model", target, why) from None
 
 
 def read_target(target: str, input_shape: Shape, input_dtype: str | None = None) -> Reading:
@@ -141,16 +143,17 @@ def on_meta(torch: Any) -> Iterator[None]:
 
 
 def user_object(option: str, target: str, what: str) -> Any:
-    """``path/to/file.py:name`` -> that name, from the user's file, imported (and so run)."""
+    """``path/to/file.py:name`` -> that name, from the user's file, imported (and so run).
+    ``option``: the option that named it (``torch_model``), for the messages."""
     path_text, _, name = target.rpartition(":")
     path = Path(path_text)
     if not path_text or not name:
-        raise LiveModelError(f"{option} {target!r}: write path/to/model.py:{what}")
+        raise refusal(option, target, f"write path/to/model.py:{what}")
     if not path.is_file():
-        raise LiveModelError(f"{option} {target!r}: no file {path_text}")
+        raise refusal(option, target, f"no file {path_text}")
     spec = importlib.util.spec_from_file_location(f"explainer_user_model_{path.stem}", path)
     if spec is None or spec.loader is None:
-        raise LiveModelError(f"{option} {target!r}: {path_text} is not a Python file")
+        raise refusal(option, target, f"{path_text} is not a Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     folder = str(path.resolve().parent)
@@ -160,15 +163,13 @@ def user_object(option: str, target: str, what: str) -> Any:
         spec.loader.exec_module(module)  # the user's own code, run because they asked for it
     except SyntaxError as exc:
         place = f"{exc.filename or path_text}, line {exc.lineno}"
-        raise LiveModelError(f"{option} {target!r}: {place}: {exc.msg}") from None
+        raise refusal(option, target, f"{place}: {exc.msg}") from None
     # Anything else the user's file raises while it is imported is theirs to fix.
     except (Exception, SystemExit) as exc:
-        raise LiveModelError(
-            f"{option} {target!r}: importing {path_text} failed: {_first_line(exc)}"
-        ) from None
+        raise refusal(option, target, f"importing {path_text} failed: {first_line(exc)}") from None
     found = getattr(module, name, None)
     if found is None:
-        raise LiveModelError(f"{option} {target!r}: {path_text} defines no {name}")
+        raise refusal(option, target, f"{path_text} defines no {name}")
     return found
 
 
@@ -190,10 +191,16 @@ def _what(found: Any) -> str:
         return f"a class that is not a module ({found.__name__})"
     if callable(found):
         return "a function"
-    return f"a {type(found).__name__}"
+    return a_or_an(type(found).__name__)
 
 
-def _first_line(exc: BaseException) -> str:
+def a_or_an(name: str) -> str:
+    """'an int', 'a list': the article a type's name takes."""
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception of the user's own code, said in one line: its type and first line."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else ""
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
@@ -313,7 +320,8 @@ def _dtype(torch: Any, units: list[Unit], input_dtype: str | None) -> Any:
         first = units[0].kind if units else None
         input_dtype = "long" if first in _TOKEN_KINDS else "float"
     if input_dtype not in INPUT_DTYPES:
-        raise LiveModelError(f"--input-dtype must be float or long, got {input_dtype!r}")
+        got = literal(repr(input_dtype))
+        raise LiveModelError(f"{{input_dtype}} must be float or long, got {got}", named=True)
     return torch.long if input_dtype == "long" else torch.float32
 
 
@@ -332,7 +340,7 @@ def _run(torch: Any, model: Any, units: list[Unit], input_shape: Shape, dtype: A
     # The user's own forward: whatever it raises is theirs to fix (PyTorch's message says what).
     except Exception as exc:
         raise LiveModelError(
-            f"the model's forward pass failed on {list(input_shape)}: {_first_line(exc)}"
+            f"the model's forward pass failed on {list(input_shape)}: {first_line(exc)}"
         ) from None
     finally:
         for handle in handles:

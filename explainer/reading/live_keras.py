@@ -25,10 +25,10 @@ from ..deriving.solution import Solution
 from ..deriving.solve import solve
 from ..deriving.spec import Architecture, Block, LayerCall, LayerSpec, Shape, open_size
 from ..deriving.symbolic import is_open
-from ..errors import LiveModelError
+from ..errors import LiveModelError, literal
 from .check import Row, Total
 from .frameworks import keras_module
-from .live import user_object
+from .live import a_or_an, first_line, refusal, user_object
 
 # Configuration entries that are no argument of a count: the layer's name; the dtype policy,
 # looked at on its own (a quantized one is refused); what Bidirectional sets on the layers it
@@ -44,10 +44,18 @@ NOTE = (
 
 def load(target: str) -> Any:
     keras = keras_module()
-    found = user_object("--keras", target, "name")
-    model = found if isinstance(found, keras.Model) else found()
+    found = user_object("keras_model", target, "name")
+    model = found
+    if callable(found) and not isinstance(found, keras.Model):
+        try:
+            model = found()
+        # The user's own function: whatever it raises is theirs to fix, said in one line.
+        except Exception as exc:
+            name = target.rpartition(":")[2]
+            why = f"calling {name}() failed: {first_line(exc)}"
+            raise refusal("keras_model", target, why) from None
     if not isinstance(model, keras.Model):
-        raise LiveModelError(f"--keras {target!r}: it is not a Keras model nor returns one")
+        raise refusal("keras_model", target, "it is not a Keras model nor returns one")
     return model
 
 
@@ -89,7 +97,7 @@ def _row(keras: Any, result: Any, layer: Any) -> Row:
 def _read_and_solve(model: Any, input_shape: Shape | None) -> tuple[Solution, list[Any], Any]:
     keras = keras_module()
     if not isinstance(model, keras.Model):
-        raise LiveModelError(f"a {type(model).__name__} is not a Keras model")
+        raise LiveModelError(f"{a_or_an(type(model).__name__)} is not a Keras model")
     model = _built(keras, model, input_shape)
     layers = _listed(keras, model)
     solution = solve(_architecture(keras, layers, model))
@@ -143,8 +151,9 @@ def _built(keras: Any, model: Any, input_shape: Shape | None) -> Any:
     if not model.built or not getattr(model, "inputs", None):
         if input_shape is None:
             raise LiveModelError(
-                f"{name} has no input shape yet: start it with keras.Input(shape=...) or "
-                'pass --input, e.g. --input "(None, 28, 28, 1)"'
+                literal(f"{name} has no input shape yet: start it with keras.Input(shape=...) ")
+                + 'or pass {input_shape}, e.g. {input_shape} "(None, 28, 28, 1)"',
+                named=True,
             )
         model.build((None, *_as_keras(input_shape)))
         return model
@@ -153,9 +162,8 @@ def _built(keras: Any, model: Any, input_shape: Shape | None) -> Any:
         if len(model.inputs) != 1 or own != _as_keras(input_shape):
             shapes = [list(t.shape[1:]) for t in model.inputs]
             own_text = shapes[0] if len(shapes) == 1 else shapes
-            raise LiveModelError(
-                f"--input {list(_as_keras(input_shape))} is not the model's own input {own_text}"
-            )
+            why = f"{list(_as_keras(input_shape))} is not the model's own input {own_text}"
+            raise LiveModelError("{input_shape} " + literal(why), named=True)
     return model
 
 

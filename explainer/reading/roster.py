@@ -24,7 +24,7 @@ from ..boundary import (
     excerpt,
     read_file,
 )
-from ..errors import ExplainerError
+from ..errors import ExplainerError, literal
 
 ID_COLUMNS = ("id", "student_id")
 # A student's files go into students/<id>/: no separators, no leading dot, no spaces.
@@ -65,7 +65,7 @@ def student_seed(seed: int, student_id: str) -> int:
 def read_roster(path: Path, seed: int) -> tuple[Student, ...]:
     where = f"the roster {path}"
     # The boundary drops a spreadsheet's byte-order mark and refuses what is not UTF-8.
-    return parse_roster(read_file(path, where, MAX_FILE_BYTES), seed, str(path))
+    return parse_roster(read_file(path, literal(where), MAX_FILE_BYTES), seed, str(path))
 
 
 def parse_roster(text: str, seed: int, where: str = "roster") -> tuple[Student, ...]:

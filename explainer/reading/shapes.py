@@ -9,7 +9,7 @@ import re
 
 from ..boundary import MAX_DIGITS, MAX_DIMENSIONS, excerpt
 from ..deriving.spec import Shape, SizeName, open_size
-from ..errors import InputShapeError
+from ..errors import InputShapeError, literal
 
 _SEPARATOR = re.compile(r"[,x×*]")
 
@@ -69,18 +69,19 @@ _LET = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*([+-]?\d+)\s*")
 
 
 def parse_let(text: str) -> dict[str, int]:
-    """``d=784,h=128`` -> {"d": 784, "h": 128}: the numbers of named sizes (``--let``)."""
+    """``d=784,h=128`` -> {"d": 784, "h": 128}: the numbers of named sizes (``let``)."""
     values: dict[str, int] = {}
     for position, part in enumerate(text.split(","), 1):
         match = _LET.fullmatch(part)
         if match is None:
-            raise InputShapeError(
-                f"--let {text!r}: item {position} is {part.strip()!r}, not NAME=INTEGER"
-            )
+            why = f"{text!r}: item {position} is {part.strip()!r}, not NAME=INTEGER"
+            raise InputShapeError("{let} " + literal(why), named=True)
         name, value = match[1], int(match[2])
         if value < 1:
-            raise InputShapeError(f"--let {name}={value}: a size must be a positive integer")
+            why = f"{name}={value}: a size must be a positive integer"
+            raise InputShapeError("{let} " + literal(why), named=True)
         if name in values:
-            raise InputShapeError(f"--let {text!r}: {name} is given twice")
+            why = f"{text!r}: {name} is given twice"
+            raise InputShapeError("{let} " + literal(why), named=True)
         values[name] = value
     return values

@@ -16,7 +16,7 @@ import itertools
 import sqlite3
 from dataclasses import dataclass
 
-from ..errors import ExplainerError
+from ..errors import OptionError
 
 MODEL_NAME = "explainer question"
 # One model for every deck explainer writes, so that Anki keeps one note type for all of them.
@@ -24,7 +24,7 @@ _MODEL_KEY = "explainer-anki-model-1"
 _EPOCH = 1_700_000_000  # the notes' time: fixed, then moved by the deck's own hash (see ids)
 
 
-class AnkiError(ExplainerError):
+class AnkiError(OptionError):
     """Anki output asked for without genanki installed."""
 
 
@@ -41,7 +41,7 @@ def check_available() -> None:
         import genanki  # noqa: F401
     except ImportError:
         raise AnkiError(
-            "--format anki needs genanki, an optional extra: pip install 'explainer[anki]'"
+            "{fmt} anki needs genanki, an optional extra: pip install 'explainer[anki]'"
         ) from None
 
 

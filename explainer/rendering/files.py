@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 
-from ..errors import ExplainerError
+from ..errors import ExplainerError, literal
 
 # Written into every quiz folder: which files explainer wrote and their SHA-256, so that a
 # later run knows the folder is its own and sees a file edited by hand since.
@@ -114,15 +114,17 @@ def check_target(target: Path, force: bool = False) -> dict[str, str] | None:
     if manifest is None:
         if any(target.iterdir()):
             raise OutputError(
-                f"cannot write {target}: it is a folder explainer did not write, and not empty; "
-                "--force writes into it (its other files are kept)"
+                literal(f"cannot write {target}: it is a folder explainer did not write, ")
+                + "and not empty; {force} writes into it (its other files are kept)",
+                named=True,
             )
         return None
     for name, digest in manifest.items():
         if _digest_of(target / name) not in (digest, None):
             raise OutputError(
-                f"cannot write {target}: {name} was edited since explainer wrote it; "
-                "--force overwrites it"
+                literal(f"cannot write {target}: {name} was edited since explainer wrote it; ")
+                + "{force} overwrites it",
+                named=True,
             )
     return manifest
 
@@ -145,6 +147,9 @@ def write_tree(written: Mapping[str, bytes], target: Path, force: bool = False) 
             finally:
                 with _signals_blocked():  # the old folder goes whole, never half
                     shutil.rmtree(staging, ignore_errors=True)
+    except _Collision as exc:
+        why = literal(f"cannot write {target}: {exc.strerror}")
+        raise OutputError(why + "; {force} replaces it", named=True) from None
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
 
@@ -254,7 +259,7 @@ def _digest_of(path: Path) -> str | None:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return "not a file"
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # gone, or a folder of it is now a file
         return None
 
 
@@ -293,11 +298,12 @@ def _mode(full: int) -> int:
 
 
 class _Collision(OSError):
-    """A file or link of the user's where explainer writes a folder."""
+    """A file or link of the user's where explainer writes a folder (write_tree says that
+    force replaces it)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(f"{message}; --force replaces it")
-        self.strerror = self.args[0]
+        super().__init__(message)
+        self.strerror = message
 
 
 class _Terminated(SystemExit):

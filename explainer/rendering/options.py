@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..deriving.costs import SHOW
-from ..errors import OptionError
+from ..errors import OptionError, literal
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
 DIGITS = ("western", "indian", "plain")
@@ -29,11 +29,10 @@ class Options:
         _one_of("digits", self.digits, DIGITS)
         for name in self.show:
             if name not in SHOW:
-                raise OptionError(f"{{show}} {name!r}: choose from {', '.join(SHOW)}")
-        if type(self.fade) is not int or self.fade < 0:
-            raise OptionError(f"{{fade}} must be a non-negative integer, got {self.fade!r}")
+                raise OptionError(f"{{show}} {_shown(name)}: choose from {', '.join(SHOW)}")
+        check_fade(self.fade)
         if self.depth is not None and (type(self.depth) is not int or self.depth < 1):
-            raise OptionError(f"{{depth}} must be a positive integer, got {self.depth!r}")
+            raise OptionError(f"{{depth}} must be a positive integer, got {_shown(self.depth)}")
         if self.fade:
             self._check_fade()
         if self.fmt == "json":  # the contract carries shapes and counts: nothing to drop silently
@@ -61,4 +60,15 @@ class Options:
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise OptionError(f"{{{name}}} must be one of {', '.join(allowed)}, got {value!r}")
+        raise OptionError(f"{{{name}}} must be one of {', '.join(allowed)}, got {_shown(value)}")
+
+
+def check_fade(fade: object) -> None:
+    """How many steps a faded worked example leaves blank: a solution's, or practice's."""
+    if type(fade) is not int or fade < 0:
+        raise OptionError(f"{{fade}} must be a non-negative integer, got {_shown(fade)}")
+
+
+def _shown(value: object) -> str:
+    """A value the caller gave, quoted in a message as it is (its braces name no option)."""
+    return literal(repr(value))

@@ -26,7 +26,7 @@ from ..deriving.formula import ordered
 from ..deriving.solution import BlockResult, LayerResult, Solution
 from ..deriving.spec import LayerCall, Note
 from ..deriving.symbolic import is_open
-from ..errors import ExplainerError
+from ..errors import ArgumentError
 from ..resources import resource_dir
 from .fade import blank_last
 from .options import EXTENSIONS, Options
@@ -267,7 +267,7 @@ def _json_text(solution: Solution) -> str:
         try:
             json.dumps(layer["args"], allow_nan=False)
         except ValueError:
-            raise ExplainerError(
+            raise ArgumentError(
                 "an argument is NaN or infinite, which JSON cannot carry",
                 f"layer {layer['index']}, {layer['type']}",
             ) from None

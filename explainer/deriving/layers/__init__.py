@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...errors import ArgumentError, UnknownLayerError
+from ...errors import ArgumentError, UnknownLayerError, literal
 from .base import Derivation, Layer, bind
 
 # Every kind, in the catalogue's order, and the module that defines it; both dialects alike.
@@ -229,8 +229,9 @@ def resolve(
     if exact is None:
         if name in registry(other)[0]:
             raise UnknownLayerError(
-                f"{name!r} is a {_TITLES[other]} layer: use --framework {other}, or the "
-                f"{_TITLES[framework]} name"
+                literal(f"{name!r} is a {_TITLES[other]} layer: use ")
+                + f"{{framework}} {other}, or the {_TITLES[framework]} name",
+                named=True,
             )
         raise UnknownLayerError.for_name(name, [*kinds, *aliases])
     if exact in aliases:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from ...errors import ExplainerError
+from ...rendering.options import check_fade
 from ...rendering.render import render, render_practice
 from ..generate import DIFFICULTIES, Problem, ProblemId, draw
 from ..generate.expression import FormulaError, equivalent
@@ -73,8 +73,7 @@ class Session:
     ) -> None:
         check_seed(seed)
         check_count(count)
-        if type(fade) is not int or fade < 0:
-            raise ExplainerError(f"--fade must be a non-negative integer, got {fade!r}")
+        check_fade(fade)
         own = kinds_for(topic, framework)
         self.kinds = ("table",) if fade else tuple(k for k in own if k != "table")
         check_options(topic, difficulty, self.kinds, framework)

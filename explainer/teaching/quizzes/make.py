@@ -6,7 +6,7 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
-from ...errors import ExplainerError
+from ...errors import OptionError, literal
 from ...reading.roster import Student
 from ...rendering.quiz_documents import (
     KEY,
@@ -25,8 +25,9 @@ from . import ANSWERS, FORMATS, FRAMEWORKS, INLINE, PLATFORMS
 Progress = Callable[[int], None]  # told how many more problems are done
 
 
-class QuizError(ExplainerError):
-    """An option that cannot make a quiz: a format, an answers mode or a framework."""
+class QuizError(OptionError):
+    """An option that cannot make a quiz: a format, an answers mode or a framework. As any
+    OptionError, its message names options as ``{points}`` and quotes values with literal()."""
 
 
 def settings(
@@ -40,23 +41,26 @@ def settings(
 ) -> Settings:
     """Checked options: every mistake is found before anything is generated."""
     if framework not in FRAMEWORKS:
-        raise QuizError(f"unknown framework {framework!r}; frameworks: {', '.join(FRAMEWORKS)}")
+        given = literal(repr(framework))
+        raise QuizError(f"unknown framework {given}; frameworks: {', '.join(FRAMEWORKS)}")
     check_seed(seed)
     check_count(count)
     plan(topic, difficulty, kinds, framework)
     if type(points) is not int or not 0 <= points <= 1000:
-        raise QuizError(f"--points must be a whole number from 0 to 1000, got {points!r}")
+        given = literal(repr(points))
+        raise QuizError(f"{{points}} must be a whole number from 0 to 1000, got {given}")
     return Settings(seed, count, topic, difficulty, kinds, points, framework)
 
 
 def check_format(fmt: str, answers: str, points: int = 0) -> None:
     if fmt not in FORMATS:
-        raise QuizError(f"unknown quiz format {fmt!r}; formats: {', '.join(FORMATS)}")
+        raise QuizError(f"unknown quiz format {literal(repr(fmt))}; formats: {', '.join(FORMATS)}")
     if answers not in ANSWERS:
-        raise QuizError(f"unknown answers mode {answers!r}; modes: {', '.join(ANSWERS)}")
+        given = literal(repr(answers))
+        raise QuizError(f"unknown answers mode {given}; modes: {', '.join(ANSWERS)}")
     if answers == "inline" and fmt not in INLINE:
         raise QuizError(
-            f"--answers inline folds the answers into the sheet, which {fmt} cannot do; "
+            f"{{answers}} inline folds the answers into the sheet, which {literal(fmt)} cannot do; "
             f"formats that can: {', '.join(INLINE)}"
         )
     if fmt == "anki":
@@ -64,13 +68,13 @@ def check_format(fmt: str, answers: str, points: int = 0) -> None:
 
         check_available()
         if points:
-            raise QuizError(f"--points {points}: an Anki deck has no marks; leave --points out")
+            raise QuizError(f"{{points}} {points}: an Anki deck has no marks; leave {{points}} out")
     if points and fmt == "gift":
         # Moodle's GIFT import sets every question's mark to 1 and reads one answer field per
         # question, so a problem's cells stay separate questions there.
         raise QuizError(
-            f"--points {points}: GIFT has no field for a question's mark (Moodle imports each "
-            "at 1 point); use --format moodle, one Cloze question per problem worth --points"
+            f"{{points}} {points}: GIFT has no field for a question's mark (Moodle imports each "
+            "at 1 point); use {fmt} moodle, one Cloze question per problem worth {points}"
         )
 
 
@@ -81,20 +85,20 @@ def check_platform(chosen: Settings, fmt: str) -> None:
     planned = plan(chosen.topic, chosen.difficulty, chosen.kinds)
     if fmt in PLATFORMS and any("formula" in kinds for _, kinds in planned):
         raise QuizError(
-            f"--format {fmt} cannot grade a formula answer (topic symbolic, kind formula): it "
-            "compares text or numbers, not formulas; ask --kinds budget,growth, or use "
-            "markdown, latex, html or json"
+            f"{{fmt}} {literal(fmt)} cannot grade a formula answer (topic symbolic, kind "
+            "formula): it compares text or numbers, not formulas; ask {kinds} budget,growth, "
+            "or use markdown, latex, html or json"
         )
 
 
 def check_stdout(fmt: str, students: tuple[Student, ...]) -> None:
     """Only one JSON object goes to standard output; everything else needs a directory."""
     if students:
-        raise QuizError("--students writes a sheet and a key per student: give -o DIR")
+        raise QuizError("{students} writes a sheet and a key per student: give {output} DIR")
     if fmt != "json":
         raise QuizError(
-            f"--format {fmt} writes a question sheet and an answer key: give -o DIR "
-            "(only --format json prints to standard output)"
+            f"{{fmt}} {literal(fmt)} writes a question sheet and an answer key: give "
+            "{output} DIR (only {fmt} json prints to standard output)"
         )
 
 

@@ -37,6 +37,7 @@ import sympy
 from ...deriving.formula import ordered
 from ...deriving.solve import solve
 from ...deriving.symbolic import symbol
+from ...errors import literal
 from ...reading import bank
 from ...reading.roster import Student
 from ...rendering.printing import UnicodePrinter
@@ -87,21 +88,23 @@ def check(
 ) -> None:
     """Refuse what a self-study page cannot be, before any work is done."""
     if not self_study:
-        raise make.QuizError("--example makes a self-study page: add --self-study --format html")
+        raise make.QuizError("{example} makes a self-study page: add {self_study} {fmt} html")
     if fmt != "html":
-        raise make.QuizError(f"--self-study writes an HTML page, not {fmt}: add --format html")
+        raise make.QuizError(
+            f"{{self_study}} writes an HTML page, not {literal(fmt)}: add {{fmt}} html"
+        )
     if answers == "inline":
         raise make.QuizError(
-            "--self-study keeps every answer behind its own reveal: leave out --answers inline"
+            "{self_study} keeps every answer behind its own reveal: leave out {answers} inline"
         )
     if example is not None:
         bank.example(example)  # an unknown name fails here, with a "did you mean"
         if students:
             raise make.QuizError(
-                "--example makes one page, the same for everyone: leave out --students"
+                "{example} makes one page, the same for everyone: leave out {students}"
             )
     if students and to_stdout:
-        raise make.QuizError("--students writes a self-study page per student: give -o DIR")
+        raise make.QuizError("{students} writes a self-study page per student: give {output} DIR")
 
 
 # -- the page's contents ---------------------------------------------------------------------
