@@ -1,15 +1,25 @@
 """What keeps a cold start short, checked as structure (never as a timing: see
 benchmarks/bench_cold.py): a kind with no field of its own is not decorated again, and still
-behaves as a dataclass of its own."""
+behaves as a dataclass of its own; the command ends without tearing the interpreter down, and
+still exits as a normal exit would."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from explainer.cli import main
 from explainer.deriving.layers import KERAS_KINDS, KINDS, LIVE_KINDS, Layer
 from explainer.deriving.spec import OPEN, OpenSize, SizeName
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _kinds() -> list[type[Layer]]:
@@ -57,3 +67,53 @@ def test_an_open_size_is_a_size_name_of_its_own_class() -> None:
     assert OpenSize(name) != SizeName(name)  # an open size is never a size the user named
     assert repr(OpenSize(name)) == "None"
     assert [f.name for f in dataclasses.fields(OpenSize)] == ["name"]
+
+
+# The command as installed: `explainer.cli:run`, which ends the process without tearing the
+# interpreter down. What a normal exit shows a user must survive: the exit code, the exit
+# handlers, every byte of the output through a pipe.
+_LAST = "a handler's line, flushed by nobody else"
+_RUN = f"""
+import atexit, sys
+LAST = {_LAST!r}
+from pathlib import Path
+marker = Path(sys.argv.pop(1))
+atexit.register(marker.write_text, "ran")
+atexit.register(print, LAST)
+from explainer.cli import run
+run()
+"""
+
+
+def _run_command(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[bytes], str]:
+    marker = tmp_path / "atexit-marker"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as a user's
+    env["PYTHONPATH"] = str(ROOT)
+    command = [sys.executable, "-c", _RUN, str(marker), *args]
+    done = subprocess.run(command, capture_output=True, env=env, timeout=120, check=False)
+    return done, marker.read_text() if marker.exists() else "not run"
+
+
+def test_the_command_exits_with_its_code_its_handlers_run_and_its_output_whole(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "long.txt"  # far more than a pipe holds (64 KiB): every byte must arrive
+    spec.write_text("input(4) -> " + " -> ".join(["Linear(4)"] * 400))
+    done, handlers = _run_command(tmp_path, "solve", str(spec))
+    expected = CliRunner().invoke(main, ["solve", str(spec)])
+    assert (done.returncode, handlers, done.stderr) == (0, "ran", b"")
+    assert len(done.stdout) > 65_536
+    assert done.stdout.decode("utf-8") == expected.output + _LAST + "\n"
+
+    done, handlers = _run_command(tmp_path, "solve", "input(4) -> Linaer(3)")
+    assert (done.returncode, handlers, done.stdout) == (2, "ran", (_LAST + "\n").encode())
+    assert done.stderr.decode("utf-8").startswith("explainer: error: ")
+
+    done, handlers = _run_command(tmp_path, "solve", "--no-such-option")
+    assert (done.returncode, handlers) == (2, "ran")
+
+
+def test_the_module_and_the_console_script_both_start_the_quick_exit() -> None:
+    assert (ROOT / "explainer" / "__main__.py").read_text() == "from .cli import run\n\nrun()\n"
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["scripts"] == {"explainer": "explainer.cli:run"}
