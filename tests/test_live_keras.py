@@ -251,6 +251,40 @@ def test_check_agrees_with_keras() -> None:
         assert rows and all(row.agrees for row in rows), [r for r in rows if not r.agrees]
 
 
+def test_check_leaves_keras_global_state_as_it_found_it() -> None:
+    """check builds each layer in a StatelessScope: their variables must not stay on Keras's
+    list of variables to initialise (the caller's next predict would initialise them all), nor
+    their names be taken from the caller's next layers. The caller's own pending variable and
+    names stay as they were."""
+    from keras.src.backend.common import global_state
+
+    from explainer.reading.check import check
+
+    def state() -> tuple[list[Any], dict[str, int]]:
+        pending = global_state.get_global_attribute("uninitialized_variables") or []
+        return list(pending), dict(global_state.get_global_attribute("object_name_uids") or {})
+
+    with keras.StatelessScope(initialize_variables=False):  # the caller's own, still pending
+        mine = keras.layers.Dense(4)
+        mine.build((None, 3))
+    assert mine.name == "dense"  # conftest gives every test a clean Keras
+    before = state()
+    assert [id(v) for v in before[0]] == [id(mine.kernel), id(mine.bias)]
+    solution = api.solve_spec(
+        "input(12, 12, 3) -> Conv2D(8, 3) -> Flatten() -> Dense(5) -> Reshape((5, 1))"
+        " -> Bidirectional(LSTM(4, return_sequences=True)) -> MultiHeadAttention(2, 3)"
+        " -> GlobalAveragePooling1D() -> Dense(2)",
+        framework="keras",
+    )
+    rows = check(solution)
+    assert all(row.agrees for row in rows), [r for r in rows if not r.agrees]
+    after = state()
+    assert [id(v) for v in after[0]] == [id(v) for v in before[0]]
+    assert after[1] == before[1]
+    assert keras.layers.Dense(4).name == "dense_1"
+    assert keras.layers.LSTM(4).name == "lstm"
+
+
 def test_check_keras_compares_every_layer_and_the_total(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

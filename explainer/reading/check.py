@@ -8,10 +8,13 @@ modules instead: the shape each gave in the forward pass, its parameters, traina
 
 from __future__ import annotations
 
+import copy
 import importlib
 import math
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +31,9 @@ DEFAULT_MAX_MEMORY = "1GB"
 BATCH = 2  # batch normalisation without running statistics needs more than one value
 _UNITS = {"": 1, "B": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 _SIZE = re.compile(r"\s*([0-9]{1,15})\s*([KMGT]?)(I?)B?\s*", re.IGNORECASE)
+# What building a layer writes into Keras's global state (keras.src.backend.common.global_state):
+# its variables on the list of those to initialise, and the name counters (dense, dense_1, ...).
+_KERAS_STATE_WRITTEN = ("uninitialized_variables", "object_name_uids")
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,8 @@ def check_memory(solution: Solution, limit: int) -> None:
 def check(solution: Solution) -> tuple[Row, ...]:
     """Each layer beside the framework's own: PyTorch modules, or Keras layers for Keras."""
     if solution.framework == "keras":
-        return tuple(_keras_row(layer) for layer in solution.layers)
+        with _keras_state_kept():
+            return tuple(_keras_row(layer) for layer in solution.layers)
     alone = next((layer for layer in solution.layers if not layer.layer.source), None)
     if alone is not None:  # Add, Concat, x.mean(...), Hugging Face's Conv1D: no torch.nn class
         raise LiveModelError(
@@ -156,6 +163,25 @@ def _keras_row(layer: LayerResult) -> Row:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return Row(*base[:3], base[3], None, layer.params, None, f"Keras refused it: {message}")
     return Row(*base[:3], base[3], shape, layer.params, int(built.count_params()))
+
+
+@contextmanager
+def _keras_state_kept() -> Iterator[None]:
+    """Keras's global state as the caller had it, once the layers are read. A layer built in a
+    StatelessScope(initialize_variables=False) stays on Keras's list of variables to initialise,
+    and the caller's next predict or fit in the process (a notebook's) would initialise every
+    one of them, a JAX compilation per shape; each also took a name (dense_3) the caller's own
+    next layer would have had. The layers are built on copies of the two, the caller's own put
+    back after. Not clear_session(): it would also forget the caller's own names and models."""
+    state = importlib.import_module(f"{keras_module().__name__}.src.backend.common.global_state")
+    callers = {name: state.get_global_attribute(name) for name in _KERAS_STATE_WRITTEN}
+    for name, value in callers.items():  # names go on from the caller's, as they always have
+        state.set_global_attribute(name, copy.copy(value))
+    try:
+        yield
+    finally:
+        for name, value in callers.items():
+            state.set_global_attribute(name, value)
 
 
 def _keras_layer(keras: Any, kind: str, args: dict[str, Any]) -> Any:
