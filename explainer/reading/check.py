@@ -12,13 +12,13 @@ import importlib
 import math
 import re
 import warnings
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..deriving.layers import Layer
 from ..deriving.solution import LayerResult, Solution
 from ..deriving.spec import LayerCall
 from ..errors import LimitError, LiveModelError, OptionError, literal
+from ..records import record
 from .frameworks import keras_module, torch_module
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ _UNITS = {"": 1, "B": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 _SIZE = re.compile(r"\s*([0-9]{1,15})\s*([KMGT]?)(I?)B?\s*", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     index: int
     name: str
@@ -53,7 +53,7 @@ class Row:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Total:
     """The whole model's count and its trainable part: ours, and the framework's own."""
 
