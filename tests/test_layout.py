@@ -26,6 +26,7 @@ STAGES = {
     "explainer.errors": 0,
     "explainer.boundary": 0,
     "explainer.resources": 0,
+    "explainer.records": 0,  # the frozen-record decorator every stage's data classes use
     "explainer.deriving": 1,
     # A generated problem is data, as a solution is: rendering words both.
     "explainer.teaching.problems": 1,

@@ -22,17 +22,18 @@ import ast
 import functools
 import operator
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import sympy
+
+from ..records import record
 
 Path = tuple[int, ...]
 
 _FUNCTIONS = {"floor": sympy.floor, "ceil": sympy.ceiling}
 
 
-@dataclass(frozen=True)
+@record
 class Formula:
     """A parsed formula: the unevaluated expression and the paths of its tight sums."""
 

@@ -8,9 +8,9 @@ formats anything.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from .layers import ALIASES, Alias
 from .layers.base import Comparison, Layer
 from .spec import Block, LayerSpec, Note, Shape
@@ -19,7 +19,7 @@ from .steps import Step
 _COURSE_ALIASES = {name.lower(): alias for name, alias in ALIASES.items()}  # any case: fcwb
 
 
-@dataclass(frozen=True)
+@record
 class LayerCosts:
     """The steps for one layer; None where a quantity was not asked for (or is zero MACs)."""
 
@@ -30,7 +30,7 @@ class LayerCosts:
     no_macs_why: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class BlockResult:
     number: int  # 1-based, in the order printed
     block: Block
@@ -51,7 +51,7 @@ class BlockResult:
         return self.block.type
 
 
-@dataclass(frozen=True)
+@record
 class LayerResult:
     index: int
     name: str  # attribute name (cnn_layer_1) or the name as written (FCwB)
@@ -121,7 +121,7 @@ class LayerResult:
         return self.layer.torch_args()
 
 
-@dataclass(frozen=True)
+@record
 class Solution:
     input_shape: Shape
     layers: tuple[LayerResult, ...]

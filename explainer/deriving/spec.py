@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
+
+from ..records import record
 
 Shape = tuple[int, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     """A line of words whose counts are fields (``"{count} parameters are frozen"``), with the
     integers that fill them. The renderer fills them, grouping digits as ``--digits`` says
@@ -44,7 +46,7 @@ class Note:
         return self.text.format(**{name: number(value) for name, value in self.numbers})
 
 
-@dataclass(frozen=True)
+@record
 class LayerSpec:
     """One layer as written: ``FCwB(256)`` or ``(cnn_layer_1): Conv2d(1, 16, ...)``."""
 
@@ -81,7 +83,7 @@ class LayerSpec:
         return f"line {self.line}, col {self.col}"
 
 
-@dataclass(frozen=True)
+@record
 class LayerCall:
     """A layer written as an argument of another: ``Bidirectional(LSTM(64))``. Pure data."""
 
@@ -94,7 +96,7 @@ class LayerCall:
         return f"{self.call}({', '.join(written)})"
 
 
-@dataclass(frozen=True)
+@record
 class SizeOf:
     """``x.shape[-1]`` or ``x.size(2)`` written as an argument: the size of dimension ``dim``
     (PyTorch's numbering, the batch is 0) of the tensor node ``node`` gives. Pure data: the
@@ -107,7 +109,7 @@ class SizeOf:
         return f"shape[{self.dim}]"
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     """A container of a print-out: ``(layer1): Sequential(``, ``(0-11): 12 x GPT2Block(``."""
 
@@ -117,7 +119,7 @@ class Block:
     line: int = 1
 
 
-@dataclass(frozen=True)
+@record
 class Architecture:
     """An input shape (without the batch dimension) and the layers in the order applied."""
 
@@ -135,7 +137,7 @@ class Architecture:
         return replace(self, framework=framework)
 
 
-@dataclass(frozen=True)
+@record
 class SizeName:
     """A size written as a name (``Linear(h)``, ``input(3, W, W)``): left unknown, so that the
     solution is a formula in it (explainer.deriving.symbolic). Pure data, like every argument."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 from .formula import Formula, evaluate_exact, formula
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """``quantity = formula = substituted = value``, with the meaning of every symbol.
 

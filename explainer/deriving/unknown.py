@@ -10,19 +10,19 @@ Nothing here formats text: the steps are data for the templates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
 from ..errors import NoAnswerError, OptionError, literal
+from ..records import record
 from .formula import Formula, evaluate_exact, ordered
 from .solution import Solution
 from .steps import Step
 from .symbolic import symbol
 
 
-@dataclass(frozen=True)
+@record
 class Unknown:
     """The working of one unknown size."""
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..boundary import MAX_FILE_BYTES, MAX_SPEC_CHARS, excerpt, read_file
 from ..deriving.spec import Architecture
 from ..errors import ExplainerError, UnknownNameError, did_you_mean, literal
+from ..records import record
 from ..resources import resource_dir
 from . import parse
 
 
-@dataclass(frozen=True)
+@record
 class Example:
     name: str
     title: str
@@ -96,7 +96,7 @@ def load(path: Path) -> Example:
     )
 
 
-@dataclass(frozen=True)
+@record
 class HFExample:
     """A Hugging Face config.json written out in exercises/hf/, with the total its source states."""
 

@@ -4,17 +4,17 @@ solved, so the catalogue cannot drift from what `explainer solve` shows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..deriving.layers import registry
 from ..deriving.solution import LayerResult
 from ..deriving.solve import solve
 from ..deriving.spec import Architecture, LayerSpec
+from ..records import record
 from . import parse
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     name: str
     summary: str

@@ -17,12 +17,12 @@ ResNet basic block:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ..boundary import MAX_LAYERS, LimitError
 from ..deriving.spec import Architecture, LayerSpec, Shape, SizeName
 from ..errors import InputShapeError, SpecSyntaxError
+from ..records import record
 from .literals import Place, Ref, parse_call
 from .shapes import check_shape
 
@@ -33,7 +33,7 @@ _OPEN = {"(": ")", "[": "]"}
 _CLOSE = {")": "(", "]": "["}
 
 
-@dataclass(frozen=True)
+@record
 class Segment:
     text: str
     line: int

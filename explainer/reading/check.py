@@ -15,13 +15,13 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..deriving.layers import Layer
 from ..deriving.solution import LayerResult, Solution
 from ..deriving.spec import LayerCall
 from ..errors import LimitError, LiveModelError, OptionError, literal
+from ..records import record
 from .frameworks import keras_module, torch_module
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ _SIZE = re.compile(r"\s*([0-9]{1,15})\s*([KMGT]?)(I?)B?\s*", re.IGNORECASE)
 _KERAS_STATE_WRITTEN = ("uninitialized_variables", "object_name_uids")
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     index: int
     name: str
@@ -59,7 +59,7 @@ class Row:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Total:
     """The whole model's count and its trainable part: ours, and the framework's own."""
 

@@ -13,12 +13,12 @@ import math
 import operator
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ..boundary import MAX_TUPLE, LimitError, check_expression, check_integer, excerpt
 from ..deriving.spec import LayerCall, SizeName
 from ..errors import SpecSyntaxError
+from ..records import record
 
 _INT_OPS: dict[type[ast.operator], Callable[[int, int], int]] = {
     ast.Add: operator.add,
@@ -99,7 +99,7 @@ def _nested_call(node: ast.Call, place: Place) -> LayerCall:
     return LayerCall(name, args, kwargs)
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """Where a parsed snippet starts in the user's text, to turn ast offsets into places."""
 
@@ -138,7 +138,7 @@ def layer_name(node: ast.expr) -> str | None:
     return name if "." not in name else None
 
 
-@dataclass(frozen=True)
+@record
 class Ref:
     """A bare name written as a positional argument, ``Add(x, input)``: a node of the graph."""
 

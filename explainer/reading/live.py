@@ -21,13 +21,13 @@ import importlib.util
 import inspect
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..deriving.layers import KINDS
 from ..deriving.spec import Architecture, LayerSpec, Note, Shape
 from ..errors import LiveModelError, literal
+from ..records import record
 from .frameworks import torch_module
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ def first_line(exc: BaseException) -> str:
 # -- reading the model ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Unit:
     """A module recorded whole: a kind explainer knows (kind set), or a leaf it does not."""
 
@@ -218,7 +218,7 @@ class Unit:
     kind: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Call:
     """One call of a unit in the forward pass: the shapes in and out (batch-less), and what
     else forward was given (MaxViT's window size)."""
@@ -230,7 +230,7 @@ class Call:
     kwargs: tuple[tuple[str, Any], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Real:
     """PyTorch's own figures for one row of the worked solution."""
 
@@ -240,7 +240,7 @@ class Real:
     trainable: int  # of those, requires_grad=True
 
 
-@dataclass(frozen=True)
+@record
 class Reading:
     """A live model read: its architecture, and PyTorch's figures to hold the solution to."""
 

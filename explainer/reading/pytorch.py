@@ -30,6 +30,7 @@ from ..boundary import (
 )
 from ..deriving.spec import Architecture, Block, LayerSpec, SizeOf
 from ..errors import SpecSyntaxError
+from ..records import record
 from .literals import Place, compiler_warnings_as_errors, dotted_name, literal, parse_call
 
 _MODULE = re.compile(r"^(?P<indent>\s*)\((?P<name>[\w.-]+)\):\s*(?P<rest>.*?)\s*$")
@@ -272,7 +273,7 @@ def _rename(spec: LayerSpec, path: str, copy: int) -> LayerSpec:
     return replace(spec, name=renamed)
 
 
-@dataclass(frozen=True)
+@record
 class _Method:
     lines: tuple[str, ...]
     line: int  # where the def is in the user's text

@@ -13,7 +13,6 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..boundary import (
@@ -25,6 +24,7 @@ from ..boundary import (
     read_file,
 )
 from ..errors import ExplainerError, literal
+from ..records import record
 
 ID_COLUMNS = ("id", "student_id")
 # A student's files go into students/<id>/: no separators, no leading dot, no spaces.
@@ -36,7 +36,7 @@ class RosterError(ExplainerError):
     """A roster that cannot give one variant per student: no id column, a bad or repeated id."""
 
 
-@dataclass(frozen=True)
+@record
 class Student:
     id: str
     name: str

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import sqlite3
-from dataclasses import dataclass
 
 from ..errors import OptionError
+from ..records import record
 
 MODEL_NAME = "explainer question"
 # One model for every deck explainer writes, so that Anki keeps one note type for all of them.
@@ -28,7 +28,7 @@ class AnkiError(OptionError):
     """Anki output asked for without genanki installed."""
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     guid_key: str  # what the note's guid is derived from (stable across runs: the problem id)
     question: str  # HTML

@@ -10,14 +10,13 @@ layer whose count is blank, and the summary table. Pure data: the templates only
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..deriving.solution import LayerResult, Solution
 from ..deriving.steps import Step
 from ..errors import OptionError
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record
 class Blank:
     """One blanked step and the layer it belongs to (None for the total)."""
 
@@ -25,7 +24,7 @@ class Blank:
     step: Step
 
 
-@dataclass(frozen=True)
+@record
 class Fade:
     blanks: tuple[Blank, ...] = ()  # in the order the solution shows them
     shapes_from: int = 0  # the first layer whose output shape is blank; 0: no shape is

@@ -4,10 +4,9 @@ works or is refused here, with one message, before anything is read or solved.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..deriving.costs import SHOW
 from ..errors import OptionError, literal
+from ..records import record
 
 FORMATS = ("text", "markdown", "latex", "html", "json")
 DIGITS = ("western", "indian", "plain")
@@ -15,7 +14,7 @@ EXTENSIONS = {"text": "txt", "markdown": "md", "latex": "tex", "html": "html", "
 FADED = ("text", "markdown")  # the formats whose templates blank the steps of a faded example
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     fmt: str = "text"
     digits: str = "western"

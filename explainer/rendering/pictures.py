@@ -21,13 +21,13 @@ and its share of the total.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
 from math import prod
 
 from ..deriving.solution import LayerResult, Solution
 from ..deriving.spec import Shape
+from ..records import record
 
 WIDTH = 720  # the widest picture; LaTeX scales this to \linewidth
 
@@ -52,7 +52,7 @@ ROW = 22
 VALUE_COLUMN = 150  # room right of the longest bar for "102,764,544 (77.5%)"
 
 
-@dataclass(frozen=True)
+@record
 class Box:
     """The tensor after ``layer`` (the input when ``layer`` is None); y from the row's top."""
 
@@ -67,7 +67,7 @@ class Box:
     layer_y: Fraction  # baseline of the layer label
 
 
-@dataclass(frozen=True)
+@record
 class Arrow:
     """From one box to the next along the row's middle line; ``head`` is a triangle."""
 
@@ -77,14 +77,14 @@ class Arrow:
     head: tuple[tuple[Fraction, Fraction], ...]
 
 
-@dataclass(frozen=True)
+@record
 class BoxRow:
     top: Fraction
     boxes: tuple[Box, ...]
     arrows: tuple[Arrow, ...]  # between its boxes; the rows read like lines of text
 
 
-@dataclass(frozen=True)
+@record
 class Edge:
     """A graph's arrow between boxes of different rows, in the diagram's own coordinates: a
     path of straight pieces (``points``) ending in a triangle ``head``."""
@@ -93,7 +93,7 @@ class Edge:
     head: tuple[tuple[Fraction, Fraction], ...]
 
 
-@dataclass(frozen=True)
+@record
 class ShapeDiagram:
     rows: tuple[BoxRow, ...]
     row_height: Fraction
@@ -108,7 +108,7 @@ class ShapeDiagram:
         return tuple(box for row in self.rows for box in row.boxes)
 
 
-@dataclass(frozen=True)
+@record
 class Bar:
     """One row of the chart; y from the row's ``top``."""
 
@@ -127,7 +127,7 @@ class Bar:
     value_x: Fraction  # the count starts here
 
 
-@dataclass(frozen=True)
+@record
 class BarChart:
     bars: tuple[Bar, ...]
     biggest: Bar  # the first bar of the largest count

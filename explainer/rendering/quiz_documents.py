@@ -15,7 +15,6 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from markupsafe import Markup, escape
 
 from ..deriving.solution import LayerResult
 from ..reading.roster import Student, variant_code
+from ..records import record
 from ..resources import resource_dir
 from ..teaching.problems import Choice, Problem, Question, Quiz
 from ..teaching.quizzes import PLATFORMS
@@ -71,7 +71,7 @@ QTI_PACKAGE = "quiz.qti.zip"  # what Canvas imports: the QTI file and its manife
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so that the same seed gives the same bytes
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """What the quiz was asked for (each student's variant has its own seed)."""
 
@@ -84,7 +84,7 @@ class Settings:
     framework: str = "pytorch"  # whose layers the problems write
 
 
-@dataclass(frozen=True)
+@record
 class Variant:
     quiz: Quiz
     student: Student | None

@@ -9,10 +9,9 @@ are the generator's, read off the engine's solution.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..deriving.formula import ordered
 from ..deriving.spec import Shape
+from ..records import record
 from ..teaching.problems import Choice, Problem, Question, TableRow
 from .printing import UnicodePrinter
 from .render import group_digits
@@ -21,7 +20,7 @@ COUNTS = ("total", "params")  # answers that are parameter counts: grouped like 
 SYMBOLIC = ("formula", "growth")  # answers that are sympy values (topic symbolic)
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     id: str  # "s7-i0-cnn-easy-table-L3-shape": stable, unique in a quiz
     problem: Problem

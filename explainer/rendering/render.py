@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
 from math import prod
 from pathlib import Path
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from ..reading.catalogue import Entry
     from ..reading.check import Row, Total
 from ..deriving.steps import Step
+from ..records import record
 
 
 def group_digits(value: int, digits: str = "western", separator: str = ",") -> str:
@@ -132,7 +133,7 @@ def lm_json(solution: LMSolution) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
+@record
 class SummaryLayout:
     """The text summary table's widths: torchsummary's 20-column names, wider when a name
     such as GlobalAveragePooling2D-3 needs it, so that the columns stay aligned."""
@@ -142,7 +143,7 @@ class SummaryLayout:
     double_rule: str
 
 
-@dataclass(frozen=True)
+@record
 class SummaryRow:
     """One row of the summary table: a layer, or with --depth a block taken as a whole."""
 
@@ -688,7 +689,7 @@ def _required(field: dataclasses.Field[Any]) -> bool:
     return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
 
 
-@dataclass(frozen=True)
+@record
 class Equivalent:
     """A course name and the PyTorch call it stands for, with its sizes as letters."""
 

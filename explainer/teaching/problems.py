@@ -8,7 +8,6 @@ off that solution, never re-derived.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..deriving.formula import Formula, Path
@@ -17,9 +16,10 @@ from ..deriving.solve import Solution
 from ..deriving.spec import Architecture, Shape
 from ..deriving.steps import Step
 from ..deriving.unknown import Unknown
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record
 class TableRow:
     """One row of the handout's exam table: the layer's output shape and parameter count."""
 
@@ -31,7 +31,7 @@ class TableRow:
 Answer = int | Shape | TableRow | Any
 
 
-@dataclass(frozen=True)
+@record
 class Choice:
     """One option of a multiple-choice question; wrong ones carry the mistake that gives them."""
 
@@ -44,7 +44,7 @@ class Choice:
         return self.misconception is None
 
 
-@dataclass(frozen=True)
+@record
 class Working:
     """An inverse problem solved with sympy: the stated number, the equation with the known
     numbers in place, the unknown isolated (in symbols, then with numbers), and its value."""
@@ -62,7 +62,7 @@ class Working:
     notes: tuple[str, ...]  # "the kernel is square: n = m", "the floor is dropped: ..."
 
 
-@dataclass(frozen=True)
+@record
 class Fault:
     """The one inconsistent layer of a find-the-error problem."""
 
@@ -75,7 +75,7 @@ class Fault:
     message: str  # the engine's refusal of the faulty spec
 
 
-@dataclass(frozen=True)
+@record
 class Question:
     """One thing to answer. ``asks`` says what the answer is:
 
@@ -104,7 +104,7 @@ class Question:
     mistakes: tuple[Misconception, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One exercise. ``spec`` is chain notation that ``explainer solve`` accepts (for a
     find-the-error problem, the faulty stack: ``corrected_spec`` is the fixed one and
@@ -134,7 +134,7 @@ class Problem:
         return self.corrected_spec if self.corrected_spec is not None else self.spec
 
 
-@dataclass(frozen=True)
+@record
 class Quiz:
     seed: int
     topic: str
@@ -144,7 +144,7 @@ class Quiz:
     framework: str = "pytorch"  # whose layers the problems write
 
 
-@dataclass(frozen=True)
+@record
 class Budget:
     """The working of a budget question: explainer.deriving.unknown's, for the given numbers."""
 
@@ -154,7 +154,7 @@ class Budget:
     total: Step  # the total with the other sizes' numbers in place: a formula in the unknown
 
 
-@dataclass(frozen=True)
+@record
 class Growth:
     """``T(s·h)/T(h)``: the formula, the scaled formula, their ratio, then the numbers."""
 

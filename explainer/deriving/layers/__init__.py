@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ...errors import ArgumentError, UnknownLayerError, literal
+from ...records import record
 from .base import Derivation, Layer, bind
 
 # Every kind, in the catalogue's order, and the module that defines it; both dialects alike.
@@ -129,7 +130,7 @@ KERAS_KINDS: Mapping[str, type[Layer]] = _Registry(_KERAS_WHERE)
 LIVE_KINDS: Mapping[str, type[Layer]] = _Registry({"Parameter": "held", "Counted": "held"})
 
 
-@dataclass(frozen=True)
+@record
 class Alias:
     """Another dialect's name for a kind: its own positional arguments and fixed values."""
 

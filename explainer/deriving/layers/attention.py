@@ -7,10 +7,10 @@ the same length L). The number of heads splits E and changes no count.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Shape
 from ..steps import Step, derive
 from .base import (
@@ -61,7 +61,7 @@ def _sum(parts: list[Step], meanings: dict[str, str], why: str) -> Step:
     return derive("parameters", " + ".join(values), values, {**meanings, **names}, why, counts=True)
 
 
-@dataclass(frozen=True)
+@record
 class MultiheadAttention(Layer):
     """Multi-head attention; here self-attention over an (L, E) input."""
 
@@ -172,7 +172,7 @@ class MultiheadAttention(Layer):
         return derive(MACS, f"{projections} + 2*L*{keys}*E", values, MEANINGS, why)
 
 
-@dataclass(frozen=True)
+@record
 class TransformerEncoderLayer(Layer):
     """Self-attention and a two-layer feed-forward block, each with a LayerNorm."""
 

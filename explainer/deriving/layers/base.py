@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError, did_you_mean
+from ...records import record
 from ..spec import Note, Shape
 from ..steps import Step
 from ..symbolic import differ, size_at_least
@@ -27,7 +27,7 @@ from ..symbolic import differ, size_at_least
 MISSING = dataclasses.MISSING
 
 
-@dataclass(frozen=True)
+@record
 class Derivation:
     """What a layer kind works out for one incoming shape."""
 
@@ -46,7 +46,7 @@ class Derivation:
         return last if last is not None and last.quantity == "parameters" else None
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     """The same layer as the other framework counts it, where the two differ."""
 
@@ -62,7 +62,7 @@ class Comparison:
         return self.steps[-1].value
 
 
-@dataclass(frozen=True)
+@record
 class Misconception:
     """A named wrong way to work a quantity out, derived like the right one.
 
@@ -83,7 +83,7 @@ class Misconception:
         return self.step.value
 
 
-@dataclass(frozen=True)
+@record
 class Layer:
     """Base class. Subclasses add fields and implement :meth:`derive`."""
 

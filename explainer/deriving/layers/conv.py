@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar, Protocol
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Shape
 from ..steps import Step, derive
 from .base import Derivation, Layer, Misconception, boolean, int_tuple, one_of, positive_int
@@ -47,7 +47,7 @@ def params_formula(spatial: int, grouped: bool, bias: bool) -> str:
     return f"(({product})+1)*k" if bias else f"({product})*k"
 
 
-@dataclass(frozen=True)
+@record
 class _ConvNd(Layer):
     """N-d convolution over a (C, *spatial) input; subclasses fix N."""
 
@@ -275,7 +275,7 @@ TRANSPOSED_SIZE = "(W - 1)*S - 2*P + D*(F - 1) + A + 1"
 TRANSPOSED_MEANINGS = {**SIZE_MEANINGS, "A": "output_padding"}
 
 
-@dataclass(frozen=True)
+@record
 class _ConvTransposeNd(Layer):
     """Transposed ("de-")convolution: the size formula runs backwards, the count is a conv's."""
 

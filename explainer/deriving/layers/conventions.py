@@ -9,14 +9,13 @@ per gate) is written once, here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ...records import record
 from ..steps import Step, derive
 
 GATE_MEANINGS = {"g": "gates", "h": "units, the hidden state's size", "x": "input features"}
 
 
-@dataclass(frozen=True)
+@record
 class Recurrent:
     """A recurrent kind: per gate an h×x input weight, an h×h recurrent weight and bias
     vectors of h, two in PyTorch (b_ih and b_hh), always; one in Keras, except GRU's
@@ -120,7 +119,7 @@ def gates_step(gates: int, biases: int, x: int, h: int, why: str) -> Step:
     return derive("parameters", gates_formula(gates, biases), values, GATE_MEANINGS, why)
 
 
-@dataclass(frozen=True)
+@record
 class BatchNorm:
     """PyTorch keeps the running mean and variance as buffers, not parameters; Keras counts
     the moving mean and variance as non-trainable parameters, always. PyTorch's affine=True is

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Shape
 from ..steps import derive
 from .base import Derivation, Layer, boolean, one_of, positive_int, probability
@@ -26,7 +26,7 @@ class Elementwise(Layer):
         )
 
 
-@dataclass(frozen=True)
+@record
 class ReLU(Elementwise):
     """max(0, x)."""
 
@@ -52,7 +52,7 @@ class Tanh(Elementwise):
     example: ClassVar[str] = "input(128) -> Tanh()"
 
 
-@dataclass(frozen=True)
+@record
 class Softmax(Elementwise):
     """Normalises along ``dim`` into probabilities."""
 
@@ -75,7 +75,7 @@ class Softmax(Elementwise):
         return super().derive(shape)
 
 
-@dataclass(frozen=True)
+@record
 class Dropout(Elementwise):
     """Zeroes a fraction p of the values while training."""
 
@@ -119,7 +119,7 @@ def _number(name: str, value: object) -> None:
         raise ArgumentError(f"{name} must be a number, got {value!r}")
 
 
-@dataclass(frozen=True)
+@record
 class LeakyReLU(Elementwise):
     """max(0, x) + negative_slope·min(0, x); the slope is fixed, not learnt."""
 
@@ -133,7 +133,7 @@ class LeakyReLU(Elementwise):
         boolean("inplace", self.inplace)
 
 
-@dataclass(frozen=True)
+@record
 class ELU(Elementwise):
     """x for x > 0, alpha·(eˣ − 1) otherwise."""
 
@@ -147,7 +147,7 @@ class ELU(Elementwise):
         boolean("inplace", self.inplace)
 
 
-@dataclass(frozen=True)
+@record
 class GELU(Elementwise):
     """x·Φ(x), exactly or with the tanh approximation."""
 
@@ -159,7 +159,7 @@ class GELU(Elementwise):
         one_of("approximate", self.approximate, ("none", "tanh"))
 
 
-@dataclass(frozen=True)
+@record
 class SiLU(Elementwise):
     """x·sigmoid(x), also called swish."""
 
@@ -178,7 +178,7 @@ class ReLU6(SiLU):
     example: ClassVar[str] = "input(32, 112, 112) -> ReLU6()"
 
 
-@dataclass(frozen=True)
+@record
 class Hardtanh(Elementwise):
     """x clipped to [min_val, max_val]."""
 
@@ -206,7 +206,7 @@ class Identity(Elementwise):
     example: ClassVar[str] = "input(128) -> Identity()"
 
 
-@dataclass(frozen=True)
+@record
 class PReLU(Elementwise):
     """Leaky ReLU whose negative slope is learnt: one slope, or one per channel."""
 

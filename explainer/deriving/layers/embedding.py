@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError
+from ...records import record
 from ..spec import Shape
 from ..steps import derive
 from .base import Derivation, Layer, boolean, positive_int
@@ -13,7 +13,7 @@ from .base import Derivation, Layer, boolean, positive_int
 MEANINGS = {"V": "vocabulary size (num_embeddings)", "E": "embedding dimension"}
 
 
-@dataclass(frozen=True)
+@record
 class Embedding(Layer):
     """Maps each integer id of the input to a vector of embedding_dim values."""
 

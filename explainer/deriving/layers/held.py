@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError
+from ...records import record
 from ..spec import Shape
 from ..steps import derive
 from .base import Derivation, Layer, nonnegative_int
@@ -24,7 +24,7 @@ def _sizes(value: Any) -> tuple[int, ...]:
     return value
 
 
-@dataclass(frozen=True)
+@record
 class Parameter(Layer):
     """A tensor of learnt values held by a module: the product of its sizes."""
 
@@ -48,7 +48,7 @@ class Parameter(Layer):
         return Derivation(self.size, step.value, (step,), held, why)
 
 
-@dataclass(frozen=True)
+@record
 class Counted(Layer):
     """A module with no formula in explainer: the framework's own count, said to be read."""
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import ClassVar
 
+from ...records import record
 from ..spec import Shape
 from ..steps import Step, derive
 from .base import Derivation, Layer, Misconception, boolean, positive_int
@@ -22,7 +22,7 @@ SLIPS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Linear(Layer):
     """Fully connected: acts on the last dimension of its input."""
 

@@ -7,10 +7,10 @@ step by step like a layer. The solver hands a merge every incoming shape and a l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Shape
 from ..steps import derive
 from .base import Derivation, Layer
@@ -33,7 +33,7 @@ class Merge(Layer):
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@record
 class Add(Merge):
     """Element-wise sum of tensors of one shape: a residual connection, ``out += identity``."""
 
@@ -72,7 +72,7 @@ class Add(Merge):
         )
 
 
-@dataclass(frozen=True)
+@record
 class Concat(Merge):
     """Joins tensors along ``dim`` (PyTorch's numbering, the batch is 0): ``torch.cat``."""
 

@@ -6,11 +6,12 @@ them as non-trainable parameters. The Keras dialect adds them through its conven
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from math import prod
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Note, Shape
 from ..steps import Step, derive
 from ..symbolic import differ, same, size_at_least
@@ -40,7 +41,7 @@ def _bias_field() -> Any:
     return field(default=True, kw_only=True)
 
 
-@dataclass(frozen=True)
+@record
 class _BatchNorm(Layer):
     num_features: int
     eps: float = 1e-05
@@ -120,7 +121,7 @@ class BatchNorm2d(_BatchNorm):
     example: ClassVar[str] = "input(64, 56, 56) -> BatchNorm2d(64)"
 
 
-@dataclass(frozen=True)
+@record
 class _InstanceNorm(_BatchNorm):
     """Like BatchNorm per sample; PyTorch's defaults are affine=False, no running statistics."""
 
@@ -152,7 +153,7 @@ class InstanceNorm2d(_InstanceNorm):
     example: ClassVar[str] = "input(3, 64, 64) -> InstanceNorm2d(3)"
 
 
-@dataclass(frozen=True)
+@record
 class GroupNorm(Layer):
     """Normalises groups of channels; γ and β per channel."""
 
@@ -196,7 +197,7 @@ def _positive_size(value: Any) -> bool:
     return size_at_least("normalized_shape", value, 1) or (type(value) is int and value >= 1)
 
 
-@dataclass(frozen=True)
+@record
 class LayerNorm(Layer):
     """Normalises over the last dimensions given by ``normalized_shape``."""
 

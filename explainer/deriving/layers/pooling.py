@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Shape
 from ..symbolic import fails
 from .base import Derivation, Layer, Misconception, boolean, int_tuple
@@ -69,7 +69,7 @@ class _Pool(Layer):
     _what: ClassVar[str] = "maximum"
 
 
-@dataclass(frozen=True)
+@record
 class MaxPool2d(_Pool):
     """2-D max pooling over (C, H, W) or (H, W)."""
 
@@ -98,7 +98,7 @@ class MaxPool1d(MaxPool2d):
     example: ClassVar[str] = "input(128) -> MaxPool1d(3, stride=3)"
 
 
-@dataclass(frozen=True)
+@record
 class AvgPool2d(_Pool):
     """2-D average pooling over (C, H, W) or (H, W). PyTorch gives it no dilation."""
 
@@ -126,7 +126,7 @@ class AvgPool2d(_Pool):
         self._check()
 
 
-@dataclass(frozen=True)
+@record
 class AvgPool1d(_Pool):
     """1-D average pooling over (C, L) or (L,)."""
 
@@ -176,7 +176,7 @@ class AvgPool3d(AvgPool2d):
         return super().derive(shape)
 
 
-@dataclass(frozen=True)
+@record
 class _AdaptivePool(Layer):
     """Adaptive pooling: PyTorch picks the windows so that the output has ``output_size``."""
 
@@ -241,7 +241,7 @@ class AdaptiveAvgPool1d(_AdaptivePool):
     example: ClassVar[str] = "input(64, 50) -> AdaptiveAvgPool1d(1)"
 
 
-@dataclass(frozen=True)
+@record
 class AdaptiveMaxPool2d(_AdaptivePool):
     """Max pooling of (C, H, W) to a fixed size."""
 

@@ -7,10 +7,11 @@ Keras's one bias per gate is a convention (layers.conventions), not part of thes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Note, Shape
 from ..steps import Step, derive
 from .base import (
@@ -293,7 +294,7 @@ class _Recurrent(Layer):
         return f"g*h*({inputs} + h)"
 
 
-@dataclass(frozen=True)
+@record
 class RNN(_Recurrent):
     """Elman RNN: h_t = tanh(W_ih·x_t + b_ih + W_hh·h_(t−1) + b_hh)."""
 
@@ -316,7 +317,7 @@ class RNN(_Recurrent):
         one_of("nonlinearity", self.nonlinearity, ("tanh", "relu"))
 
 
-@dataclass(frozen=True)
+@record
 class LSTM(_Recurrent):
     """Long short-term memory: 4 gates, and an optional projection of the hidden state."""
 
@@ -351,7 +352,7 @@ class LSTM(_Recurrent):
         return self.proj_size
 
 
-@dataclass(frozen=True)
+@record
 class GRU(_Recurrent):
     """Gated recurrent unit: 3 gates (reset, update, new)."""
 

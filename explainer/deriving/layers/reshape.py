@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Shape
 from ..steps import derive
 from ..symbolic import differ, size_at_least
@@ -16,7 +16,7 @@ NAMES = {3: ("C", "H", "W"), 2: ("C", "L")}
 MEANINGS = {"C": "channels", "H": "height", "W": "width", "L": "length"}
 
 
-@dataclass(frozen=True)
+@record
 class Flatten(Layer):
     """Joins dimensions start_dim..end_dim into one. PyTorch counts the batch as dimension 0."""
 
@@ -71,7 +71,7 @@ class Flatten(Layer):
         return Derivation(out, 0, (step,), "the joined dimensions multiply", no)
 
 
-@dataclass(frozen=True)
+@record
 class Unflatten(Layer):
     """Splits dimension ``dim`` (the batch is dimension 0) into ``unflattened_size``."""
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ...errors import ShapeError
+from ...records import record
 from ..steps import Step, derive
 from ..symbolic import decided, fails, is_symbolic
 from .base import Misconception
@@ -51,7 +50,7 @@ HANDOUT_SLIP = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Window:
     """Kernel, stride, padding and dilation along one axis."""
 

@@ -7,11 +7,11 @@ PyTorch numbers them, the batch being dimension 0, which no operation here may r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Shape
 from ..steps import derive
 from ..symbolic import differ, size_at_least
@@ -48,7 +48,7 @@ def _no_weights(layer: Layer) -> str:
     return f"{layer.type_name()} has no weights: 0"
 
 
-@dataclass(frozen=True)
+@record
 class Mean(_Operation):
     """``x.mean(dim)``: the average over one or more dimensions, which disappear."""
 
@@ -93,7 +93,7 @@ class Sum(Mean):
 _INDEX_ITEM = re.compile(r"^\s*(-?\d+)?\s*(:\s*(-?\d+)?\s*(:\s*(-?\d+)?\s*)?)?$")
 
 
-@dataclass(frozen=True)
+@record
 class Slice(_Operation):
     """``x[:, -1, :]`` written as ``Slice(':, -1, :')``: the batch is the first item."""
 
@@ -150,7 +150,7 @@ class Slice(_Operation):
         )
 
 
-@dataclass(frozen=True)
+@record
 class Transpose(_Operation):
     """``x.transpose(1, 2)``: two dimensions swapped."""
 
@@ -170,7 +170,7 @@ class Transpose(_Operation):
         )
 
 
-@dataclass(frozen=True)
+@record
 class Reshape(_Operation):
     """``x.view(x.size(0), 16, -1)``: the sizes after the batch; one of them may be -1."""
 

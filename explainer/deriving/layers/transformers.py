@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ...errors import ShapeError
+from ...records import record
 from ..spec import Shape
 from ..steps import derive
 from .base import Derivation, Layer, positive_int
@@ -14,7 +14,7 @@ from .elementwise import Elementwise
 MEANINGS = {"i": "input features (nx)", "o": "output features (nf)"}
 
 
-@dataclass(frozen=True)
+@record
 class Conv1D(Layer):
     """GPT-2's ``Conv1D(nf, nx)``: despite the name, a fully connected layer, weight nx×nf."""
 

@@ -6,10 +6,10 @@ builds that same class (``source``) to compare with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ...errors import ArgumentError, ShapeError
+from ...records import record
 from ..spec import Shape
 from ..steps import derive
 from ..symbolic import differ, size_at_least
@@ -25,7 +25,7 @@ from .base import (
 from .norm import MEANINGS
 
 
-@dataclass(frozen=True)
+@record
 class StochasticDepth(Layer):
     """Drops a whole residual branch (per sample, or per batch) while training."""
 
@@ -51,7 +51,7 @@ class StochasticDepth(Layer):
         return Derivation(shape, 0, (), "keeps or zeroes the branch whole: shape unchanged", why)
 
 
-@dataclass(frozen=True)
+@record
 class Permute(Layer):
     """Reorders the dimensions; ``dims`` counts the batch as dimension 0, as torch.permute."""
 
@@ -84,7 +84,7 @@ class Permute(Layer):
         return Derivation(output, 0, (), why, "Permute has no weights: 0 (it only reorders)")
 
 
-@dataclass(frozen=True)
+@record
 class LayerNorm2d(Layer):
     """ConvNeXt's layer normalisation of (C, H, W) over the channels of each position."""
 
@@ -144,7 +144,7 @@ def _batch_free(name: str, dim: int, rank: int) -> int:
     return position - 1
 
 
-@dataclass(frozen=True)
+@record
 class SwapAxes(Layer):
     """MaxViT's swap of two dimensions (a and b count the batch, as torch.swapaxes)."""
 
@@ -165,7 +165,7 @@ class SwapAxes(Layer):
         return Derivation(tuple(output), 0, (), why, "SwapAxes has no weights: 0")
 
 
-@dataclass(frozen=True)
+@record
 class WindowPartition(Layer):
     """MaxViT: (C, H, W) cut into p×p windows -> (H/p·W/p windows, p·p positions, C)."""
 
@@ -194,7 +194,7 @@ class WindowPartition(Layer):
         return Derivation(output, 0, (), why, "WindowPartition has no weights: 0")
 
 
-@dataclass(frozen=True)
+@record
 class WindowDepartition(Layer):
     """MaxViT: the windows of WindowPartition put back into (C, H, W)."""
 

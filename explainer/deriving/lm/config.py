@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ...errors import ArgumentError
+from ...records import record
 
 
-@dataclass(frozen=True)
+@record
 class HFConfig:
     """The keys of one configuration file, and where it came from (for messages)."""
 

@@ -14,14 +14,14 @@ language model with its head for decoders, the base model (with its pooler) for 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import ClassVar
 
 from ...errors import ArgumentError, UnknownLayerError
+from ...records import record
 from .config import HFConfig
 
 
-@dataclass(frozen=True)
+@record
 class Size:
     """A size read from the configuration: ``d = 768`` (hidden size, ``n_embd``)."""
 
@@ -32,7 +32,7 @@ class Size:
     default: bool  # not in the file: the transformers default
 
 
-@dataclass(frozen=True)
+@record
 class Derived:
     """A size worked out from others: the head size ``h = ⌊d/H⌋`` when no ``head_dim``."""
 
@@ -42,7 +42,7 @@ class Derived:
     why: str
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     """One module's parameters: ``key`` is stable (tests and JSON), ``quantity`` is read."""
 
@@ -52,7 +52,7 @@ class Block:
     why: str
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """Blocks counted together; ``repeat`` names the symbol of the layer count if repeated."""
 
@@ -61,7 +61,7 @@ class Part:
     repeat: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     family: str
     counted_as: str

@@ -5,15 +5,14 @@ The only place the plans' formulas are evaluated. Nothing here formats text for 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ...records import record
 from ..formula import sum_formula
 from ..steps import Step, derive
 from .config import HFConfig
 from .families import Part, Size, plan
 
 
-@dataclass(frozen=True)
+@record
 class BlockResult:
     key: str
     step: Step
@@ -23,7 +22,7 @@ class BlockResult:
         return self.step.value
 
 
-@dataclass(frozen=True)
+@record
 class PartResult:
     index: int
     title: str
@@ -38,7 +37,7 @@ class PartResult:
         return self.total.value
 
 
-@dataclass(frozen=True)
+@record
 class LMSolution:
     source: str
     model_type: str

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ...deriving.solve import solve
 from ...deriving.spec import Architecture, LayerSpec, Shape
 from ...reading import format_chain
+from ...records import record
 
 PoolSpec = tuple[str, int, int | None, int, bool]  # call, kernel, stride, padding, ceil_mode
 
 
-@dataclass(frozen=True)
+@record
 class Dense:
     """Fully connected layers: a whole MLP, the course's FC stacks, or a CNN's head."""
 
@@ -40,7 +41,7 @@ class Dense:
     no_affine: float = 0.0  # chance of a normalisation without γ and β
 
 
-@dataclass(frozen=True)
+@record
 class Conv:
     """Convolution blocks (the handout's conv, dropout, activation, pooling), then a Dense head."""
 
@@ -65,7 +66,7 @@ class Conv:
     no_affine: float = 0.0
 
 
-@dataclass(frozen=True)
+@record
 class Recurrent:
     """A sequence of token ids through an Embedding, or of feature vectors, then recurrent
     layers and a Linear head on every step's output."""
@@ -84,7 +85,7 @@ class Recurrent:
     projection: float = 0.0  # chance of an LSTM with proj_size
 
 
-@dataclass(frozen=True)
+@record
 class Attention:
     """A sequence (L, E), or token ids through an Embedding, then self-attention blocks
     (MultiheadAttention and LayerNorm, or TransformerEncoderLayer) and a Linear head."""

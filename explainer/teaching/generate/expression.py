@@ -22,13 +22,13 @@ a formula by evaluating it at sample points instead of with sympy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy
 
 from ...deriving.symbolic import symbol
 from ...errors import ExplainerError
+from ...records import record
 
 MAX_LENGTH = 400
 MAX_DEPTH = 30
@@ -45,7 +45,7 @@ class FormulaError(ExplainerError):
     """A formula that cannot be read: where (column, from 1) and what."""
 
 
-@dataclass(frozen=True)
+@record
 class Token:
     kind: str  # "num", "name", "op", "(", ")", "sup", "end"
     text: str

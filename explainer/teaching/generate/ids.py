@@ -18,10 +18,10 @@ SHA-512, the same in every process), so the id is all that ``problem_from_id`` n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ...boundary import excerpt
 from ...errors import ExplainerError, did_you_mean
+from ...records import record
 
 TOPICS = ("mlp", "cnn", "course", "rnn", "norm", "attention")
 PLANNED_TOPICS: tuple[str, ...] = ()  # topics named before their layers exist: none now
@@ -73,7 +73,7 @@ class GenerateError(ExplainerError):
     """A bad option of the generator: unknown topic, difficulty or kind, count 0, bad id."""
 
 
-@dataclass(frozen=True)
+@record
 class ProblemId:
     seed: int
     index: int

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from ...deriving.layers import resolve
 from ...deriving.solve import LayerResult, Solution, solve
 from ...deriving.spec import Architecture, LayerSpec, Shape
 from ...errors import ExplainerError
+from ...records import record
 from ...rendering.render import group_digits
 from ..problems import Fault, Question
 from .architectures import write
 
 
-@dataclass(frozen=True)
+@record
 class Stacked:
     """A generated stack, written out, parsed back and solved by the engine."""
 
@@ -24,7 +24,7 @@ class Stacked:
     solution: Solution
 
 
-@dataclass(frozen=True)
+@record
 class Posed:
     """A question kind's work on one stack. ``None`` fields mean: the stack's own spec."""
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal, get_args
 
 from ...deriving.solve import LayerResult, Solution, solve
 from ...deriving.spec import Architecture
 from ...deriving.steps import Step
 from ...errors import ExplainerError
+from ...records import record
 from ...rendering.fade import Blank, blank_last
 from ..generate import Choice, Fault, Problem, Question, Working
 from ..generate.posing import Stacked
@@ -41,7 +42,7 @@ WorkingPart = Literal["formula", "equation", "isolated", "substituted", "value"]
 BudgetPart = Literal["budget-equation", "budget-root"]  # topic symbolic: a budget's working
 
 
-@dataclass(frozen=True)
+@record
 class Stage:
     """One hint. ``kind`` says which part it shows:
 
@@ -60,7 +61,7 @@ class Stage:
     written: str = ""  # the layer as the student sees it (a faulty one is fixed in the solution)
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """One answer asked for."""
 

@@ -5,16 +5,16 @@ step whose floor it forgot."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from fractions import Fraction
 
 from ...deriving.layers.sizes import AXES
+from ...records import record
 from .answers import Answer
 from .items import Item
 from .mistakes import Mistake
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """How a wrong answer differs from the right one, for the feedback template."""
 
@@ -66,7 +66,7 @@ def _judged(item: Item, answer: Answer) -> Verdict:
 _CLOSE = Fraction(1, 100)  # a decimal rounded to two places still names its formula
 
 
-@dataclass(frozen=True)
+@record
 class Fractional:
     """A size or a count written as a fraction: never right, and what gives it, if named."""
 

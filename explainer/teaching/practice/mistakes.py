@@ -5,7 +5,6 @@ the count it feeds, a layer's mistake inside a total, and the shape written the 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from ...deriving.layers.sizes import AXES
@@ -13,11 +12,12 @@ from ...deriving.solve import LayerResult, Solution, solve
 from ...deriving.spec import Architecture, Shape
 from ...deriving.steps import Step
 from ...errors import ExplainerError
+from ...records import record
 from ..generate import Problem
 from .answers import Answer
 
 
-@dataclass(frozen=True)
+@record
 class Mistake:
     """A named wrong answer: ``value`` is what it gives, ``step`` its derivation (if any)."""
 

@@ -17,8 +17,9 @@ measure of the work, not of the luck of the numbers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from ...records import record
 from ...rendering.quiz_parts import parts
 from ..generate import Problem, ProblemId, Quiz, problem_key
 from ..generate import make as make_problem
@@ -28,7 +29,7 @@ TRIES = 60  # candidates per problem before the closest one is taken
 TOLERANCE = 0.15  # a score within 15 % of the reference's (at least 2 steps either way)
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     topic: str
     kind: str

@@ -27,7 +27,6 @@ import functools
 import itertools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from ...deriving.symbolic import symbol
 from ...errors import literal
 from ...reading import bank
 from ...reading.roster import Student
+from ...records import record
 from ...rendering.printing import UnicodePrinter
 from ...rendering.quiz_documents import Settings, Variant, environment
 from ...rendering.render import group_digits
@@ -53,7 +53,7 @@ TEMPLATE = "selfstudy.html"
 _COUNTS = ("params", "total", "blank")  # answers that are parameter counts: grouped
 
 
-@dataclass(frozen=True)
+@record
 class Box:
     """One answer box. ``part`` is ``shape`` or ``params`` for the two boxes of a table row."""
 
@@ -62,13 +62,13 @@ class Box:
     item: Item
 
 
-@dataclass(frozen=True)
+@record
 class Asked:
     question: Question
     boxes: tuple[Box, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Exercise:
     number: int
     problem: Problem

@@ -3,11 +3,11 @@ slope α per value, or per channel with shared_axes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
 from ....errors import ArgumentError, ShapeError
+from ....records import record
 from ...spec import Shape
 from ...steps import derive
 from ..base import Derivation
@@ -31,7 +31,7 @@ def _weightless(layer: KerasLayer, shape: Shape, what: str) -> Derivation:
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record
 class ReLU(KerasLayer):
     """max(x, 0), optionally capped at max_value, with a slope below the threshold."""
 
@@ -51,7 +51,7 @@ class ReLU(KerasLayer):
         return _weightless(self, shape, "max(x, 0) is taken")
 
 
-@dataclass(frozen=True)
+@record
 class LeakyReLU(KerasLayer):
     """x for x ≥ 0, negative_slope·x below: a fixed slope, not learnt."""
 
@@ -67,7 +67,7 @@ class LeakyReLU(KerasLayer):
         return _weightless(self, shape, "the fixed slope applies below 0")
 
 
-@dataclass(frozen=True)
+@record
 class ELU(KerasLayer):
     """x for x > 0, alpha·(eˣ − 1) below."""
 
@@ -83,7 +83,7 @@ class ELU(KerasLayer):
         return _weightless(self, shape, "α·(eˣ − 1) applies below 0")
 
 
-@dataclass(frozen=True)
+@record
 class Softmax(KerasLayer):
     """Exponentials normalised to sum to 1 along ``axis``."""
 
@@ -109,7 +109,7 @@ class Softmax(KerasLayer):
         return _weightless(self, shape, f"normalised to sum to 1 along axis {self.axis!r}")
 
 
-@dataclass(frozen=True)
+@record
 class PReLU(KerasLayer):
     """A learnt slope α below 0 for every value, shared along ``shared_axes``."""
 

@@ -3,10 +3,10 @@ incoming (L, E) sequence. Unlike PyTorch's, the size of each head (key_dim) is f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ....errors import ArgumentError, ShapeError
+from ....records import record
 from ...spec import Shape
 from ...steps import Step, derive
 from ..base import Derivation, boolean, positive_int
@@ -29,7 +29,7 @@ def _projections(count: int, size: str, bias: bool) -> str:
     return f"{count}*({body})" if bias else f"{count}*{body}"
 
 
-@dataclass(frozen=True)
+@record
 class MultiHeadAttention(KerasLayer):
     """Query, key and value projections to H heads, attention, and an output projection."""
 

@@ -8,10 +8,11 @@ only what Keras does differently gets a step of its own, and its why line says s
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
 from ....errors import ArgumentError, did_you_mean
+from ....records import record
 from ...spec import Shape
 from ...steps import Step, derive
 from ..base import Derivation, Layer, boolean, int_tuple
@@ -46,7 +47,7 @@ ACTIVATIONS = (
 COMMON = ("name", "trainable")
 
 
-@dataclass(frozen=True)
+@record
 class KerasLayer(Layer):
     """A Keras layer: fields in Keras's order, channels-last shapes, Keras's counting rules.
 
@@ -200,7 +201,7 @@ def use_bias_words(step: Step) -> Step:
     return dataclasses.replace(step, why=step.why.replace("(bias=False)", "(use_bias=False)"))
 
 
-@dataclass(frozen=True)
+@record
 class Filters:
     """What conv.params_step reads, in PyTorch's names, from a Keras convolution."""
 

@@ -8,10 +8,10 @@ own steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ....errors import ArgumentError, ShapeError
+from ....records import record
 from ...spec import Shape
 from ...steps import Step, derive
 from ..base import Derivation, boolean, int_tuple, positive_int
@@ -89,7 +89,7 @@ def _check_input_channels(groups: int, shape: Shape) -> int:
     return channels
 
 
-@dataclass(frozen=True)
+@record
 class _Conv(KerasLayer):
     """Conv1D and Conv2D: Keras's arguments in Keras's order."""
 
@@ -158,7 +158,7 @@ class Conv1D(_Conv):
     example: ClassVar[str] = "input(100, 16) -> Conv1D(32, 5, padding='causal')"
 
 
-@dataclass(frozen=True)
+@record
 class Conv2D(_Conv):
     """2-D convolution over an (H, W, C) image."""
 
@@ -172,7 +172,7 @@ class Conv2D(_Conv):
     example: ClassVar[str] = "input(28, 28, 1) -> Conv2D(32, 3, strides=2, padding='same')"
 
 
-@dataclass(frozen=True)
+@record
 class Conv3D(_Conv):
     """3-D convolution over a (D, H, W, C) volume."""
 
@@ -194,7 +194,7 @@ def _per_axis(
     return tuple(make(axis, i) for i, axis in enumerate(axes))
 
 
-@dataclass(frozen=True)
+@record
 class Conv2DTranspose(KerasLayer):
     """Transposed convolution over (H, W, C). Keras's sizes differ from PyTorch's where the
     kernel is narrower than the stride, and for 'same'."""
@@ -335,7 +335,7 @@ class _Depthwise(KerasLayer):
         return {"m": kernel[1], "n": kernel[0], "d": channels, "c": self.depth_multiplier}
 
 
-@dataclass(frozen=True)
+@record
 class DepthwiseConv2D(_Depthwise):
     """One (or depth_multiplier) m×n filter per input channel, no mixing of channels."""
 
@@ -386,7 +386,7 @@ class DepthwiseConv2D(_Depthwise):
         return derive(MACS, "H*V*d*c*(m*n)", values, MULTIPLIER | OUT_MEANINGS, why)
 
 
-@dataclass(frozen=True)
+@record
 class SeparableConv2D(_Depthwise):
     """A depthwise convolution, then a pointwise (1×1) one that mixes the channels."""
 

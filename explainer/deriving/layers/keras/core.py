@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
 from ....errors import ArgumentError, ShapeError
+from ....records import record
 from ...spec import Note, Shape
 from ...steps import Step, derive
 from ..base import Comparison, Derivation, boolean, positive_int, positive_number
@@ -23,7 +23,7 @@ NORM_MEANINGS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Dense(KerasLayer):
     """Fully connected on the last dimension: PyTorch's Linear, in Keras's words."""
 
@@ -94,7 +94,7 @@ def _with_lora(dense: Derivation, inputs: int, units: int, rank: int) -> Derivat
     )
 
 
-@dataclass(frozen=True)
+@record
 class Embedding(KerasLayer):
     """One learnt vector of output_dim values for each of input_dim ids."""
 
@@ -145,7 +145,7 @@ def _learnt(center: bool, scale: bool, size: str, count: int) -> tuple[str, str]
     return size, f"scale=False: only a shift β for each of the {size} = {count}"
 
 
-@dataclass(frozen=True)
+@record
 class BatchNormalization(KerasLayer):
     """γ and β per channel are learnt; the moving mean and variance are counted too."""
 
@@ -224,7 +224,7 @@ class BatchNormalization(KerasLayer):
         )
 
 
-@dataclass(frozen=True)
+@record
 class LayerNormalization(KerasLayer):
     """γ and β for every value along ``axis`` (the last by default), per sample."""
 
@@ -282,7 +282,7 @@ def _unchanged(layer: KerasLayer, shape: Shape, what: str, why: str = "") -> Der
     return Derivation(shape, 0, (), f"{what}: the shape is unchanged", no)
 
 
-@dataclass(frozen=True)
+@record
 class Activation(KerasLayer):
     """A Keras activation applied value by value."""
 
@@ -298,7 +298,7 @@ class Activation(KerasLayer):
         return _unchanged(self, shape, f"{self.activation} is applied to each value")
 
 
-@dataclass(frozen=True)
+@record
 class Dropout(KerasLayer):
     """Zeroes a fraction ``rate`` of the values while training."""
 
@@ -327,7 +327,7 @@ FLAT_NAMES = {3: ("H", "W", "C"), 2: ("L", "C")}
 FLAT_MEANINGS = {"C": "channels", "H": "height", "W": "width", "L": "length"}
 
 
-@dataclass(frozen=True)
+@record
 class Flatten(KerasLayer):
     """Joins every dimension but the batch into one."""
 
@@ -361,7 +361,7 @@ class Flatten(KerasLayer):
         return Derivation((step.value,), 0, (step,), shape_why, no)
 
 
-@dataclass(frozen=True)
+@record
 class InputLayer(KerasLayer):
     """A functional model's further input (``keras.Input``), beside the first one (node 0):
     a node that reads nothing and gives its own shape, as model.summary() lists it."""

@@ -4,10 +4,10 @@ known."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ....errors import ArgumentError, ShapeError
+from ....records import record
 from ...spec import Shape
 from ...steps import derive
 from ...symbolic import is_open
@@ -119,7 +119,7 @@ class Minimum(_ValueByValue):
     example_inputs: ClassVar = ((16,), (16,))
 
 
-@dataclass(frozen=True)
+@record
 class Concatenate(_Merge):
     """Its inputs side by side along ``axis`` (the channels by default)."""
 

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ....records import record
 from ...spec import Shape
 from ..base import Derivation, boolean, int_tuple
 from ..sizes import AXES, Window, window_steps
@@ -58,7 +58,7 @@ class _Pooling(KerasLayer):
         )
 
 
-@dataclass(frozen=True)
+@record
 class MaxPooling2D(_Pooling):
     """The maximum of each pool_size window of each channel."""
 
@@ -73,7 +73,7 @@ class MaxPooling2D(_Pooling):
     example: ClassVar[str] = "input(28, 28, 32) -> MaxPooling2D()"
 
 
-@dataclass(frozen=True)
+@record
 class AveragePooling2D(_Pooling):
     """The mean of each pool_size window of each channel."""
 
@@ -87,7 +87,7 @@ class AveragePooling2D(_Pooling):
     example: ClassVar[str] = "input(28, 28, 32) -> AveragePooling2D(3, strides=2, padding='same')"
 
 
-@dataclass(frozen=True)
+@record
 class MaxPooling1D(_Pooling):
     """The maximum of each window along a sequence, channel by channel."""
 
@@ -102,7 +102,7 @@ class MaxPooling1D(_Pooling):
     example: ClassVar[str] = "input(100, 16) -> MaxPooling1D(4)"
 
 
-@dataclass(frozen=True)
+@record
 class AveragePooling1D(_Pooling):
     """The mean of each window along a sequence, channel by channel."""
 
@@ -118,7 +118,7 @@ class AveragePooling1D(_Pooling):
     example: ClassVar[str] = "input(100, 16) -> AveragePooling1D(4)"
 
 
-@dataclass(frozen=True)
+@record
 class MaxPooling3D(_Pooling):
     """The maximum of each pool_size window of a (D, H, W, C) volume, channel by channel."""
 
@@ -133,7 +133,7 @@ class MaxPooling3D(_Pooling):
     example: ClassVar[str] = "input(16, 32, 32, 8) -> MaxPooling3D()"
 
 
-@dataclass(frozen=True)
+@record
 class AveragePooling3D(_Pooling):
     """The mean of each pool_size window of a (D, H, W, C) volume, channel by channel."""
 
@@ -149,7 +149,7 @@ class AveragePooling3D(_Pooling):
     example: ClassVar[str] = "input(16, 32, 32, 8) -> AveragePooling3D(2)"
 
 
-@dataclass(frozen=True)
+@record
 class _GlobalPooling(KerasLayer):
     """The mean (or maximum) of every position of each channel: one value per channel."""
 

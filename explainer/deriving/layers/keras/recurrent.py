@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 from ....errors import ArgumentError, ShapeError
+from ....records import record
 from ...spec import LayerCall, Note, Shape
 from ...steps import Step, derive
 from ..base import (
@@ -158,7 +158,7 @@ class _Recurrent(KerasLayer):
         }[self.biases]
 
 
-@dataclass(frozen=True)
+@record
 class SimpleRNN(_Recurrent):
     """h_t = activation(x_t·W + h_(t−1)·U + b)."""
 
@@ -190,7 +190,7 @@ class SimpleRNN(_Recurrent):
     example: ClassVar[str] = "input(50, 32) -> SimpleRNN(16)"
 
 
-@dataclass(frozen=True)
+@record
 class LSTM(_Recurrent):
     """Long short-term memory: 4 gates."""
 
@@ -231,7 +231,7 @@ class LSTM(_Recurrent):
         boolean("unit_forget_bias", self.unit_forget_bias)
 
 
-@dataclass(frozen=True)
+@record
 class GRU(_Recurrent):
     """Gated recurrent unit: 3 gates; reset_after=True (Keras 3's default) keeps two biases."""
 
@@ -290,13 +290,13 @@ class GRU(_Recurrent):
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 
 
-@dataclass(frozen=True)
+@record
 class Bidirectional(KerasLayer):
     """A recurrent layer run forwards and a copy run backwards, their outputs merged."""
 
     layer: Any
     merge_mode: str | None = "concat"
-    backward_layer: Any = rarely_set(None)  # noqa: RUF009 (a dataclass field, as passive)
+    backward_layer: Any = rarely_set(None)
 
     input_dims: ClassVar = frozenset({2})
     summary: ClassVar[str] = "two copies of a recurrent layer, one per direction: 2·p parameters"

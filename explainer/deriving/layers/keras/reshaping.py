@@ -4,11 +4,11 @@ keeps its mean and variance as non-trainable weights unless they are given."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
 from ....errors import ArgumentError, ShapeError
+from ....records import record
 from ... import symbolic
 from ...spec import OPEN, Shape
 from ...steps import Step, derive
@@ -58,7 +58,7 @@ def _sides(
     return (steps[0].value, steps[1].value, shape[2]), tuple(steps)
 
 
-@dataclass(frozen=True)
+@record
 class ZeroPadding2D(KerasLayer):
     """Rows and columns of zeros around each channel of an (H, W, C) image."""
 
@@ -85,7 +85,7 @@ class ZeroPadding2D(KerasLayer):
         )
 
 
-@dataclass(frozen=True)
+@record
 class Cropping2D(KerasLayer):
     """Rows and columns cut off the edges of an (H, W, C) image."""
 
@@ -114,7 +114,7 @@ class Cropping2D(KerasLayer):
         )
 
 
-@dataclass(frozen=True)
+@record
 class Reshape(KerasLayer):
     """The same values in another shape; one size may be -1, worked out from the others."""
 
@@ -166,7 +166,7 @@ def _scale(name: str, value: Any) -> None:
         raise ArgumentError(f"{name} must be a number or a tuple of numbers, got {value!r}")
 
 
-@dataclass(frozen=True)
+@record
 class Rescaling(KerasLayer):
     """x·scale + offset: fixed numbers, not weights."""
 
@@ -185,7 +185,7 @@ class Rescaling(KerasLayer):
         return Derivation(shape, 0, (), "each value is scaled: the shape is unchanged", why)
 
 
-@dataclass(frozen=True)
+@record
 class Normalization(KerasLayer):
     """(x − mean)/√variance per feature along ``axis``; without a given mean and variance
     Keras keeps them (and a count) as non-trainable weights that adapt() fills in."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 from ....errors import ArgumentError, ShapeError
+from ....records import record
 from ...spec import LayerCall, Shape
 from ...steps import Step, derive
 from ...symbolic import is_open
@@ -16,7 +16,7 @@ from ..base import Derivation, bind, positive_int
 from .base import KerasLayer
 
 
-@dataclass(frozen=True)
+@record
 class TimeDistributed(KerasLayer):
     """The same layer, with the same weights, applied to each of the T steps."""
 
@@ -85,7 +85,7 @@ class TimeDistributed(KerasLayer):
         return derive(one.quantity, "T*M", {"T": shape[0], "M": one.value}, meanings, why)
 
 
-@dataclass(frozen=True)
+@record
 class LayerScale(KerasLayer):
     """ConvNeXt's learnt per-channel scale γ (keras.applications.convnext.LayerScale)."""
 
