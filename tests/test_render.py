@@ -19,8 +19,9 @@ from strategies import course_chain, course_layers
 
 from explainer.api import explain, solve_example
 from explainer.reading.bank import examples
+from explainer.reading.check import Row
 from explainer.rendering.options import DIGITS
-from explainer.rendering.render import environment, render
+from explainer.rendering.render import environment, render, render_check
 
 EXAMPLES = sorted(examples())
 
@@ -266,3 +267,32 @@ def test_a_total_of_one_term_or_none_is_said_once() -> None:
     assert "Total parameters = 0\n    no layer has weights\n" in none
     two = explain("input(10) -> Linear(4) -> ReLU -> Linear(2)", fmt="text")
     assert "Total parameters = p₁ + p₃\n    = 44 + 10 = 54\n" in two
+
+
+_CHECK_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=45)
+_CHECK_SHAPES = st.lists(st.integers(1, 10**9), min_size=1, max_size=6).map(tuple)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(_CHECK_NAMES, _CHECK_NAMES, _CHECK_SHAPES, st.integers(0, 10**9)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_check_table_keeps_its_columns_aligned_whatever_the_names_and_shapes(
+    rows: list[tuple[str, str, tuple[int, ...], int]],
+) -> None:
+    checked = tuple(
+        Row(i, name, kind, shape, shape, params, params)
+        for i, (name, kind, shape, params) in enumerate(rows, 1)
+    )
+    lines = render_check(checked).splitlines()[: len(rows) + 1]
+    # each column starts where its header starts: "ours: shape" and "PyTorch: shape"
+    header = lines[0]
+    starts = [header.index("ours: shape"), header.index("PyTorch: shape")]
+    for line, (name, kind, shape, _) in zip(lines[1:], rows, strict=True):
+        shown = "[" + ", ".join(map(str, (-1, *shape))) + "]"
+        assert line.startswith(f"{name} ({kind}) ", 4)
+        assert [line.index(shown, 4 + len(name)), line.rindex(shown)] == starts
+    assert len({len(line.rstrip()) for line in lines[1:]}) == 1  # "ok" lines up too

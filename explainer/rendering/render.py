@@ -252,7 +252,7 @@ def _snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _batch_shape(shape: tuple[int, ...]) -> str:
+def _batch_shape(shape: tuple[int | None, ...]) -> str:
     return "[" + ", ".join(map(_plain_size, (-1, *shape))) + "]"
 
 
@@ -304,6 +304,16 @@ def render_catalogue(entries: tuple[Entry, ...], fmt: str = "text", digits: str 
     return template.render(entries=entries)
 
 
+@record
+class CheckLayout:
+    """`explainer check`'s columns: 28 characters for the layer, 22 for each shape, wider when
+    a name such as ``MultiHeadAttention (MultiHeadAttention)`` or a long shape needs it, so
+    that the columns stay aligned."""
+
+    name_width: int
+    shape_width: int
+
+
 def render_check(
     rows: tuple[Row, ...], framework: str = "pytorch", total: Total | None = None
 ) -> str:
@@ -311,7 +321,14 @@ def render_check(
     ``total`` (a live model), the trainable counts and the whole model's too."""
     name = {"pytorch": "PyTorch", "keras": "Keras"}[framework]
     template = environment("text", "western").get_template("check.txt")
-    return template.render(rows=rows, framework=name, total=total)
+    return template.render(rows=rows, framework=name, total=total, layout=check_layout(rows))
+
+
+def check_layout(rows: tuple[Row, ...]) -> CheckLayout:
+    names = [len(f"{row.name} ({row.type})") + 1 for row in rows]
+    shapes = [*(row.ours_shape for row in rows), *(row.real_shape for row in rows if not row.error)]
+    widths = [len(_batch_shape(shape)) + 1 for shape in shapes if shape is not None]
+    return CheckLayout(max([28, *names]), max([22, *widths]))
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
