@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import course_chain, course_layers
 
-from explainer.api import explain, solve_example
+from explainer.api import explain, solve_example, solve_spec
 from explainer.reading.bank import examples
 from explainer.reading.check import Row
 from explainer.rendering.options import DIGITS
@@ -296,3 +296,12 @@ def test_the_check_table_keeps_its_columns_aligned_whatever_the_names_and_shapes
         assert line.startswith(f"{name} ({kind}) ", 4)
         assert [line.index(shown, 4 + len(name)), line.rindex(shown)] == starts
     assert len({len(line.rstrip()) for line in lines[1:]}) == 1  # "ok" lines up too
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "latex"])
+def test_one_layer_with_every_weight_holds_all_of_them_not_a_hundred_percent(fmt: str) -> None:
+    alone = render(solve_spec("input(1,28,28) -> Conv2d(1,16,5) -> ReLU -> Flatten"), fmt)
+    assert "holds all the parameters (416)." in alone and "100.0% of the" not in alone
+    shared = render(solve_spec("input(1,28,28) -> Conv2d(1,16,5) -> Flatten -> Linear(10)"), fmt)
+    assert "holds all the parameters" not in shared
+    assert "of the parameters (92,170 of 92,586)." in shared

@@ -131,6 +131,7 @@ class Bar:
 class BarChart:
     bars: tuple[Bar, ...]
     biggest: Bar  # the first bar of the largest count
+    whole: bool  # the largest count is the whole total: one layer holds every parameter
     row_height: Fraction
     width: Fraction
     height: Fraction
@@ -254,7 +255,12 @@ def bar_chart(solution: Solution) -> BarChart | None:
     biggest = next(bar for bar in bars if bar.params == largest)
     height = Fraction(len(bars) * ROW)
     return BarChart(
-        bars=bars, biggest=biggest, row_height=Fraction(ROW), width=Fraction(WIDTH), height=height
+        bars=bars,
+        biggest=biggest,
+        whole=largest == solution.total_params,
+        row_height=Fraction(ROW),
+        width=Fraction(WIDTH),
+        height=height,
     )
 
 
