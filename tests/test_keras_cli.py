@@ -347,3 +347,118 @@ model = keras.Sequential([
     ]
     assert [(row.label, row.params) for row in rows] == expected
     assert solution.total_params == model.count_params()
+
+
+# -- keras.Model holds only the layers its output depends on ---------------------------------
+
+UNUSED = {
+    "the output written before a side layer": """
+inputs = keras.Input(shape=(32,))
+x = layers.Dense(64, activation="relu")(inputs)
+out = layers.Dense(10)(x)
+side = layers.Dense(5)(x)
+model = keras.Model(inputs, out)
+""",
+    "an unused branch in the middle takes a name": """
+inputs = keras.Input(shape=(32,))
+x = layers.Dense(64)(inputs)
+side = layers.Dense(5)(x)
+side = layers.Dense(3)(side)
+out = layers.Dense(10)(x)
+model = keras.Model(inputs, out)
+""",
+    "a branch off a merge": """
+inputs = keras.Input(shape=(8, 8, 3))
+a = layers.Conv2D(4, 3, padding="same")(inputs)
+b = layers.Conv2D(4, 1)(inputs)
+m = layers.Add()([a, b])
+dead = layers.Concatenate()([m, a])
+dead = layers.Conv2D(2, 1)(dead)
+out = layers.Dense(3)(layers.GlobalAveragePooling2D()(m))
+model = keras.Model(inputs, out)
+""",
+    "a layer made first but applied inside": """
+inputs = keras.Input(shape=(6,))
+side = layers.Dense(7)(inputs)
+out = layers.Dense(2)(layers.Dense(3)(inputs))
+model = keras.Model(inputs, out)
+""",
+    "a second input with an unused branch": """
+a = keras.Input(shape=(4,))
+b = keras.Input(shape=(4,))
+dead = layers.Dense(9)(b)
+out = layers.Add()([layers.Dense(3)(a), layers.Dense(3)(b)])
+model = keras.Model([a, b], out)
+""",
+    "layers written after the model": """
+inputs = keras.Input(shape=(5,))
+out = layers.Dense(2)(inputs)
+model = keras.Model(inputs, out)
+more = layers.Dense(4)(out)
+""",
+}
+
+
+def keras_rows(code: str) -> tuple[list[tuple[str, int]], int]:
+    """The rows and total of model.summary(), Keras running the same code (from its first
+    name on, as a fresh session numbers them); the first input is node 0, not a row."""
+    keras = real_keras()
+    keras.backend.clear_session(free_memory=False)
+    scope: dict[str, object] = {"keras": keras, "layers": keras.layers}
+    exec(code, scope)  # the test's own code: Keras builds the model explainer read
+    model: Any = scope["model"]
+    rows = [
+        (f"{layer.name} ({type(layer).__name__})", layer.count_params()) for layer in model.layers
+    ]
+    return [row for row in rows if row[0] != "input_layer (InputLayer)"], model.count_params()
+
+
+def explainer_rows(code: str) -> tuple[list[tuple[str, int]], int]:
+    from explainer.deriving.solve import solve
+    from explainer.reading import parse
+    from explainer.rendering.render import summary_rows
+
+    solution = solve(parse(code))
+    return [(row.label, row.params) for row in summary_rows(solution)], solution.total_params
+
+
+@pytest.mark.parametrize("code", UNUSED.values(), ids=UNUSED.keys())
+def test_a_layer_the_output_does_not_use_is_not_in_the_model(code: str) -> None:
+    assert explainer_rows(code) == keras_rows(code)
+
+
+def test_the_example_counts_only_the_way_to_the_output() -> None:
+    code = UNUSED["the output written before a side layer"]
+    data = as_json("solve", code)
+    assert data["total_params"] == 2762 == 32 * 64 + 64 + 64 * 10 + 10
+    assert [layer["params"] for layer in data["layers"]] == [2112, 650]
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            "a = keras.Input(shape=(4,))\nb = keras.Input(shape=(4,))\n"
+            "model = keras.Model([a, b], layers.Dense(2)(a))",
+            "line 3, col 29: keras.Model's output does not depend on the input made at line 2",
+        ),
+        (
+            "a = keras.Input(shape=(4,))\nx = layers.Dense(2)(a)\nmodel = keras.Model(a, [x, a])",
+            "line 3, col 24: keras.Model's outputs must be one tensor made earlier",
+        ),
+        (
+            "a = keras.Input(shape=(4,))\nx = layers.Dense(2)(a)\ny = layers.Dense(2)(layers.Add()"
+            "([x, a]))\nmodel = keras.Model(a, x)",
+            "line 3, col 21: layer 2, layers.Add(): Add needs inputs of the same shape",  # as Keras
+        ),
+        (
+            "a = keras.Input(shape=(4,))\nx = keras.Sequential([layers.Dense(2)])(a)\n"
+            "model = keras.Model(a, x)",
+            "line 2, col 5: a Sequential model called on a tensor is not read",
+        ),
+    ],
+)
+def test_what_cannot_be_shown_equal_to_keras_is_refused(code: str, message: str) -> None:
+    result = run("solve", code)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr

@@ -18,6 +18,7 @@ from typing import Any
 from ..boundary import check_expression, shorten
 from ..deriving.spec import Architecture, Block, LayerSpec, Shape
 from ..errors import InputShapeError, SpecSyntaxError
+from .keras_used import used
 from .literals import Place, compiler_warnings_as_errors, dotted_name, layer_name, literal
 from .shapes import check_shape
 
@@ -61,6 +62,11 @@ class _Reader:
         self.blocks: list[Block] = []
         self.prefix = ""
         self.nested = 0
+        # The functional API: the order in which Keras makes each node's layer object (its
+        # name is given then): layers.Dense(2)(layers.Dense(3)(x)) makes the outer one first.
+        self.made: dict[int, int] = {0: 0}
+        self.makes = 1
+        self.output: tuple[int, str] | None = None  # keras.Model's output node, and where
 
     def statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -183,6 +189,7 @@ class _Reader:
             sizes = check_shape(shape if isinstance(shape, tuple) else (shape,))
         except InputShapeError as exc:
             raise exc.at(where) from None
+        self.made[len(self.layers) + 1] = self._make()
         self.layers.append(
             LayerSpec(
                 "InputLayer",
@@ -202,6 +209,13 @@ class _Reader:
         """``layers.Conv2D(8, 3)(x)``, ``layers.Add()([x, y])``, ``MultiHeadAttention(2, 4)(q,
         v)``, nested as ``layers.Dense(2)(layers.Flatten()(x))``: a node reading its operands."""
         assert isinstance(node, ast.Call) and isinstance(node.func, ast.Call)
+        if layer_name(node.func.func) == "Sequential":
+            raise SpecSyntaxError(
+                "a Sequential model called on a tensor is not read: write its layers out, "
+                "each called on the one before",
+                _PLACE.of(node),
+            )
+        made = self._make()  # Python makes the layer before it reads the operands
         sources: list[int] = []
         for operand in node.args:
             items = operand.elts if isinstance(operand, ast.List | ast.Tuple) else [operand]
@@ -213,9 +227,14 @@ class _Reader:
             )
         self._item(node.func)
         number = len(self.layers)
+        self.made[number] = made
         if sources != [number - 1]:
             self.layers[-1] = replace(self.layers[-1], inputs=tuple(sources))
         return number
+
+    def _make(self) -> int:
+        self.makes += 1
+        return self.makes - 1
 
     def _operand(self, node: ast.expr) -> int:
         if isinstance(node, ast.Name) and node.id in self.tensors:
@@ -229,23 +248,18 @@ class _Reader:
         )
 
     def _model_output(self, call: ast.Call) -> None:
-        """keras.Model(inputs, outputs): the output must be the last layer written."""
+        """keras.Model(inputs, outputs): the one output, whatever was written after it."""
         outputs = call.args[1] if len(call.args) > 1 else _keyword(call, "outputs")
         if outputs is None:
             raise SpecSyntaxError("keras.Model takes (inputs, outputs)", _PLACE.of(call))
         if _applied(outputs):
-            self._apply(outputs)
+            self.output = (self._apply(outputs), _PLACE.of(outputs))
             return
         if not isinstance(outputs, ast.Name) or outputs.id not in self.tensors:
             raise SpecSyntaxError(
                 "keras.Model's outputs must be one tensor made earlier", _PLACE.of(outputs)
             )
-        if self.tensors[outputs.id] != len(self.layers):
-            raise SpecSyntaxError(
-                f"keras.Model's output {outputs.id} is not the last layer written: explainer "
-                "reads a model whose output is made last",
-                _PLACE.of(outputs),
-            )
+        self.output = (self.tensors[outputs.id], _PLACE.of(outputs))
 
     def _input(self, shape: Any, where: str) -> None:
         if self.input_shape is not None:
@@ -275,13 +289,16 @@ class _Reader:
             )
         if not self.layers:
             raise SpecSyntaxError("the Sequential model has no layers")
-        return Architecture(
+        written = Architecture(
             tuple(self.layers),
             self.input_shape,
             "keras-code",
             framework="keras",
             blocks=tuple(self.blocks),
         )
+        if self.output is None:
+            return written
+        return used(written, *self.output, self.made)
 
 
 def _keyword(call: ast.Call, name: str) -> ast.expr | None:

@@ -23,6 +23,7 @@ import jinja2
 
 from ..deriving.blocks import parent_of
 from ..deriving.formula import ordered
+from ..deriving.naming import auto_names
 from ..deriving.solution import BlockResult, LayerResult, Solution
 from ..deriving.spec import LayerCall, Note
 from ..deriving.symbolic import is_open
@@ -230,26 +231,11 @@ def _keras_names(solution: Solution) -> list[str]:
     make: the class name in snake case, numbered from the second of a kind (dense, dense_1)."""
     if solution.notation == "live-keras":
         return [layer.name for layer in solution.layers]
-    seen: dict[str, int] = {}
-    names = []
+    made = []
     for layer in solution.layers:
         given = getattr(layer.layer, "name", None)
-        if isinstance(given, str):
-            names.append(given)
-            continue
-        base = _snake_case(layer.type)
-        count = seen.get(base, 0)
-        seen[base] = count + 1
-        names.append(base if count == 0 else f"{base}_{count}")
-    return names
-
-
-def _snake_case(name: str) -> str:
-    """Keras's own rule (keras.src.utils.naming.to_snake_case): Conv2D -> conv2d,
-    MaxPooling2D -> max_pooling2d."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+        made.append((layer.type, given if isinstance(given, str) else None))
+    return auto_names(made)
 
 
 def _batch_shape(shape: tuple[int | None, ...]) -> str:

@@ -1,0 +1,93 @@
+"""What ``keras.Model(inputs, outputs)`` holds: only the layers its output depends on.
+
+Keras runs every line, so a layer written but not on the way from the inputs to the output is
+made and called (an error in it is an error of the code), and takes its name (an unused
+``Dense`` between two used ones still takes ``dense_1``), but the model neither lists nor
+counts it. The reader's graph numbers every layer written; here the output's ancestors are
+kept, renumbered in the order written, each named as Keras named it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from ..deriving.layers import resolve
+from ..deriving.naming import auto_names
+from ..deriving.solve import solve
+from ..deriving.spec import Architecture, LayerSpec
+from ..errors import ExplainerError, SpecSyntaxError
+
+
+def used(written: Architecture, output: int, where: str, made: Mapping[int, int]) -> Architecture:
+    """``written`` with only the nodes ``output`` reads, directly or not. ``made``: the order
+    in which Keras made each node's layer object (node 0, the first keras.Input, is 0)."""
+    layers = written.layers
+    needed = _ancestors(layers, output)
+    if output == 0:
+        raise SpecSyntaxError("keras.Model's output is its input: the model has no layers", where)
+    unused = [n for n in range(len(layers) + 1) if n not in needed and _is_input(layers, n)]
+    if unused:
+        which = "the first keras.Input" if unused[0] == 0 else layers[unused[0] - 1].where
+        raise SpecSyntaxError(
+            f"keras.Model's output does not depend on the input made at {which}: explainer "
+            "reads a model that uses every keras.Input",
+            where,
+        )
+    if len(needed) <= len(layers):
+        solve(written)  # Keras runs the unused lines too: they must be valid
+    kinds = _kinds(layers)
+    if kinds is None:
+        return written  # a name no kind has: solving it says which, and where
+    order = sorted(range(len(kinds)), key=lambda node: made[node])
+    named = dict(zip(order, auto_names(kinds[node] for node in order), strict=True))
+    kept = sorted(needed - {0})
+    number = {old: new for new, old in enumerate([0, *kept])}
+    specs = [_renumbered(layers[old - 1], old, number) for old in kept]
+    if [named[old] for old in kept] != auto_names(kinds[old] for old in kept):
+        # the table names the layers in the order it lists them: give it Keras's names
+        specs = [
+            spec if kinds[old][1] is not None else _named(spec, named[old])
+            for spec, old in zip(specs, kept, strict=True)
+        ]
+    return replace(written, layers=tuple(specs))
+
+
+def _kinds(layers: tuple[LayerSpec, ...]) -> list[tuple[str, str | None]] | None:
+    """Each node's Keras class and the name= given (node 0: the first keras.Input)."""
+    kinds: list[tuple[str, str | None]] = [("InputLayer", None)]
+    for spec in layers:
+        try:
+            kind, _ = resolve(spec.call, "keras")
+        except ExplainerError:
+            return None
+        given = dict(spec.kwargs).get("name")
+        kinds.append((kind.type_name(), given if isinstance(given, str) else None))
+    return kinds
+
+
+def _ancestors(layers: tuple[LayerSpec, ...], output: int) -> set[int]:
+    """``output`` and every node it reads, directly or not (nodes read only earlier ones)."""
+    needed = {output}
+    for node in range(output, 0, -1):
+        if node in needed:
+            spec = layers[node - 1]
+            needed.update(spec.inputs if spec.inputs is not None else (node - 1,))
+    return needed
+
+
+def _is_input(layers: tuple[LayerSpec, ...], node: int) -> bool:
+    return node == 0 or layers[node - 1].call == "InputLayer"
+
+
+def _renumbered(spec: LayerSpec, old: int, number: Mapping[int, int]) -> LayerSpec:
+    sources = spec.inputs if spec.inputs is not None else (old - 1,)
+    inputs = tuple(number[source] for source in sources)
+    new = number[old]
+    return replace(spec, inputs=None if inputs == (new - 1,) else inputs)
+
+
+def _named(spec: LayerSpec, name: str) -> LayerSpec:
+    """The name Keras gave it, as if written name=: the table counts no layer it does not
+    hold."""
+    return replace(spec, kwargs=(*spec.kwargs, ("name", name)))
