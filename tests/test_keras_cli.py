@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from explainer import api
 from explainer.cli import main
@@ -432,6 +434,45 @@ def test_the_example_counts_only_the_way_to_the_output() -> None:
     data = as_json("solve", code)
     assert data["total_params"] == 2762 == 32 * 64 + 64 + 64 * 10 + 10
     assert [layer["params"] for layer in data["layers"]] == [2112, 650]
+
+
+@st.composite
+def dead_branch_code(draw: st.DrawFn) -> str:
+    """Random small functional code: Dense layers (some written inside another's call, some
+    named), Add and Concatenate of earlier tensors, the output any tensor but the input."""
+    widths = [draw(st.integers(1, 4))]  # t0, the input
+    lines = [f"t0 = keras.Input(shape=({widths[0]},))"]
+    for k in range(1, draw(st.integers(2, 7))):
+        a = draw(st.integers(0, k - 1))
+        same = [j for j in range(k) if widths[j] == widths[a] and j != a]
+        kind = draw(st.sampled_from(["Dense", "Dense", "inner", "Concatenate", "Add"]))
+        if kind == "Add" and same:
+            b = draw(st.sampled_from(same))
+            lines.append(f"t{k} = layers.Add()([t{a}, t{b}])")
+            widths.append(widths[a])
+        elif kind == "Concatenate" and k > 1:
+            b = draw(st.sampled_from([j for j in range(k) if j != a]))
+            lines.append(f"t{k} = layers.Concatenate()([t{a}, t{b}])")
+            widths.append(widths[a] + widths[b])
+        else:
+            units = draw(st.integers(1, 4))
+            named = f", name='d{k}'" if draw(st.integers(0, 5)) == 0 else ""
+            tensor = (
+                f"layers.Dense({draw(st.integers(1, 3))})(t{a})" if kind == "inner" else f"t{a}"
+            )
+            lines.append(f"t{k} = layers.Dense({units}{named})({tensor})")
+            widths.append(units)
+    out = draw(st.integers(1, len(widths) - 1))
+    return "\n".join([*lines, f"model = keras.Model(t0, t{out})"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(code=dead_branch_code())
+def test_random_graphs_with_unused_branches_match_keras(code: str) -> None:
+    rows, total = explainer_rows(code)
+    assert (rows, total) == keras_rows(code), code
+    event("some layer unused" if len(rows) < code.count("layers.") else "every layer used")
+    assert sum(params for _, params in rows) == total
 
 
 @pytest.mark.parametrize(
