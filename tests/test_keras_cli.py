@@ -415,12 +415,15 @@ def keras_rows(code: str) -> tuple[list[tuple[str, int]], int]:
     return [row for row in rows if row[0] != "input_layer (InputLayer)"], model.count_params()
 
 
-def explainer_rows(code: str) -> tuple[list[tuple[str, int]], int]:
+def explainer_rows(code: str, depth: int | None = None) -> tuple[list[tuple[str, int]], int]:
+    """The summary table's rows (a nested model one row with ``depth`` 1, as Keras's)."""
+    from dataclasses import replace
+
     from explainer.deriving.solve import solve
     from explainer.reading import parse
     from explainer.rendering.render import summary_rows
 
-    solution = solve(parse(code))
+    solution = replace(solve(parse(code)), summary_depth=depth)
     return [(row.label, row.params) for row in summary_rows(solution)], solution.total_params
 
 
@@ -503,3 +506,16 @@ def test_what_cannot_be_shown_equal_to_keras_is_refused(code: str, message: str)
     result = run("solve", code)
     assert result.exit_code == 2, result.output
     assert message in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_two_layers_of_a_kind_in_a_nested_sequential_are_two_layers() -> None:
+    """Not one module called twice: each has its own weights (20 + 20, not 20)."""
+    code = """
+model = keras.Sequential([
+    keras.Input(shape=(4,)),
+    keras.Sequential([layers.Dense(4), layers.Dense(4)]),
+    layers.Dense(4),
+])
+"""
+    rows, total = explainer_rows(code, depth=1)
+    assert (rows, total) == keras_rows(code) and total == 60

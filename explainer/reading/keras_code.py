@@ -18,7 +18,7 @@ from typing import Any
 from ..boundary import check_expression, shorten
 from ..deriving.spec import Architecture, Block, LayerSpec, Shape
 from ..errors import InputShapeError, SpecSyntaxError
-from .keras_used import used
+from .keras_used import named_in_blocks, used
 from .literals import Place, compiler_warnings_as_errors, dotted_name, layer_name, literal
 from .shapes import check_shape
 
@@ -296,6 +296,8 @@ class _Reader:
             framework="keras",
             blocks=tuple(self.blocks),
         )
+        if self.blocks:
+            written = named_in_blocks(written)
         if self.output is None:
             return written
         return used(written, *self.output, self.made)

@@ -66,6 +66,23 @@ def _kinds(layers: tuple[LayerSpec, ...]) -> list[tuple[str, str | None]] | None
     return kinds
 
 
+def named_in_blocks(written: Architecture) -> Architecture:
+    """A layer of a nested Sequential, ``sequential/Dense``, is named by its path to Keras's
+    own name, ``sequential/dense_1``: two Dense of one block are two layers, not one module
+    called twice (which the solver counts once)."""
+    kinds = _kinds(written.layers)
+    if kinds is None:
+        return written  # a name no kind has: solving it says which, and where
+    names = auto_names(kinds)[1:]  # in a Sequential, the layers are made in the order written
+    specs = [
+        replace(spec, name=f"{spec.name.rpartition('/')[0]}/{name}")
+        if spec.name is not None and "/" in spec.name
+        else spec
+        for spec, name in zip(written.layers, names, strict=True)
+    ]
+    return replace(written, layers=tuple(specs))
+
+
 def _ancestors(layers: tuple[LayerSpec, ...], output: int) -> set[int]:
     """``output`` and every node it reads, directly or not (nodes read only earlier ones)."""
     needed = {output}
