@@ -437,6 +437,8 @@ def test_the_example_counts_only_the_way_to_the_output() -> None:
     data = as_json("solve", code)
     assert data["total_params"] == 2762 == 32 * 64 + 64 + 64 * 10 + 10
     assert [layer["params"] for layer in data["layers"]] == [2112, 650]
+    note = "keras.Model holds only the layers its output depends on: dense_2 (line 5, col 8, "
+    assert f"{note}layers.Dense(5)) is made but not part of the model" in data["notes"][-1]
 
 
 @st.composite

@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from ..boundary import shorten
 from ..deriving.layers import resolve
 from ..deriving.naming import auto_names
 from ..deriving.solve import solve
-from ..deriving.spec import Architecture, LayerSpec
+from ..deriving.spec import Architecture, LayerSpec, Note
 from ..errors import ExplainerError, SpecSyntaxError
+
+_LISTED = 4  # unused layers named in the note
 
 
 def used(written: Architecture, output: int, where: str, made: Mapping[int, int]) -> Architecture:
@@ -50,7 +53,26 @@ def used(written: Architecture, output: int, where: str, made: Mapping[int, int]
             spec if kinds[old][1] is not None else _named(spec, named[old])
             for spec, old in zip(specs, kept, strict=True)
         ]
+    unused = [node for node in range(1, len(layers) + 1) if node not in needed]
+    if unused:
+        written = replace(written, notes=(*written.notes, _unused_note(layers, unused, named)))
     return replace(written, layers=tuple(specs))
+
+
+def _unused_note(layers: tuple[LayerSpec, ...], unused: list[int], named: dict[int, str]) -> Note:
+    """Which layers were written but are not in the model, by Keras's name and place (the
+    first few: a count says how many more)."""
+    listed = ", ".join(
+        f"{named[n]} ({layers[n - 1].where}, {shorten(layers[n - 1].text)})"
+        for n in unused[:_LISTED]
+    )
+    more = len(unused) - _LISTED
+    tail = " and {more} more" if more > 0 else ""
+    return Note(
+        f"keras.Model holds only the layers its output depends on: {listed}{tail} "
+        f"{'is' if len(unused) == 1 else 'are'} made but not part of the model, and not counted",
+        (("more", more),) if more > 0 else (),
+    )
 
 
 def _kinds(layers: tuple[LayerSpec, ...]) -> list[tuple[str, str | None]] | None:
