@@ -392,6 +392,14 @@ dead = layers.Dense(9)(b)
 out = layers.Add()([layers.Dense(3)(a), layers.Dense(3)(b)])
 model = keras.Model([a, b], out)
 """,
+    "a wrapped layer takes a name too": """
+inputs = keras.Input(shape=(5, 4))
+x = layers.TimeDistributed(layers.Dense(3))(inputs)
+side = layers.Dense(2)(x)
+x = layers.Bidirectional(layers.LSTM(3, return_sequences=True))(x)
+out = layers.Dense(4)(layers.LSTM(2)(x))
+model = keras.Model(inputs, out)
+""",
     "layers written after the model": """
 inputs = keras.Input(shape=(5,))
 out = layers.Dense(2)(inputs)

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import accumulate
+from typing import Any
+
+from ..errors import ExplainerError
+from .layers import resolve
+from .spec import LayerCall
 
 
 def snake_case(name: str) -> str:
@@ -29,3 +35,40 @@ def auto_names(made: Iterable[tuple[str, str | None]]) -> list[str]:
         seen[base] = count + 1
         names.append(base if count == 0 else f"{base}_{count}")
     return names
+
+
+Made = tuple[str, str | None]  # a layer object Keras makes: its class, and the name= given
+
+
+def made(kind: str, given: str | None, arguments: Iterable[Any]) -> list[Made]:
+    """The layer objects a written layer makes, in Python's order: those written among its
+    arguments, depth first (``Bidirectional(LSTM(4))`` makes the LSTM first, and it takes
+    ``lstm``), then itself."""
+    objects: list[Made] = []
+    for value in arguments:
+        objects += _inner(value)
+    objects.append((kind, given))
+    return objects
+
+
+def _inner(value: Any) -> list[Made]:
+    if isinstance(value, tuple | list):
+        return [made for item in value for made in _inner(item)]
+    if not isinstance(value, LayerCall):
+        return []
+    try:
+        kind, _ = resolve(value.call, "keras")
+    except ExplainerError:
+        return []  # no layer Keras names (solving the layer around it says what it is)
+    given = dict(value.kwargs).get("name")
+    named = given if isinstance(given, str) else None
+    return made(kind.type_name(), named, (*value.args, *(v for _, v in value.kwargs)))
+
+
+def own_names(layers: Iterable[list[Made]]) -> list[str]:
+    """Each written layer's name, given the objects each makes, in the order they are made:
+    its own object is the last it makes."""
+    groups = list(layers)
+    names = auto_names(made for group in groups for made in group)
+    ends = list(accumulate(len(group) for group in groups))
+    return [names[end - 1] for end in ends]

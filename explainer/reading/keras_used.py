@@ -14,7 +14,8 @@ from dataclasses import replace
 
 from ..boundary import shorten
 from ..deriving.layers import resolve
-from ..deriving.naming import auto_names
+from ..deriving.naming import Made, own_names
+from ..deriving.naming import made as objects_made
 from ..deriving.solve import solve
 from ..deriving.spec import Architecture, LayerSpec, Note
 from ..errors import ExplainerError, SpecSyntaxError
@@ -43,14 +44,14 @@ def used(written: Architecture, output: int, where: str, made: Mapping[int, int]
     if kinds is None:
         return written  # a name no kind has: solving it says which, and where
     order = sorted(range(len(kinds)), key=lambda node: made[node])
-    named = dict(zip(order, auto_names(kinds[node] for node in order), strict=True))
+    named = dict(zip(order, own_names(kinds[node] for node in order), strict=True))
     kept = sorted(needed - {0})
     number = {old: new for new, old in enumerate([0, *kept])}
     specs = [_renumbered(layers[old - 1], old, number) for old in kept]
-    if [named[old] for old in kept] != auto_names(kinds[old] for old in kept):
+    if [named[old] for old in kept] != own_names(kinds[old] for old in kept):
         # the table names the layers in the order it lists them: give it Keras's names
         specs = [
-            spec if kinds[old][1] is not None else _named(spec, named[old])
+            spec if kinds[old][-1][1] is not None else _named(spec, named[old])
             for spec, old in zip(specs, kept, strict=True)
         ]
     unused = [node for node in range(1, len(layers) + 1) if node not in needed]
@@ -75,16 +76,19 @@ def _unused_note(layers: tuple[LayerSpec, ...], unused: list[int], named: dict[i
     )
 
 
-def _kinds(layers: tuple[LayerSpec, ...]) -> list[tuple[str, str | None]] | None:
-    """Each node's Keras class and the name= given (node 0: the first keras.Input)."""
-    kinds: list[tuple[str, str | None]] = [("InputLayer", None)]
+def _kinds(layers: tuple[LayerSpec, ...]) -> list[list[Made]] | None:
+    """The layer objects each node makes (its own last: Keras's class and the name= given);
+    node 0, the first keras.Input, makes an InputLayer."""
+    kinds: list[list[Made]] = [[("InputLayer", None)]]
     for spec in layers:
         try:
             kind, _ = resolve(spec.call, "keras")
         except ExplainerError:
             return None
         given = dict(spec.kwargs).get("name")
-        kinds.append((kind.type_name(), given if isinstance(given, str) else None))
+        arguments = (*spec.args, *(value for _, value in spec.kwargs))
+        named = given if isinstance(given, str) else None
+        kinds.append(objects_made(kind.type_name(), named, arguments))
     return kinds
 
 
@@ -95,7 +99,7 @@ def named_in_blocks(written: Architecture) -> Architecture:
     kinds = _kinds(written.layers)
     if kinds is None:
         return written  # a name no kind has: solving it says which, and where
-    names = auto_names(kinds)[1:]  # in a Sequential, the layers are made in the order written
+    names = own_names(kinds)[1:]  # in a Sequential, the layers are made in the order written
     specs = [
         replace(spec, name=f"{spec.name.rpartition('/')[0]}/{name}")
         if spec.name is not None and "/" in spec.name

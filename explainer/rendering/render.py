@@ -23,7 +23,7 @@ import jinja2
 
 from ..deriving.blocks import parent_of
 from ..deriving.formula import ordered
-from ..deriving.naming import auto_names
+from ..deriving.naming import made, own_names
 from ..deriving.solution import BlockResult, LayerResult, Solution
 from ..deriving.spec import LayerCall, Note
 from ..deriving.symbolic import is_open
@@ -231,11 +231,12 @@ def _keras_names(solution: Solution) -> list[str]:
     make: the class name in snake case, numbered from the second of a kind (dense, dense_1)."""
     if solution.notation == "live-keras":
         return [layer.name for layer in solution.layers]
-    made = []
+    groups = []
     for layer in solution.layers:
         given = getattr(layer.layer, "name", None)
-        made.append((layer.type, given if isinstance(given, str) else None))
-    return auto_names(made)
+        arguments = (*layer.spec.args, *(value for _, value in layer.spec.kwargs))
+        groups.append(made(layer.type, given if isinstance(given, str) else None, arguments))
+    return own_names(groups)
 
 
 def _batch_shape(shape: tuple[int | None, ...]) -> str:
