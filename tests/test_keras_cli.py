@@ -307,6 +307,7 @@ def test_pasted_functional_code_counts_as_keras_builds_it(code: str) -> None:
     keras_shape = tuple(model.output.shape[1:])
     assert tuple(None if is_open(s) else s for s in last.output_shape) == keras_shape
     assert any(len(layer.inputs) > 1 for layer in solution.layers)  # the graph, not a chain
+    assert explainer_rows(code) == keras_rows(code)  # model.summary()'s names and order
 
 
 def test_a_tensor_not_made_earlier_is_one_line() -> None:
@@ -399,6 +400,15 @@ side = layers.Dense(2)(x)
 x = layers.Bidirectional(layers.LSTM(3, return_sequences=True))(x)
 out = layers.Dense(4)(layers.LSTM(2)(x))
 model = keras.Model(inputs, out)
+""",
+    "model.summary() lists by depth, not as written": """
+t0 = keras.Input(shape=(1,))
+t1 = layers.Dense(3, name="d1")(t0)
+t2 = layers.Dense(1)(t0)
+t3 = layers.Dense(3)(layers.Dense(2)(t0))
+t4 = layers.Add()([t1, t3])
+t5 = layers.Concatenate()([t0, t1])
+model = keras.Model(t0, t4)
 """,
     "layers written after the model": """
 inputs = keras.Input(shape=(5,))

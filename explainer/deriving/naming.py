@@ -4,7 +4,7 @@ numbered from the second of a kind in the order the layer objects are made (dens
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -72,3 +72,27 @@ def own_names(layers: Iterable[list[Made]]) -> list[str]:
     names = auto_names(made for group in groups for made in group)
     ends = list(accumulate(len(group) for group in groups))
     return [names[end - 1] for end in ends]
+
+
+def keras_order(reads: Sequence[tuple[int, ...]]) -> list[int]:
+    """The order in which a Keras functional model lists its layers (model.layers, and so
+    model.summary()), for the nodes 1..n of a graph whose last node is the output;
+    ``reads[k - 1]``: the nodes node k reads (0: the input). Keras (keras.src.ops.function.
+    map_graph) sorts by depth, the longest way to the output, deepest first, and a tie by
+    when a depth-first walk from the output, each node's inputs in order, first meets it."""
+    last = len(reads)
+    met: dict[int, int] = {}
+    stack = [last]
+    while stack:
+        node = stack.pop()
+        if node in met or node == 0:
+            continue
+        met[node] = len(met)
+        stack.extend(reversed(reads[node - 1]))
+    depth = {last: 0}
+    for node in range(last, 0, -1):  # a node reads only earlier ones
+        if node in depth:
+            for source in reads[node - 1]:
+                depth[source] = max(depth.get(source, 0), depth[node] + 1)
+    order = sorted(met, key=lambda node: (-depth[node], met[node]))
+    return order + [node for node in range(1, last + 1) if node not in met]

@@ -23,7 +23,7 @@ import jinja2
 
 from ..deriving.blocks import parent_of
 from ..deriving.formula import ordered
-from ..deriving.naming import made, own_names
+from ..deriving.naming import keras_order, made, own_names
 from ..deriving.solution import BlockResult, LayerResult, Solution
 from ..deriving.spec import LayerCall, Note
 from ..deriving.symbolic import is_open
@@ -167,10 +167,15 @@ def summary_rows(solution: Solution) -> list[SummaryRow]:
     depth = solution.summary_depth
     if depth is None and solution.framework == "keras":
         names = _keras_names(solution)
-        return [
+        listed = [
             replace(_layer_row(layer), label=f"{name} ({layer.type})", keras=True)
             for layer, name in zip(solution.layers, names, strict=True)
         ]
+        if solution.notation == "live-keras":
+            return listed  # in the model's own order
+        # model.summary()'s order, which is not always the order written
+        reads = [layer.inputs for layer in solution.layers]
+        return [listed[node - 1] for node in keras_order(reads)]
     if depth is None:
         return [_layer_row(layer) for layer in solution.layers]
     paths = frozenset(block.path for block in solution.blocks)
