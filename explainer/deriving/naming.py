@@ -40,14 +40,16 @@ def auto_names(made: Iterable[tuple[str, str | None]]) -> list[str]:
 Made = tuple[str, str | None]  # a layer object Keras makes: its class, and the name= given
 
 
-def made(kind: str, given: str | None, arguments: Iterable[Any]) -> list[Made]:
-    """The layer objects a written layer makes, in Python's order: those written among its
-    arguments, depth first (``Bidirectional(LSTM(4))`` makes the LSTM first, and it takes
-    ``lstm``), then itself."""
+def made(
+    kind: str, given: object, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]
+) -> list[Made]:
+    """The layer objects a written layer (a call of Keras class ``kind``, ``given`` its
+    ``name=``) makes, in Python's order: those written among its arguments, depth first
+    (``Bidirectional(LSTM(4))`` makes the LSTM first, and it takes ``lstm``), then itself."""
     objects: list[Made] = []
-    for value in arguments:
+    for value in (*args, *(value for _, value in kwargs)):
         objects += _inner(value)
-    objects.append((kind, given))
+    objects.append((kind, given if isinstance(given, str) else None))
     return objects
 
 
@@ -60,9 +62,7 @@ def _inner(value: Any) -> list[Made]:
         kind, _ = resolve(value.call, "keras")
     except ExplainerError:
         return []  # no layer Keras names (solving the layer around it says what it is)
-    given = dict(value.kwargs).get("name")
-    named = given if isinstance(given, str) else None
-    return made(kind.type_name(), named, (*value.args, *(v for _, v in value.kwargs)))
+    return made(kind.type_name(), dict(value.kwargs).get("name"), value.args, value.kwargs)
 
 
 def own_names(layers: Iterable[list[Made]]) -> list[str]:

@@ -30,9 +30,9 @@ def used(written: Architecture, output: int, where: str, made: Mapping[int, int]
     needed = _ancestors(layers, output)
     if output == 0:
         raise SpecSyntaxError("keras.Model's output is its input: the model has no layers", where)
-    unused = [n for n in range(len(layers) + 1) if n not in needed and _is_input(layers, n)]
-    if unused:
-        which = "the first keras.Input" if unused[0] == 0 else layers[unused[0] - 1].where
+    unread = [n for n in range(len(layers) + 1) if n not in needed and _is_input(layers, n)]
+    if unread:
+        which = "the first keras.Input" if unread[0] == 0 else layers[unread[0] - 1].where
         raise SpecSyntaxError(
             f"keras.Model's output does not depend on the input made at {which}: explainer "
             "reads a model that uses every keras.Input",
@@ -86,9 +86,7 @@ def _kinds(layers: tuple[LayerSpec, ...]) -> list[list[Made]] | None:
         except ExplainerError:
             return None
         given = dict(spec.kwargs).get("name")
-        arguments = (*spec.args, *(value for _, value in spec.kwargs))
-        named = given if isinstance(given, str) else None
-        kinds.append(objects_made(kind.type_name(), named, arguments))
+        kinds.append(objects_made(kind.type_name(), given, spec.args, spec.kwargs))
     return kinds
 
 

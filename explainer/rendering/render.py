@@ -236,12 +236,10 @@ def _keras_names(solution: Solution) -> list[str]:
     make: the class name in snake case, numbered from the second of a kind (dense, dense_1)."""
     if solution.notation == "live-keras":
         return [layer.name for layer in solution.layers]
-    groups = []
-    for layer in solution.layers:
-        given = getattr(layer.layer, "name", None)
-        arguments = (*layer.spec.args, *(value for _, value in layer.spec.kwargs))
-        groups.append(made(layer.type, given if isinstance(given, str) else None, arguments))
-    return own_names(groups)
+    return own_names(
+        made(layer.type, getattr(layer.layer, "name", None), layer.spec.args, layer.spec.kwargs)
+        for layer in solution.layers
+    )
 
 
 def _batch_shape(shape: tuple[int | None, ...]) -> str:
